@@ -1,0 +1,13 @@
+//! Trust computation: EigenTrust power iteration and the distrust adjustment.
+//!
+//! Both kernels are written by hand rather than with a sparse-algebra crate's
+//! product: they gather over the incoming edges of each peer in a fixed order
+//! and reduce in fixed-size chunks, which makes every result bit-identical for
+//! any thread count (see [`crate::numeric`]), and they fold the dangling-row
+//! and pre-trust terms into the same pass over memory.
+
+pub mod distrust;
+pub mod eigentrust;
+
+pub use distrust::{DistrustMode, DistrustParams, discount_one_shot};
+pub use eigentrust::{Convergence, EigenTrustParams, eigentrust};

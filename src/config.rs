@@ -1,0 +1,189 @@
+//! The pipeline file: one TOML document per job. Each stage owns the type of
+//! its own section; this module only composes them and resolves paths.
+//!
+//! Unknown keys are errors that name the key, line and column, so a typo can
+//! never silently change a result; values are range-checked while parsing.
+
+use crate::compute::{DistrustParams, EigenTrustParams};
+use crate::error::{Error, Result};
+use crate::ingest::{PretrustSpec, SourceSpec};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A parsed pipeline file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pipeline {
+    /// The job's name; the epoch goes to `<out>/<name>/<as_of>/`.
+    pub name: PipelineName,
+    /// The inputs, in order (`[[source]]` tables).
+    #[serde(rename = "source")]
+    pub sources: Vec<SourceSpec>,
+    /// Pre-trust (`[pretrust]`); absent or all-zero means uniform.
+    #[serde(default)]
+    pub pretrust: PretrustSpec,
+    /// `[eigentrust]` parameters.
+    #[serde(default)]
+    pub eigentrust: EigenTrustParams,
+    /// `[distrust]` parameters.
+    #[serde(default)]
+    pub distrust: DistrustParams,
+    /// `[output]` settings.
+    #[serde(default)]
+    pub output: OutputSpec,
+    /// When true, any rejected record fails the run (exit 2) before anything is written.
+    #[serde(default)]
+    pub strict: bool,
+}
+
+/// The `[output]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// Root folder of the epochs, relative to the pipeline file's folder.
+    #[serde(default = "OutputSpec::default_dir")]
+    pub dir: PathBuf,
+}
+
+impl OutputSpec {
+    fn default_dir() -> PathBuf {
+        PathBuf::from("out")
+    }
+}
+
+impl Default for OutputSpec {
+    fn default() -> Self {
+        OutputSpec {
+            dir: Self::default_dir(),
+        }
+    }
+}
+
+/// A pipeline name usable as a folder name: ASCII letters, digits, `.`, `_`
+/// and `-`, not starting with a dot.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PipelineName(String);
+
+impl PipelineName {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PipelineName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+        if name.is_empty() || name.starts_with('.') || !name.chars().all(allowed) {
+            Err(format!(
+                "name {name:?} must be non-empty ASCII letters, digits, '.', '_' or '-', not starting with '.'"
+            ))
+        } else {
+            Ok(PipelineName(name))
+        }
+    }
+}
+
+/// A pipeline file together with where it was found.
+#[derive(Debug, Clone)]
+pub struct LoadedPipeline {
+    /// The parsed contents.
+    pub pipeline: Pipeline,
+    /// The file as given on the command line.
+    pub file: PathBuf,
+    /// The folder relative paths in the file resolve against.
+    pub base_dir: PathBuf,
+}
+
+impl LoadedPipeline {
+    /// Reads and checks a pipeline file.
+    pub fn load(file: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
+            path: file.to_path_buf(),
+            source,
+        })?;
+        let pipeline: Pipeline = toml::from_str(&text).map_err(|e| Error::ConfigSyntax {
+            path: file.to_path_buf(),
+            source: Box::new(e),
+        })?;
+        if pipeline.sources.is_empty() {
+            return Err(Error::Config {
+                path: file.to_path_buf(),
+                message: "no [[source]] given".into(),
+            });
+        }
+        let base_dir = file.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Ok(LoadedPipeline {
+            pipeline,
+            file: file.to_path_buf(),
+            base_dir,
+        })
+    }
+
+    /// The pipeline file's own name, used as the source of inline entries in rejects.
+    pub fn label(&self) -> String {
+        self.file
+            .file_name()
+            .map_or_else(|| self.file.display().to_string(), |n| n.to_string_lossy().into_owned())
+    }
+
+    /// The output root: `override_dir` if given, else `[output] dir` against the file's folder.
+    pub fn out_dir(&self, override_dir: Option<&Path>) -> PathBuf {
+        override_dir.map_or_else(|| self.base_dir.join(&self.pipeline.output.dir), Path::to_path_buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute::DistrustMode;
+
+    fn parse(text: &str) -> Result<Pipeline, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    const MINIMAL: &str = "name = \"x\"\n[[source]]\nformat = \"edges\"\npath = \"e.csv\"\n";
+
+    #[test]
+    fn defaults_follow_the_reference() {
+        let p = parse(MINIMAL).unwrap();
+        assert_eq!(p.eigentrust, EigenTrustParams::default());
+        assert_eq!(p.eigentrust.alpha.0, 0.5);
+        assert_eq!(p.distrust.mode, DistrustMode::OneShot);
+        assert_eq!(p.output.dir, PathBuf::from("out"));
+        assert!(!p.sources[0].header && !p.strict);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = parse(&format!("{MINIMAL}[eigentrust]\nalpah = 0.2\n")).unwrap_err();
+        assert!(err.contains("alpah") && err.contains("line 6"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_alpha_is_refused_with_its_line() {
+        let err = parse(&format!("{MINIMAL}[eigentrust]\nalpha = 1.5\n")).unwrap_err();
+        assert!(err.contains("outside [0, 1]") && err.contains("line 6"), "{err}");
+    }
+
+    #[test]
+    fn unsafe_names_and_unknown_formats_are_refused() {
+        assert!(
+            parse(&MINIMAL.replace("\"x\"", "\"../x\""))
+                .unwrap_err()
+                .contains("must be non-empty")
+        );
+        assert!(
+            parse(&MINIMAL.replace("\"edges\"", "\"edgez\""))
+                .unwrap_err()
+                .contains("edgez")
+        );
+        assert!(
+            parse(&format!("{MINIMAL}[distrust]\nmode = \"twice\"\n"))
+                .unwrap_err()
+                .contains("twice")
+        );
+    }
+}

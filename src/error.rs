@@ -1,0 +1,78 @@
+//! The library's error type and the process exit code each kind maps to.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a run. Records that are merely bad are not errors:
+/// they become [`crate::ingest::Reject`]s and the run goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The pipeline file is not valid TOML or has an unknown or mistyped key.
+    /// The TOML error text names the line, the column and the key.
+    #[error("{path}: {source}", path = path.display())]
+    ConfigSyntax {
+        path: PathBuf,
+        #[source]
+        source: Box<toml::de::Error>,
+    },
+    /// The pipeline file parses but a value is unusable.
+    #[error("{path}: {message}", path = path.display())]
+    Config { path: PathBuf, message: String },
+    /// A file could not be opened or read.
+    #[error("cannot read {path}: {source}", path = path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An input file exists but as a whole cannot be used (e.g. not Parquet).
+    #[error("{path}: {message}", path = path.display())]
+    Input { path: PathBuf, message: String },
+    /// `strict = true` and at least one record was rejected.
+    #[error("{count} record(s) rejected and the pipeline is strict; first: {first}")]
+    Strict { count: usize, first: String },
+    /// A command-line argument is unusable.
+    #[error("{0}")]
+    Usage(String),
+    /// The power iteration did not reach ε within `max_iterations`.
+    #[error(
+        "EigenTrust did not converge: residual {residual:e} > epsilon {epsilon:e} after {iterations} iterations (raise [eigentrust] max_iterations or epsilon)"
+    )]
+    NotConverged {
+        iterations: u32,
+        residual: f64,
+        epsilon: f64,
+    },
+    /// A computed score is NaN or infinite: a bug, never written out.
+    #[error("non-finite score for peer {peer:?} in scope {scope:?} (this is a bug)")]
+    NonFiniteScore { scope: String, peer: String },
+    /// The epoch directory for this `as_of` already exists.
+    #[error("epoch {path} already exists; choose another --as-of or --out", path = path.display())]
+    EpochExists { path: PathBuf },
+    /// Writing the epoch failed; nothing was published.
+    #[error("cannot write {path}: {source}", path = path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Exit status for the command line: 1 when the computation or the writing
+    /// of its result failed, 2 when the input or the configuration is unusable.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::NotConverged { .. } | Error::NonFiniteScore { .. } | Error::Write { .. } => 1,
+            Error::ConfigSyntax { .. }
+            | Error::Config { .. }
+            | Error::Read { .. }
+            | Error::Input { .. }
+            | Error::Strict { .. }
+            | Error::Usage(_)
+            | Error::EpochExists { .. } => 2,
+        }
+    }
+}
+
+/// Result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,81 @@
+//! A sparse matrix stored by column: for each peer j, the peers i with an
+//! entry (i, j) and its weight — the "incoming edges" the kernels gather over.
+
+use sprs::CsMatI;
+
+/// Sparse n×n matrix in compressed-column form (u32 indices, f64 values),
+/// inner indices sorted within each column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Incoming {
+    matrix: CsMatI<f64, u32, usize>,
+}
+
+impl Incoming {
+    /// Converts compressed rows (columns sorted and distinct within each row).
+    pub fn from_csr(n: usize, indptr: Vec<usize>, cols: Vec<u32>, vals: Vec<f64>) -> Self {
+        let csr = CsMatI::try_new((n, n), indptr, cols, vals)
+            .map_err(|(_, _, _, e)| e)
+            .expect("rows built in sorted order form a valid CSR matrix");
+        Incoming {
+            matrix: csr.to_other_storage(),
+        }
+    }
+
+    /// Builds from rows of `(column, value)` (any order within a row, distinct
+    /// columns); convenient for tests and small hand-made matrices.
+    pub fn from_rows(n: usize, rows: &[Vec<(u32, f64)>]) -> Self {
+        let mut indptr = vec![0];
+        let (mut cols, mut vals) = (Vec::new(), Vec::new());
+        for row in rows {
+            let mut row = row.clone();
+            row.sort_by_key(|&(j, _)| j);
+            for (j, v) in row {
+                cols.push(j);
+                vals.push(v);
+            }
+            indptr.push(cols.len());
+        }
+        indptr.resize(n + 1, cols.len());
+        Self::from_csr(n, indptr, cols, vals)
+    }
+
+    /// Number of peers (rows = columns).
+    pub fn dim(&self) -> usize {
+        self.matrix.cols()
+    }
+
+    /// Number of stored entries.
+    pub fn nnz(&self) -> usize {
+        self.matrix.nnz()
+    }
+
+    /// Column pointers: the entries of column j are `indptr[j]..indptr[j+1]`.
+    pub fn indptr(&self) -> &[usize] {
+        self.matrix.indptr().into_raw_storage()
+    }
+
+    /// Row index (the source peer) of each entry.
+    pub fn sources(&self) -> &[u32] {
+        self.matrix.indices()
+    }
+
+    /// Value of each entry.
+    pub fn weights(&self) -> &[f64] {
+        self.matrix.data()
+    }
+
+    /// The incoming entries `(source, weight)` of peer `j`.
+    pub fn incoming_of(&self, j: usize) -> Vec<(u32, f64)> {
+        let r = self.indptr()[j]..self.indptr()[j + 1];
+        self.sources()[r.clone()]
+            .iter()
+            .copied()
+            .zip(self.weights()[r].iter().copied())
+            .collect()
+    }
+
+    /// The underlying sprs matrix (compressed-column storage of C).
+    pub fn matrix(&self) -> &CsMatI<f64, u32, usize> {
+        &self.matrix
+    }
+}

@@ -1,0 +1,121 @@
+//! Pre-trust: `peer,weight` lines in a file and inline `[pretrust] entries`.
+
+use super::tabular;
+use super::{InputStats, Position, Reject, RejectReason};
+use crate::error::Result;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A well-formed pre-trust weight, not yet matched to a peer of the graph.
+#[derive(Debug, Clone)]
+pub(super) struct PretrustEntry {
+    pub peer: String,
+    pub weight: f64,
+    /// Index of the input (in [`super::Ingested::inputs`]) it came from.
+    pub input: usize,
+    pub position: Position,
+    pub raw: String,
+}
+
+/// Checks a weight: finite and not negative.
+fn check_weight(weight: f64) -> Result<f64, (RejectReason, String)> {
+    if !weight.is_finite() {
+        Err((RejectReason::NonFinite, format!("weight {weight} is not finite")))
+    } else if weight < 0.0 {
+        Err((RejectReason::BadWeight, format!("weight {weight} is negative")))
+    } else {
+        Ok(weight)
+    }
+}
+
+/// Reads a `peer,weight` file.
+pub(super) fn read_file(
+    path: &Path,
+    header: bool,
+    label: &str,
+    input: usize,
+    entries: &mut Vec<PretrustEntry>,
+    rejects: &mut Vec<Reject>,
+) -> Result<InputStats> {
+    let mut stats = InputStats {
+        source: label.to_owned(),
+        records: 0,
+        rejected: 0,
+    };
+    tabular::for_each_line(tabular::open(path)?, header, path, |line| {
+        stats.records += 1;
+        let position = Position::Line(line.number);
+        let parsed = match line.fields().as_deref() {
+            None => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
+            Some([""] | ["", _]) => Err((RejectReason::ParseError, "peer id is empty".into())),
+            Some([peer, weight]) => tabular::parse_number(weight, "weight")
+                .and_then(check_weight)
+                .map(|w| (peer.to_string(), w)),
+            Some(fields) => Err((
+                RejectReason::ParseError,
+                format!("expected 2 fields (peer,weight), found {}", fields.len()),
+            )),
+        };
+        match parsed {
+            Ok((peer, weight)) => entries.push(PretrustEntry {
+                peer,
+                weight,
+                input,
+                position,
+                raw: line.raw(),
+            }),
+            Err((reason, detail)) => {
+                stats.rejected += 1;
+                rejects.push(Reject {
+                    source: label.to_owned(),
+                    position,
+                    reason,
+                    detail,
+                    raw: line.raw(),
+                });
+            }
+        }
+        Ok(())
+    })?;
+    Ok(stats)
+}
+
+/// Takes the inline `entries` table of the pipeline file.
+pub(super) fn read_inline(
+    table: &BTreeMap<String, f64>,
+    pipeline_label: &str,
+    input: usize,
+    entries: &mut Vec<PretrustEntry>,
+    rejects: &mut Vec<Reject>,
+) -> InputStats {
+    let mut stats = InputStats {
+        source: pipeline_label.to_owned(),
+        records: 0,
+        rejected: 0,
+    };
+    for (peer, &weight) in table {
+        stats.records += 1;
+        let position = Position::Key(format!("pretrust.entries.{peer}"));
+        let raw = format!("{peer} = {weight}");
+        match check_weight(weight) {
+            Ok(weight) => entries.push(PretrustEntry {
+                peer: peer.clone(),
+                weight,
+                input,
+                position,
+                raw,
+            }),
+            Err((reason, detail)) => {
+                stats.rejected += 1;
+                rejects.push(Reject {
+                    source: pipeline_label.to_owned(),
+                    position,
+                    reason,
+                    detail,
+                    raw,
+                });
+            }
+        }
+    }
+    stats
+}

@@ -1,0 +1,99 @@
+//! Rejected records: what was refused, where, and why. Nothing is dropped silently.
+
+use serde::Serialize;
+
+/// Why a record was refused. The snake_case name is the stable reason code
+/// written to `rejected.jsonl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The line or row could not be parsed (wrong field count, not a number, not UTF-8).
+    ParseError,
+    /// A value is NaN or infinite.
+    NonFinite,
+    /// A peer trusts or distrusts itself.
+    SelfTrust,
+    /// A pre-trust entry names a peer that appears in no accepted edge.
+    UnknownPeer,
+    /// A pre-trust weight is negative or not finite.
+    BadWeight,
+}
+
+impl RejectReason {
+    /// The reason code, as written to outputs.
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectReason::ParseError => "parse_error",
+            RejectReason::NonFinite => "non_finite",
+            RejectReason::SelfTrust => "self_trust",
+            RejectReason::UnknownPeer => "unknown_peer",
+            RejectReason::BadWeight => "bad_weight",
+        }
+    }
+}
+
+/// Where in its source a record was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    /// 1-based line of a text file.
+    Line(u64),
+    /// 1-based row of a Parquet file.
+    Row(u64),
+    /// A key in the pipeline file, e.g. `pretrust.entries.alice`.
+    Key(String),
+}
+
+/// One refused record, as written to `rejected.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reject {
+    /// The source path as given in the pipeline file.
+    pub source: String,
+    /// Where in the source.
+    #[serde(flatten)]
+    pub position: Position,
+    /// The reason code.
+    pub reason: RejectReason,
+    /// A human-readable explanation.
+    pub detail: String,
+    /// The record's text (fields re-joined with commas for tabular sources).
+    pub raw: String,
+}
+
+impl std::fmt::Display for Reject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let position = match &self.position {
+            Position::Line(n) => format!("line {n}"),
+            Position::Row(n) => format!("row {n}"),
+            Position::Key(k) => format!("key {k}"),
+        };
+        write!(
+            f,
+            "{}, {position}: {} ({})",
+            self.source,
+            self.detail,
+            self.reason.code()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_position_inline_with_reason_code() {
+        let r = Reject {
+            source: "e.csv".into(),
+            position: Position::Line(3),
+            reason: RejectReason::SelfTrust,
+            detail: "peer 7 trusts itself".into(),
+            raw: "7,7,1".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"source":"e.csv","line":3,"reason":"self_trust","detail":"peer 7 trusts itself","raw":"7,7,1"}"#
+        );
+        assert_eq!(r.to_string(), "e.csv, line 3: peer 7 trusts itself (self_trust)");
+    }
+}

@@ -1,0 +1,30 @@
+//! scoreset — a batch trust computer.
+//!
+//! One run of a pipeline is one epoch. The data flows one way through the
+//! stages, each a module with one job:
+//!
+//! 1. [`config`] — the pipeline file (each stage owns its section's type);
+//! 2. [`ingest`] — read sources, validate records, reject with a reason;
+//! 3. [`graph`] — peers in sorted order, row-stochastic trust and distrust;
+//! 4. [`compute`] — EigenTrust and the distrust adjustment;
+//! 5. [`scoreset`] — render the epoch's files (scores, rejects);
+//! 6. [`publish`] — write the epoch atomically and move `latest`.
+//!
+//! [`runner`] strings the stages together; [`cli`] is the command line.
+//! [`numeric`] holds the deterministic summation every stage relies on, and
+//! [`synth`] the seeded synthetic graphs used by benchmarks.
+
+pub mod as_of;
+pub mod cli;
+pub mod compute;
+pub mod config;
+pub mod error;
+pub mod graph;
+pub mod ingest;
+pub mod numeric;
+pub mod publish;
+pub mod runner;
+pub mod scoreset;
+pub mod synth;
+
+pub use error::{Error, Result};

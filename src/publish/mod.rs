@@ -1,0 +1,178 @@
+//! Publish: writes an epoch folder atomically and then moves `latest`.
+//!
+//! The files go to a hidden temporary folder beside the epoch, each is
+//! fsync'd, the folder is renamed into place (atomic on POSIX), and only then
+//! is the `latest` symlink replaced (again by an atomic rename). A run that
+//! fails at any point leaves no epoch folder and `latest` where it was.
+
+use crate::error::{Error, Result};
+use crate::scoreset::EpochFile;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Where an epoch went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Published {
+    /// The epoch folder.
+    pub dir: PathBuf,
+    /// Whether `latest` now points at it (it does not move back to an older epoch).
+    pub latest_moved: bool,
+}
+
+/// The folder an epoch would be written to; fails if it already exists.
+pub fn epoch_dir(pipeline_dir: &Path, epoch: &str) -> Result<PathBuf> {
+    let dir = pipeline_dir.join(epoch);
+    if fs::symlink_metadata(&dir).is_ok() {
+        return Err(Error::EpochExists { path: dir });
+    }
+    Ok(dir)
+}
+
+/// Writes `files` as epoch `epoch` under `pipeline_dir` (`<out>/<name>`) and
+/// points `pipeline_dir/latest` at it unless `latest` names a newer epoch.
+pub fn publish_epoch(pipeline_dir: &Path, epoch: &str, files: &[EpochFile]) -> Result<Published> {
+    write_epoch(pipeline_dir, epoch, files, |_| Ok(()))
+}
+
+/// [`publish_epoch`] with a hook called before each file is written (tests inject failures here).
+fn write_epoch(
+    pipeline_dir: &Path,
+    epoch: &str,
+    files: &[EpochFile],
+    before_file: impl Fn(usize) -> io::Result<()>,
+) -> Result<Published> {
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    fs::create_dir_all(pipeline_dir).map_err(write_err(pipeline_dir))?;
+    let target = epoch_dir(pipeline_dir, epoch)?;
+    let staging = TempDir {
+        path: pipeline_dir.join(format!(".{epoch}.partial-{}", std::process::id())),
+    };
+    fs::create_dir(&staging.path).map_err(write_err(&staging.path))?;
+    for (k, file) in files.iter().enumerate() {
+        let path = staging.path.join(file.name);
+        before_file(k)
+            .and_then(|()| write_synced(&path, &file.bytes))
+            .map_err(write_err(&path))?;
+    }
+    sync_dir(&staging.path).map_err(write_err(&staging.path))?;
+    fs::rename(&staging.path, &target).map_err(write_err(&target))?;
+    std::mem::forget(staging);
+    sync_dir(pipeline_dir).map_err(write_err(pipeline_dir))?;
+    let latest_moved = move_latest(pipeline_dir, epoch).map_err(write_err(&pipeline_dir.join("latest")))?;
+    Ok(Published {
+        dir: target,
+        latest_moved,
+    })
+}
+
+/// Points `latest` at `epoch` unless it already names a later epoch.
+fn move_latest(pipeline_dir: &Path, epoch: &str) -> io::Result<bool> {
+    let latest = pipeline_dir.join("latest");
+    if let Ok(current) = fs::read_link(&latest)
+        && current.as_os_str().to_string_lossy().as_ref() > epoch
+    {
+        return Ok(false);
+    }
+    let temp = pipeline_dir.join(format!(".latest.{}", std::process::id()));
+    let _ = fs::remove_file(&temp);
+    std::os::unix::fs::symlink(epoch, &temp)?;
+    fs::rename(&temp, &latest)?;
+    sync_dir(pipeline_dir)?;
+    Ok(true)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = File::create(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// A staging folder removed on drop unless it was renamed into place.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> Vec<EpochFile> {
+        vec![
+            EpochFile {
+                name: "a.csv",
+                bytes: b"1\n".to_vec(),
+            },
+            EpochFile {
+                name: "b.jsonl",
+                bytes: b"{}\n".to_vec(),
+            },
+        ]
+    }
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn latest_follows_newer_epochs_only() {
+        let out = tempfile::tempdir().unwrap();
+        let p = publish_epoch(out.path(), "20260102T000000Z", &files()).unwrap();
+        assert!(p.latest_moved);
+        assert_eq!(fs::read(out.path().join("latest/a.csv")).unwrap(), b"1\n");
+        let older = publish_epoch(out.path(), "20260101T000000Z", &files()).unwrap();
+        assert!(!older.latest_moved);
+        assert_eq!(
+            fs::read_link(out.path().join("latest")).unwrap(),
+            Path::new("20260102T000000Z")
+        );
+        assert_eq!(entries(out.path()), ["20260101T000000Z", "20260102T000000Z", "latest"]);
+    }
+
+    #[test]
+    fn a_failure_mid_write_leaves_no_epoch_and_latest_unmoved() {
+        let out = tempfile::tempdir().unwrap();
+        publish_epoch(out.path(), "20260101T000000Z", &files()).unwrap();
+        let fail_second = |k: usize| {
+            if k == 1 {
+                Err(io::Error::other("disk full"))
+            } else {
+                Ok(())
+            }
+        };
+        let err = write_epoch(out.path(), "20260102T000000Z", &files(), fail_second).unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert_eq!(entries(out.path()), ["20260101T000000Z", "latest"]);
+        assert_eq!(
+            fs::read_link(out.path().join("latest")).unwrap(),
+            Path::new("20260101T000000Z")
+        );
+    }
+
+    #[test]
+    fn an_existing_epoch_is_never_overwritten() {
+        let out = tempfile::tempdir().unwrap();
+        publish_epoch(out.path(), "20260101T000000Z", &files()).unwrap();
+        let err = publish_epoch(out.path(), "20260101T000000Z", &[]).unwrap_err();
+        assert!(matches!(err, Error::EpochExists { .. }));
+        assert_eq!(fs::read(out.path().join("20260101T000000Z/b.jsonl")).unwrap(), b"{}\n");
+    }
+}
