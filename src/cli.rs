@@ -6,7 +6,6 @@ use crate::as_of::AsOf;
 use crate::error::Error;
 use crate::runner::{self, RunOptions, RunSummary};
 use clap::{Parser, Subcommand};
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -96,47 +95,41 @@ fn init_logging(verbose: u8) {
 
 /// The one-screen summary printed after a run.
 fn render_summary(s: &RunSummary, threads: usize) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
+    let mut lines = vec![format!(
         "pipeline    {}   as_of {}   threads {threads}",
         s.name,
         s.as_of.rfc3339()
-    );
+    )];
     for (k, input) in s.inputs.iter().enumerate() {
         let label = if k == 0 { "inputs" } else { "" };
-        let _ = writeln!(
-            out,
+        lines.push(format!(
             "{label:<11} {}: {} records, {} rejected",
             input.source, input.records, input.rejected
-        );
+        ));
     }
     if !s.rejects_by_reason.is_empty() {
         let reasons: Vec<String> = s.rejects_by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect();
-        let _ = writeln!(out, "{:<11} {} (see rejected.jsonl)", "rejects", reasons.join(", "));
+        lines.push(format!("{:<11} {} (see rejected.jsonl)", "rejects", reasons.join(", ")));
     }
-    let g = &s.graph;
-    let _ = writeln!(out, "{:<11} {}", "peers", s.peers);
-    let _ = writeln!(
-        out,
+    let (g, c) = (&s.graph, &s.convergence);
+    lines.push(format!("{:<11} {}", "peers", s.peers));
+    lines.push(format!(
         "{:<11} {} accepted -> {} trust, {} distrust, {} netted to zero",
         "edges", g.input_edges, g.trust_edges, g.distrust_edges, g.neutral_pairs
-    );
-    let c = &s.convergence;
-    let _ = writeln!(
-        out,
+    ));
+    lines.push(format!(
         "{:<11} converged in {} iterations, residual {:.3e} <= epsilon {:.3e}; distrust {}",
         "eigentrust",
         c.iterations,
         c.residual,
         c.epsilon,
         s.distrust.id()
-    );
+    ));
     let latest = if s.published.latest_moved {
         "latest -> this epoch"
     } else {
-        "latest unchanged (it names a newer epoch)"
+        "latest unchanged: it names a newer epoch"
     };
-    let _ = writeln!(out, "{:<11} {} ({latest})", "output", s.published.dir.display());
-    out
+    lines.push(format!("{:<11} {} ({latest})", "output", s.published.dir.display()));
+    lines.join("\n") + "\n"
 }

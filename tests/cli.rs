@@ -231,15 +231,13 @@ fn missing_input_file_exits_2_naming_it() {
 
 #[test]
 fn non_convergence_exits_1() {
-    failed_run_leaves_out_untouched(1, "did not converge", |_, pipeline| {
-        let mut text = fs::read_to_string(pipeline).unwrap();
-        text.push_str("[eigentrust]\nalpha = 0.0\nepsilon = 1e-300\nmax_iterations = 3\n");
-        fs::write(pipeline, text).unwrap();
-        // A one-way chain from a pre-trusted peer oscillates under α = 0.
-        fs::write(Path::new(pipeline).with_file_name("edges.csv"), "a,b,1\nb,a,1\n").unwrap();
-        let mut text = fs::read_to_string(pipeline).unwrap();
-        text.push_str("[pretrust]\nentries = { a = 1.0 }\n");
-        fs::write(pipeline, text).unwrap();
+    failed_run_leaves_out_untouched(1, "did not converge", |dir, pipeline| {
+        // Under α = 0 the mass started on a alone swings between a and b forever.
+        fs::write(dir.join("edges.csv"), "a,b,1\nb,a,1\n").unwrap();
+        let text = fs::read_to_string(pipeline).unwrap();
+        let extra =
+            "[eigentrust]\nalpha = 0.0\nepsilon = 1e-300\nmax_iterations = 3\n[pretrust]\nentries = { a = 1.0 }\n";
+        fs::write(pipeline, text + extra).unwrap();
     });
 }
 

@@ -72,6 +72,36 @@ pub struct InputStats {
     pub rejected: u64,
 }
 
+impl InputStats {
+    /// Empty counts for the source labelled `source`.
+    fn new(source: &str) -> Self {
+        InputStats {
+            source: source.to_owned(),
+            records: 0,
+            rejected: 0,
+        }
+    }
+
+    /// Counts a refused record of this input and files its reject.
+    fn reject(
+        &mut self,
+        rejects: &mut Vec<Reject>,
+        position: Position,
+        reason: RejectReason,
+        detail: String,
+        raw: String,
+    ) {
+        self.rejected += 1;
+        rejects.push(Reject {
+            source: self.source.clone(),
+            position,
+            reason,
+            detail,
+            raw,
+        });
+    }
+}
+
 /// Everything ingest produced: the input of the graph stage.
 #[derive(Debug, Clone, Default)]
 pub struct Ingested {
@@ -132,16 +162,13 @@ pub fn ingest(
     for entry in entries {
         match peers.get(&entry.peer) {
             Some(index) => out.pretrust.push((index, entry.weight)),
-            None => {
-                out.inputs[entry.input].rejected += 1;
-                out.rejects.push(Reject {
-                    source: out.inputs[entry.input].source.clone(),
-                    position: entry.position,
-                    reason: RejectReason::UnknownPeer,
-                    detail: format!("pre-trusted peer {:?} appears in no accepted edge", entry.peer),
-                    raw: entry.raw,
-                });
-            }
+            None => out.inputs[entry.input].reject(
+                &mut out.rejects,
+                entry.position,
+                RejectReason::UnknownPeer,
+                format!("pre-trusted peer {:?} appears in no accepted edge", entry.peer),
+                entry.raw,
+            ),
         }
     }
     out.peers = peers.into_ids();

@@ -28,6 +28,29 @@ fn check_weight(weight: f64) -> Result<f64, (RejectReason, String)> {
     }
 }
 
+/// Files one parsed pre-trust record as an entry or a reject.
+fn take(
+    parsed: Result<(String, f64), (RejectReason, String)>,
+    position: Position,
+    raw: String,
+    input: usize,
+    stats: &mut InputStats,
+    entries: &mut Vec<PretrustEntry>,
+    rejects: &mut Vec<Reject>,
+) {
+    stats.records += 1;
+    match parsed {
+        Ok((peer, weight)) => entries.push(PretrustEntry {
+            peer,
+            weight,
+            input,
+            position,
+            raw,
+        }),
+        Err((reason, detail)) => stats.reject(rejects, position, reason, detail, raw),
+    }
+}
+
 /// Reads a `peer,weight` file.
 pub(super) fn read_file(
     path: &Path,
@@ -37,14 +60,8 @@ pub(super) fn read_file(
     entries: &mut Vec<PretrustEntry>,
     rejects: &mut Vec<Reject>,
 ) -> Result<InputStats> {
-    let mut stats = InputStats {
-        source: label.to_owned(),
-        records: 0,
-        rejected: 0,
-    };
+    let mut stats = InputStats::new(label);
     tabular::for_each_line(tabular::open(path)?, header, path, |line| {
-        stats.records += 1;
-        let position = Position::Line(line.number);
         let parsed = match line.fields().as_deref() {
             None => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
             Some([""] | ["", _]) => Err((RejectReason::ParseError, "peer id is empty".into())),
@@ -56,25 +73,15 @@ pub(super) fn read_file(
                 format!("expected 2 fields (peer,weight), found {}", fields.len()),
             )),
         };
-        match parsed {
-            Ok((peer, weight)) => entries.push(PretrustEntry {
-                peer,
-                weight,
-                input,
-                position,
-                raw: line.raw(),
-            }),
-            Err((reason, detail)) => {
-                stats.rejected += 1;
-                rejects.push(Reject {
-                    source: label.to_owned(),
-                    position,
-                    reason,
-                    detail,
-                    raw: line.raw(),
-                });
-            }
-        }
+        take(
+            parsed,
+            Position::Line(line.number),
+            line.raw(),
+            input,
+            &mut stats,
+            entries,
+            rejects,
+        );
         Ok(())
     })?;
     Ok(stats)
@@ -88,34 +95,19 @@ pub(super) fn read_inline(
     entries: &mut Vec<PretrustEntry>,
     rejects: &mut Vec<Reject>,
 ) -> InputStats {
-    let mut stats = InputStats {
-        source: pipeline_label.to_owned(),
-        records: 0,
-        rejected: 0,
-    };
+    let mut stats = InputStats::new(pipeline_label);
     for (peer, &weight) in table {
-        stats.records += 1;
         let position = Position::Key(format!("pretrust.entries.{peer}"));
-        let raw = format!("{peer} = {weight}");
-        match check_weight(weight) {
-            Ok(weight) => entries.push(PretrustEntry {
-                peer: peer.clone(),
-                weight,
-                input,
-                position,
-                raw,
-            }),
-            Err((reason, detail)) => {
-                stats.rejected += 1;
-                rejects.push(Reject {
-                    source: pipeline_label.to_owned(),
-                    position,
-                    reason,
-                    detail,
-                    raw,
-                });
-            }
-        }
+        let parsed = check_weight(weight).map(|w| (peer.clone(), w));
+        take(
+            parsed,
+            position,
+            format!("{peer} = {weight}"),
+            input,
+            &mut stats,
+            entries,
+            rejects,
+        );
     }
     stats
 }
