@@ -15,23 +15,13 @@ use scoreset::synth::rmat_edges;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let scale: u32 = std::env::var("SCORESET_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
+    let scale: u32 = std::env::var("SCORESET_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
     let started = Instant::now();
     let pairs = rmat_edges(scale, 16, 20_261_121);
     let generated = started.elapsed();
     let n = 1usize << scale;
-    let edges: Vec<Edge> = pairs
-        .iter()
-        .filter(|(i, j)| i != j)
-        .map(|&(truster, trustee)| Edge {
-            truster,
-            trustee,
-            value: 1.0,
-        })
-        .collect();
+    let edges: Vec<Edge> =
+        pairs.iter().filter(|(i, j)| i != j).map(|&(truster, trustee)| Edge { truster, trustee, value: 1.0 }).collect();
     let started = Instant::now();
     let g = graph::build((0..n).map(|i| i.to_string()).collect(), edges, &[]);
     let built = started.elapsed();
@@ -58,11 +48,7 @@ fn main() {
             })
         });
         let ns = per_edge_iteration(time, nnz, iters);
-        let diff = t
-            .iter()
-            .zip(&baseline_t)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f64::max);
+        let diff = t.iter().zip(&baseline_t).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         println!(
             "{:<34} {:>5} iterations  {:>7.3} ns/edge/iteration  {:>5.2}x baseline  (max |Δ| vs baseline {diff:.1e})",
             format!("scoreset kernel, {threads} thread(s)"),

@@ -17,9 +17,7 @@ impl AsOf {
         let t = OffsetDateTime::parse(text, &Rfc3339)
             .map_err(|e| Error::Usage(format!("--as-of {text:?} is not an RFC 3339 date-time: {e}")))?;
         if t.nanosecond() != 0 {
-            return Err(Error::Usage(format!(
-                "--as-of {text:?} has a fraction of a second; give whole seconds"
-            )));
+            return Err(Error::Usage(format!("--as-of {text:?} has a fraction of a second; give whole seconds")));
         }
         Ok(AsOf(t.to_offset(UtcOffset::UTC)))
     }

@@ -3,8 +3,10 @@
 //! input or configuration).
 
 use crate::as_of::AsOf;
+use crate::crypto::{did_key, keyfile};
 use crate::error::Error;
 use crate::runner::{self, RunOptions, RunSummary};
+use crate::verify::{VerifyOptions, verify_epoch};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +41,29 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
+    /// Make a new Ed25519 signing key (mode 0600) and print its did:key.
+    Keygen {
+        /// Where to write the key; refuses to overwrite.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Check an epoch: proof, hashes, CIDs, CAR, chain link; exit 0 valid, 1 invalid, 2 cannot check.
+    Verify {
+        /// The epoch folder (or `<out>/<name>/latest`, or its manifest.json).
+        epoch: PathBuf,
+        /// Also re-run the pipeline from the recorded inputs and compare the score files byte for byte.
+        #[arg(long)]
+        recompute: bool,
+        /// Folder the pipeline's relative input paths resolve against (default: the one recorded).
+        #[arg(long, value_name = "DIR")]
+        base: Option<PathBuf>,
+        /// Require this signer (did:key); also accepts a key rotation from the previous epoch.
+        #[arg(long, value_name = "DID")]
+        expect_issuer: Option<String>,
+        /// Worker threads for --recompute.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        threads: Option<u16>,
+    },
 }
 
 /// Entry point of the binary.
@@ -57,26 +82,38 @@ pub fn main() -> ExitCode {
 
 fn execute(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Run {
-            pipeline,
-            as_of,
-            out,
-            threads,
-        } => {
-            let options = RunOptions {
-                as_of: as_of.as_deref().map(AsOf::parse).transpose()?,
-                out_dir: out,
-            };
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads.map_or(0, usize::from))
-                .build()
-                .map_err(|e| anyhow::anyhow!("cannot start worker threads: {e}"))?;
-            let threads = pool.current_num_threads();
+        Command::Run { pipeline, as_of, out, threads } => {
+            let options = RunOptions { as_of: as_of.as_deref().map(AsOf::parse).transpose()?, out_dir: out };
+            let pool = thread_pool(threads)?;
             let summary = pool.install(|| runner::run(&pipeline, &options))?;
-            print!("{}", render_summary(&summary, threads));
+            print!("{}", render_summary(&summary, pool.current_num_threads()));
+            Ok(())
+        }
+        Command::Keygen { out } => {
+            let key = keyfile::generate(&out)?;
+            println!("{}", did_key::did_key(&key.verifying_key()));
+            eprintln!("wrote {} (mode 0600); name it in a pipeline as [signing] key = \"...\"", out.display());
+            Ok(())
+        }
+        Command::Verify { epoch, recompute, base, expect_issuer, threads } => {
+            let options = VerifyOptions { recompute, base_dir: base, expect_issuer };
+            let report = thread_pool(threads)?.install(|| verify_epoch(&epoch, &options))?;
+            println!("epoch  {}", report.epoch.display());
+            for check in &report.checks {
+                println!("ok     {check}");
+            }
+            println!("VALID  signed by {}", report.signer);
             Ok(())
         }
     }
+}
+
+/// A rayon pool of `threads` workers (all cores when `None`).
+fn thread_pool(threads: Option<u16>) -> anyhow::Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.map_or(0, usize::from))
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start worker threads: {e}"))
 }
 
 fn init_logging(verbose: u8) {
@@ -87,32 +124,23 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 /// The one-screen summary printed after a run.
 fn render_summary(s: &RunSummary, threads: usize) -> String {
-    let mut lines = vec![format!(
-        "pipeline    {}   as_of {}   threads {threads}",
-        s.name,
-        s.as_of.rfc3339()
-    )];
-    for (k, input) in s.inputs.iter().enumerate() {
+    let mut lines = vec![format!("pipeline    {}   as_of {}   threads {threads}", s.name, s.as_of.rfc3339())];
+    let c = &s.computed;
+    for (k, input) in c.inputs.iter().enumerate() {
         let label = if k == 0 { "inputs" } else { "" };
-        lines.push(format!(
-            "{label:<11} {}: {} records, {} rejected",
-            input.source, input.records, input.rejected
-        ));
+        lines.push(format!("{label:<11} {}: {} records, {} rejected", input.source, input.records, input.rejected));
     }
-    if !s.rejects_by_reason.is_empty() {
-        let reasons: Vec<String> = s.rejects_by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    if !c.rejects_by_reason.is_empty() {
+        let reasons: Vec<String> = c.rejects_by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect();
         lines.push(format!("{:<11} {} (see rejected.jsonl)", "rejects", reasons.join(", ")));
     }
-    let (g, c) = (&s.graph, &s.convergence);
-    lines.push(format!("{:<11} {}", "peers", s.peers));
+    let (g, conv) = (&c.graph, &c.convergence);
+    lines.push(format!("{:<11} {}", "peers", c.peers));
     lines.push(format!(
         "{:<11} {} accepted -> {} trust, {} distrust, {} netted to zero",
         "edges", g.input_edges, g.trust_edges, g.distrust_edges, g.neutral_pairs
@@ -120,16 +148,22 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
     lines.push(format!(
         "{:<11} converged in {} iterations, residual {:.3e} <= epsilon {:.3e}; distrust {}",
         "eigentrust",
-        c.iterations,
-        c.residual,
-        c.epsilon,
+        conv.iterations,
+        conv.residual,
+        conv.epsilon,
         s.distrust.id()
     ));
-    let latest = if s.published.latest_moved {
-        "latest -> this epoch"
-    } else {
-        "latest unchanged: it names a newer epoch"
-    };
+    let latest =
+        if s.published.latest_moved { "latest -> this epoch" } else { "latest unchanged: it names a newer epoch" };
     lines.push(format!("{:<11} {} ({latest})", "output", s.published.dir.display()));
+    lines.push(match &s.signer {
+        Some(did) => format!("{:<11} signed by {did}", "manifest"),
+        None => {
+            format!("{:<11} UNSIGNED: the pipeline has no [signing] key; `verify` will reject this epoch", "manifest")
+        }
+    });
+    if let Some(previous) = &s.previous {
+        lines.push(format!("{:<11} links to the previous epoch {previous}", "chain"));
+    }
     lines.join("\n") + "\n"
 }

@@ -31,6 +31,9 @@ pub struct Pipeline {
     /// `[output]` settings.
     #[serde(default)]
     pub output: OutputSpec,
+    /// `[signing]` settings; without a key the epoch is written unsigned.
+    #[serde(default)]
+    pub signing: SigningSpec,
     /// When true, any rejected record fails the run (exit 2) before anything is written.
     #[serde(default)]
     pub strict: bool,
@@ -53,10 +56,16 @@ impl OutputSpec {
 
 impl Default for OutputSpec {
     fn default() -> Self {
-        OutputSpec {
-            dir: Self::default_dir(),
-        }
+        OutputSpec { dir: Self::default_dir() }
     }
+}
+
+/// The `[signing]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningSpec {
+    /// Ed25519 key file made by `scoreset keygen`, relative to the pipeline file's folder.
+    pub key: Option<PathBuf>,
 }
 
 /// A pipeline name usable as a folder name: ASCII letters, digits, `.`, `_`
@@ -95,38 +104,31 @@ pub struct LoadedPipeline {
     pub file: PathBuf,
     /// The folder relative paths in the file resolve against.
     pub base_dir: PathBuf,
+    /// The file's text, as read.
+    pub text: String,
 }
 
 impl LoadedPipeline {
     /// Reads and checks a pipeline file.
     pub fn load(file: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Read {
-            path: file.to_path_buf(),
-            source,
-        })?;
-        let pipeline: Pipeline = toml::from_str(&text).map_err(|e| Error::ConfigSyntax {
-            path: file.to_path_buf(),
-            source: Box::new(e),
-        })?;
-        if pipeline.sources.is_empty() {
-            return Err(Error::Config {
-                path: file.to_path_buf(),
-                message: "no [[source]] given".into(),
-            });
-        }
+        let text = std::fs::read_to_string(file).map_err(|source| Error::Read { path: file.to_path_buf(), source })?;
         let base_dir = file.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        Ok(LoadedPipeline {
-            pipeline,
-            file: file.to_path_buf(),
-            base_dir,
-        })
+        Self::from_text(text, file, base_dir)
+    }
+
+    /// Parses pipeline text that came from `file`, resolving paths against `base_dir`.
+    pub fn from_text(text: String, file: &Path, base_dir: PathBuf) -> Result<Self> {
+        let pipeline: Pipeline =
+            toml::from_str(&text).map_err(|e| Error::ConfigSyntax { path: file.to_path_buf(), source: Box::new(e) })?;
+        if pipeline.sources.is_empty() {
+            return Err(Error::Config { path: file.to_path_buf(), message: "no [[source]] given".into() });
+        }
+        Ok(LoadedPipeline { pipeline, file: file.to_path_buf(), base_dir, text })
     }
 
     /// The pipeline file's own name, used as the source of inline entries in rejects.
     pub fn label(&self) -> String {
-        self.file
-            .file_name()
-            .map_or_else(|| self.file.display().to_string(), |n| n.to_string_lossy().into_owned())
+        self.file.file_name().map_or_else(|| self.file.display().to_string(), |n| n.to_string_lossy().into_owned())
     }
 
     /// The output root: `override_dir` if given, else `[output] dir` against the file's folder.
@@ -170,20 +172,8 @@ mod tests {
 
     #[test]
     fn unsafe_names_and_unknown_formats_are_refused() {
-        assert!(
-            parse(&MINIMAL.replace("\"x\"", "\"../x\""))
-                .unwrap_err()
-                .contains("must be non-empty")
-        );
-        assert!(
-            parse(&MINIMAL.replace("\"edges\"", "\"edgez\""))
-                .unwrap_err()
-                .contains("edgez")
-        );
-        assert!(
-            parse(&format!("{MINIMAL}[distrust]\nmode = \"twice\"\n"))
-                .unwrap_err()
-                .contains("twice")
-        );
+        assert!(parse(&MINIMAL.replace("\"x\"", "\"../x\"")).unwrap_err().contains("must be non-empty"));
+        assert!(parse(&MINIMAL.replace("\"edges\"", "\"edgez\"")).unwrap_err().contains("edgez"));
+        assert!(parse(&format!("{MINIMAL}[distrust]\nmode = \"twice\"\n")).unwrap_err().contains("twice"));
     }
 }

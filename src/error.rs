@@ -37,17 +37,19 @@ pub enum Error {
     #[error(
         "EigenTrust did not converge: residual {residual:e} > epsilon {epsilon:e} after {iterations} iterations (raise [eigentrust] max_iterations or epsilon)"
     )]
-    NotConverged {
-        iterations: u32,
-        residual: f64,
-        epsilon: f64,
-    },
+    NotConverged { iterations: u32, residual: f64, epsilon: f64 },
     /// A computed score is NaN or infinite: a bug, never written out.
     #[error("non-finite score for peer {peer:?} in scope {scope:?} (this is a bug)")]
     NonFiniteScore { scope: String, peer: String },
     /// The epoch directory for this `as_of` already exists.
     #[error("epoch {path} already exists; choose another --as-of or --out", path = path.display())]
     EpochExists { path: PathBuf },
+    /// An epoch failed verification: `file` is the first thing that differs.
+    #[error("INVALID: {file}: {reason}")]
+    Invalid { file: String, reason: String },
+    /// The epoch carries no signature.
+    #[error("INVALID: {path} is unsigned (the pipeline had no [signing] key)", path = path.display())]
+    Unsigned { path: PathBuf },
     /// Writing the epoch failed; nothing was published.
     #[error("cannot write {path}: {source}", path = path.display())]
     Write {
@@ -59,10 +61,15 @@ pub enum Error {
 
 impl Error {
     /// Exit status for the command line: 1 when the computation or the writing
-    /// of its result failed, 2 when the input or the configuration is unusable.
+    /// of its result failed, or an epoch is invalid; 2 when the input or the
+    /// configuration is unusable (or, for `verify`, the epoch cannot be checked).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::NotConverged { .. } | Error::NonFiniteScore { .. } | Error::Write { .. } => 1,
+            Error::NotConverged { .. }
+            | Error::NonFiniteScore { .. }
+            | Error::Write { .. }
+            | Error::Invalid { .. }
+            | Error::Unsigned { .. } => 1,
             Error::ConfigSyntax { .. }
             | Error::Config { .. }
             | Error::Read { .. }

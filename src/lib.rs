@@ -7,17 +7,21 @@
 //! 2. [`ingest`] — read sources, validate records, reject with a reason;
 //! 3. [`graph`] — peers in sorted order, row-stochastic trust and distrust;
 //! 4. [`compute`] — EigenTrust and the distrust adjustment;
-//! 5. [`scoreset`] — render the epoch's files (scores, rejects);
+//! 5. [`scoreset`] — render the epoch's files, then seal them: the signed
+//!    `manifest.json` and the `scoreset.car`;
 //! 6. [`publish`] — write the epoch atomically and move `latest`.
 //!
-//! [`runner`] strings the stages together; [`cli`] is the command line.
-//! [`numeric`] holds the deterministic summation every stage relies on, and
-//! [`synth`] the seeded synthetic graphs used by benchmarks.
+//! [`runner`] strings the stages together; [`verify`] checks a published
+//! epoch and can re-run it; [`cli`] is the command line. Below the stages,
+//! [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
+//! did:key and eddsa-jcs-2022 proofs, and [`synth`] the seeded synthetic
+//! graphs used by benchmarks.
 
 pub mod as_of;
 pub mod cli;
 pub mod compute;
 pub mod config;
+pub mod crypto;
 pub mod error;
 pub mod graph;
 pub mod ingest;
@@ -26,5 +30,6 @@ pub mod publish;
 pub mod runner;
 pub mod scoreset;
 pub mod synth;
+pub mod verify;
 
 pub use error::{Error, Result};

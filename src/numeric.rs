@@ -55,10 +55,7 @@ where
     F: Fn(Range<usize>) -> f64 + Sync + Send,
 {
     let chunks = len.div_ceil(CHUNK);
-    let partials: Vec<f64> = (0..chunks)
-        .into_par_iter()
-        .map(|c| part(c * CHUNK..((c + 1) * CHUNK).min(len)))
-        .collect();
+    let partials: Vec<f64> = (0..chunks).into_par_iter().map(|c| part(c * CHUNK..((c + 1) * CHUNK).min(len))).collect();
     compensated_sum(partials)
 }
 

@@ -1,14 +1,16 @@
 //! The pipeline runner: one call = one epoch, through the stages in order
-//! (ingest → graph → compute → emit → publish).
+//! (ingest → graph → compute → emit → seal → publish).
 
 use crate::as_of::AsOf;
 use crate::compute::{Convergence, DistrustMode, discount_one_shot, eigentrust};
 use crate::config::LoadedPipeline;
+use crate::crypto::{digest_bytes, digest_file, keyfile};
 use crate::error::{Error, Result};
 use crate::graph::{self, GraphStats};
 use crate::ingest::{self, InputStats};
 use crate::publish::{self, Published};
-use crate::scoreset::{self, ScopeScores};
+use crate::scoreset::manifest::{self, Counts, InputRecord, Manifest, Parameters, PipelineRecord, Software, Subject};
+use crate::scoreset::{self, EpochFile, MANIFEST, ScopeScores};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,14 +28,12 @@ pub struct RunOptions {
     pub out_dir: Option<PathBuf>,
 }
 
-/// What a run did, for the one-screen summary.
+/// What the computation produced, before sealing and publishing.
 #[derive(Debug, Clone)]
-pub struct RunSummary {
-    /// Pipeline name.
-    pub name: String,
-    /// The cut-off instant.
-    pub as_of: AsOf,
-    /// Per-input record counts.
+pub struct ComputedEpoch {
+    /// The score files (scores, peer scores, rejects).
+    pub files: Vec<EpochFile>,
+    /// Per-input counts and digests.
     pub inputs: Vec<InputStats>,
     /// Rejected records per reason code.
     pub rejects_by_reason: BTreeMap<&'static str, usize>,
@@ -43,8 +43,23 @@ pub struct RunSummary {
     pub graph: GraphStats,
     /// How EigenTrust converged.
     pub convergence: Convergence,
+}
+
+/// What a run did, for the one-screen summary.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// Pipeline name.
+    pub name: String,
+    /// The cut-off instant.
+    pub as_of: AsOf,
+    /// The computation's results.
+    pub computed: ComputedEpoch,
     /// The distrust adjustment applied.
     pub distrust: DistrustMode,
+    /// did:key of the signer; `None` for an unsigned epoch.
+    pub signer: Option<String>,
+    /// The epoch this one links to, if any.
+    pub previous: Option<String>,
     /// Where the epoch went.
     pub published: Published,
 }
@@ -54,19 +69,49 @@ pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
     let loaded = LoadedPipeline::load(file)?;
     let pipeline = &loaded.pipeline;
     let as_of = options.as_of.unwrap_or_else(AsOf::now);
+    let epoch = as_of.basic();
     let pipeline_dir = loaded.out_dir(options.out_dir.as_deref()).join(pipeline.name.as_str());
-    publish::epoch_dir(&pipeline_dir, &as_of.basic())?;
+    publish::epoch_dir(&pipeline_dir, &epoch)?;
+    let key = pipeline.signing.key.as_ref().map(|k| keyfile::load(&loaded.base_dir.join(k))).transpose()?;
 
+    let computed = compute_epoch(&loaded, &as_of)?;
+
+    let previous = publish::previous_epoch(&pipeline_dir, &epoch);
+    let previous_cid = match &previous {
+        Some(name) => {
+            let path = pipeline_dir.join(name).join(MANIFEST);
+            Some(digest_file(&path).map_err(|source| Error::Read { path, source })?.cid)
+        }
+        None => None,
+    };
+    let manifest = build_manifest(&loaded, &computed, &as_of, previous_cid)?;
+    let signer = key.as_ref().map(|k| crate::crypto::did_key::did_key(&k.verifying_key()));
+    let files = scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), computed.files.clone())?;
+    let published = publish::publish_epoch(&pipeline_dir, &epoch, &files)?;
+    tracing::info!(dir = %published.dir.display(), signed = signer.is_some(), "epoch published");
+
+    Ok(RunSummary {
+        name: pipeline.name.as_str().to_owned(),
+        as_of,
+        computed,
+        distrust: pipeline.distrust.mode,
+        signer,
+        previous,
+        published,
+    })
+}
+
+/// Ingests, builds the graph, computes and renders the score files: everything
+/// of a run that `verify --recompute` repeats.
+pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    let pipeline = &loaded.pipeline;
     let started = Instant::now();
     let ingested = ingest::ingest(&pipeline.sources, &pipeline.pretrust, &loaded.base_dir, &loaded.label())?;
     tracing::info!(edges = ingested.edges.len(), rejects = ingested.rejects.len(), elapsed = ?started.elapsed(), "ingest done");
     if pipeline.strict
         && let Some(first) = ingested.rejects.first()
     {
-        return Err(Error::Strict {
-            count: ingested.rejects.len(),
-            first: first.to_string(),
-        });
+        return Err(Error::Strict { count: ingested.rejects.len(), first: first.to_string() });
     }
     if ingested.peers.is_empty() {
         return Err(Error::Config {
@@ -87,16 +132,11 @@ pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
     let progress = ProgressBar::new_spinner().with_style(
         ProgressStyle::with_template("{spinner} EigenTrust {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    let (trust_positive, convergence) = eigentrust(
-        &graph.trust,
-        &graph.dangling,
-        &graph.pretrust,
-        &pipeline.eigentrust,
-        |k, residual| {
+    let (trust_positive, convergence) =
+        eigentrust(&graph.trust, &graph.dangling, &graph.pretrust, &pipeline.eigentrust, |k, residual| {
             progress.set_message(format!("iteration {k}, residual {residual:.3e}"));
             progress.tick();
-        },
-    )?;
+        })?;
     progress.finish_and_clear();
     let trust = match pipeline.distrust.mode {
         DistrustMode::None => trust_positive.clone(),
@@ -105,25 +145,72 @@ pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
     tracing::info!(iterations = convergence.iterations, residual = convergence.residual, elapsed = ?started.elapsed(), "trust computed");
 
     let peers = graph.peers.len();
-    let scopes = [ScopeScores {
-        scope: DEFAULT_SCOPE.into(),
-        peers: graph.peers,
-        trust_positive,
-        trust,
-    }];
-    let files = scoreset::render(&scopes, &ingested.rejects)?;
-    let published = publish::publish_epoch(&pipeline_dir, &as_of.basic(), &files)?;
-    tracing::info!(dir = %published.dir.display(), "epoch published");
+    let scopes = [ScopeScores { scope: DEFAULT_SCOPE.into(), peers: graph.peers, trust_positive, trust }];
+    let files = scoreset::render(&scopes, &ingested.rejects, &as_of.rfc3339())?;
+    Ok(ComputedEpoch { files, inputs: ingested.inputs, rejects_by_reason, peers, graph: graph.stats, convergence })
+}
 
-    Ok(RunSummary {
-        name: pipeline.name.as_str().to_owned(),
-        as_of,
-        inputs: ingested.inputs,
-        rejects_by_reason,
-        peers,
-        graph: graph.stats,
-        convergence,
-        distrust: pipeline.distrust.mode,
-        published,
+/// The manifest of an epoch (outputs and issuer are filled in when sealing).
+fn build_manifest(
+    loaded: &LoadedPipeline,
+    computed: &ComputedEpoch,
+    as_of: &AsOf,
+    previous: Option<String>,
+) -> Result<Manifest> {
+    let pipeline = &loaded.pipeline;
+    let base_dir = std::path::absolute(&loaded.base_dir)
+        .map_err(|source| Error::Read { path: loaded.base_dir.clone(), source })?;
+    let g = &computed.graph;
+    let subject = Subject {
+        pipeline: PipelineRecord {
+            name: pipeline.name.as_str().to_owned(),
+            file: loaded.label(),
+            base_dir: base_dir.display().to_string(),
+            sha256: digest_bytes(loaded.text.as_bytes()).sha256,
+            toml: loaded.text.clone(),
+        },
+        as_of: as_of.rfc3339(),
+        algorithms: manifest::algorithms(pipeline.distrust.mode.id()),
+        parameters: Parameters {
+            alpha: pipeline.eigentrust.alpha.0,
+            epsilon: computed.convergence.epsilon,
+            epsilon_default: pipeline.eigentrust.epsilon.is_none(),
+            max_iterations: pipeline.eigentrust.max_iterations.get(),
+            distrust: pipeline.distrust.mode.id().to_owned(),
+            strict: pipeline.strict,
+        },
+        inputs: computed
+            .inputs
+            .iter()
+            .map(|i| InputRecord {
+                source: i.source.clone(),
+                kind: i.kind.to_owned(),
+                digest: i.digest.clone(),
+                records: i.records,
+                rejected: i.rejected,
+            })
+            .collect(),
+        outputs: Vec::new(),
+        counts: Counts {
+            peers: computed.peers as u64,
+            input_edges: g.input_edges as u64,
+            trust_edges: g.trust_edges as u64,
+            distrust_edges: g.distrust_edges as u64,
+            net_zero_pairs: g.neutral_pairs as u64,
+            rejected: computed.rejects_by_reason.values().sum::<usize>() as u64,
+            rejected_by_reason: computed.rejects_by_reason.iter().map(|(k, v)| ((*k).to_owned(), *v as u64)).collect(),
+            iterations: computed.convergence.iterations,
+            residual: computed.convergence.residual,
+        },
+        previous,
+        software: Software::this(),
+    };
+    Ok(Manifest {
+        context: vec![manifest::VC_CONTEXT.to_owned()],
+        kinds: vec!["VerifiableCredential".into(), "Scoreset".into()],
+        id: format!("urn:scoreset:{}:{}", pipeline.name.as_str(), as_of.basic()),
+        issuer: None,
+        valid_from: as_of.rfc3339(),
+        credential_subject: subject,
     })
 }

@@ -33,28 +33,17 @@ fn bitcoin_otc_end_to_end_layout_latest_and_reproducibility() {
     let dir = tempfile::tempdir().unwrap();
     let pipeline = otc_pipeline(dir.path());
     let out1 = dir.path().join("out1");
-    let run = scoreset(&[
-        "run",
-        &pipeline,
-        "--as-of",
-        AS_OF,
-        "--out",
-        out1.to_str().unwrap(),
-        "--threads",
-        "2",
-    ]);
+    let run = scoreset(&["run", &pipeline, "--as-of", AS_OF, "--out", out1.to_str().unwrap(), "--threads", "2"]);
     assert!(run.status.success(), "{}", describe(&run));
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("35592 records, 0 rejected"), "{stdout}");
     assert!(stdout.contains("peers       5881"), "{stdout}");
 
     let epoch = out1.join("otc").join(EPOCH);
-    let mut names: Vec<String> = fs::read_dir(&epoch)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let mut names: Vec<String> =
+        fs::read_dir(&epoch).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["peer_scores.jsonl", "rejected.jsonl", "scores.csv"]);
+    assert_eq!(names, ["manifest.json", "peer_scores.jsonl", "rejected.jsonl", "scores.csv", "scoreset.car"]);
     assert_eq!(fs::read_link(out1.join("otc/latest")).unwrap(), Path::new(EPOCH));
     let entries: Vec<_> = fs::read_dir(out1.join("otc")).unwrap().collect();
     assert_eq!(entries.len(), 2, "only the epoch and latest, no staging leftovers");
@@ -66,27 +55,12 @@ fn bitcoin_otc_end_to_end_layout_latest_and_reproducibility() {
     assert!((total - 1.0).abs() < 1e-9, "T+ sums to 1: {total}");
     assert!(scores.iter().all(|r| r.3 <= r.2));
     assert!(scores.iter().any(|r| r.3 < 0.0), "OTC has distrusted peers");
-    assert_eq!(
-        fs::read_to_string(epoch.join("peer_scores.jsonl"))
-            .unwrap()
-            .lines()
-            .count(),
-        5881
-    );
+    assert_eq!(fs::read_to_string(epoch.join("peer_scores.jsonl")).unwrap().lines().count(), 5881);
     assert_eq!(fs::read(epoch.join("rejected.jsonl")).unwrap(), b"");
 
     // Same inputs and as_of, one thread, another output root: identical bytes.
     let out2 = dir.path().join("out2");
-    let again = scoreset(&[
-        "run",
-        &pipeline,
-        "--as-of",
-        AS_OF,
-        "--out",
-        out2.to_str().unwrap(),
-        "--threads",
-        "1",
-    ]);
+    let again = scoreset(&["run", &pipeline, "--as-of", AS_OF, "--out", out2.to_str().unwrap(), "--threads", "1"]);
     assert!(again.status.success(), "{}", describe(&again));
     for file in ["scores.csv", "peer_scores.jsonl"] {
         assert_eq!(
@@ -125,11 +99,7 @@ fn bad_lines_are_rejected_with_line_and_reason_and_the_run_goes_on() {
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).unwrap();
             let pos = v["line"].as_u64().unwrap_or(0);
-            (
-                pos,
-                v["reason"].as_str().unwrap().to_owned(),
-                v["raw"].as_str().unwrap().to_owned(),
-            )
+            (pos, v["reason"].as_str().unwrap().to_owned(), v["raw"].as_str().unwrap().to_owned())
         })
         .collect();
     let expected = [
@@ -141,10 +111,8 @@ fn bad_lines_are_rejected_with_line_and_reason_and_the_run_goes_on() {
         (9, "non_finite", "x,y,inf"),
         (0, "unknown_peer", "ghost = 2"),
     ];
-    let expected: Vec<(u64, String, String)> = expected
-        .iter()
-        .map(|(l, r, raw)| (*l, r.to_string(), raw.to_string()))
-        .collect();
+    let expected: Vec<(u64, String, String)> =
+        expected.iter().map(|(l, r, raw)| (*l, r.to_string(), raw.to_string())).collect();
     assert_eq!(got, expected);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("edges.csv: 9 records, 6 rejected"), "{stdout}");
@@ -161,10 +129,7 @@ fn nan_literal_is_rejected_as_non_finite() {
     let out = dir.path().join("out");
     assert!(run_small(&pipeline, &out, AS_OF).status.success());
     let rejected = fs::read_to_string(out.join("small/latest/rejected.jsonl")).unwrap();
-    assert!(
-        rejected.contains("\"reason\":\"non_finite\"") && rejected.contains("\"line\":2"),
-        "{rejected}"
-    );
+    assert!(rejected.contains("\"reason\":\"non_finite\"") && rejected.contains("\"line\":2"), "{rejected}");
 }
 
 #[test]
@@ -175,10 +140,7 @@ fn unknown_key_exits_2_naming_key_and_line_and_writes_nothing() {
     let run = run_small(&pipeline, &out, AS_OF);
     assert_eq!(run.status.code(), Some(2), "{}", describe(&run));
     let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        stderr.contains("small.toml") && stderr.contains("alpah") && stderr.contains("line 6"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("small.toml") && stderr.contains("alpah") && stderr.contains("line 6"), "{stderr}");
     assert!(!out.exists());
 }
 
@@ -193,11 +155,7 @@ fn failed_run_leaves_out_untouched(code: i32, message: &str, breaking: impl FnOn
     breaking(dir.path(), &pipeline);
     let run = run_small(&pipeline, &out, "2026-02-01T00:00:00Z");
     assert_eq!(run.status.code(), Some(code), "{}", describe(&run));
-    assert!(
-        String::from_utf8_lossy(&run.stderr).contains(message),
-        "{}",
-        describe(&run)
-    );
+    assert!(String::from_utf8_lossy(&run.stderr).contains(message), "{}", describe(&run));
     assert_eq!(snapshot(&out), before);
 }
 
@@ -284,11 +242,7 @@ fn parquet_edges_give_the_same_scores_as_csv() {
     .unwrap();
     let mut file = fs::File::create(dir.path().join("edges.parquet")).unwrap();
     ParquetWriter::new(&mut file).finish(&mut frame).unwrap();
-    write(
-        dir.path(),
-        "p.toml",
-        "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.parquet\"\n",
-    );
+    write(dir.path(), "p.toml", "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.parquet\"\n");
     let csv = small_pipeline(dir.path(), "1,2,5\n2,3,-2\n3,1,4\n3,3,1\n", "");
     let out = dir.path().join("out");
     let p = run_small(dir.path().join("p.toml").to_str().unwrap(), &out, AS_OF);
@@ -299,10 +253,7 @@ fn parquet_edges_give_the_same_scores_as_csv() {
         fs::read(out.join("small/latest/scores.csv")).unwrap()
     );
     let rejected = fs::read_to_string(out.join("p/latest/rejected.jsonl")).unwrap();
-    assert!(
-        rejected.contains("\"row\":4") && rejected.contains("self_trust"),
-        "{rejected}"
-    );
+    assert!(rejected.contains("\"row\":4") && rejected.contains("self_trust"), "{rejected}");
 }
 
 #[test]

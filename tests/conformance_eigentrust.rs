@@ -27,16 +27,11 @@ fn go_eigentrust_readme_vector_alpha_half() {
         ),
     )
     .unwrap();
-    let options = RunOptions {
-        as_of: Some(AsOf::parse("2026-01-01T00:00:00Z").unwrap()),
-        out_dir: Some(dir.path().join("out")),
-    };
+    let options =
+        RunOptions { as_of: Some(AsOf::parse("2026-01-01T00:00:00Z").unwrap()), out_dir: Some(dir.path().join("out")) };
     let summary = runner::run(&pipeline, &options).unwrap();
-    assert_eq!(
-        summary.convergence.iterations, 18,
-        "the reference stops after 18 iterations"
-    );
-    assert!(summary.rejects_by_reason.is_empty());
+    assert_eq!(summary.computed.convergence.iterations, 18, "the reference stops after 18 iterations");
+    assert!(summary.computed.rejects_by_reason.is_empty());
 
     let expected = std::fs::read_to_string(v.join("expected_alpha_0.5.csv")).unwrap();
     let scores = read_scores(&summary.published.dir.join("scores.csv"));
@@ -51,19 +46,14 @@ fn go_eigentrust_readme_vector_alpha_half() {
 }
 
 fn sparse_pairs(v: &Value) -> Vec<(u32, f64)> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|p| (p[0].as_u64().unwrap() as u32, p[1].as_f64().unwrap()))
-        .collect()
+    v.as_array().unwrap().iter().map(|p| (p[0].as_u64().unwrap() as u32, p[1].as_f64().unwrap())).collect()
 }
 
 #[test]
 fn go_eigentrust_discount_trust_vector() {
-    let text = std::fs::read_to_string(shared(
-        "vectors/eigentrust/go-eigentrust-unit/discount_trust_vector_test1.json",
-    ))
-    .unwrap();
+    let text =
+        std::fs::read_to_string(shared("vectors/eigentrust/go-eigentrust-unit/discount_trust_vector_test1.json"))
+            .unwrap();
     let case: Value = serde_json::from_str(&text).unwrap();
     let n = case["dim"].as_u64().unwrap() as usize;
     let mut t = vec![0.0; n];
@@ -81,10 +71,8 @@ fn go_eigentrust_discount_trust_vector() {
 
 #[test]
 fn go_eigentrust_extract_distrust() {
-    let text = std::fs::read_to_string(shared(
-        "vectors/eigentrust/go-eigentrust-unit/extract_distrust_test1.json",
-    ))
-    .unwrap();
+    let text =
+        std::fs::read_to_string(shared("vectors/eigentrust/go-eigentrust-unit/extract_distrust_test1.json")).unwrap();
     let case: Value = serde_json::from_str(&text).unwrap();
     let n = case["dim"].as_u64().unwrap() as usize;
     let coo = |key: &str| -> Vec<(u32, u32, f64)> {
@@ -92,23 +80,11 @@ fn go_eigentrust_extract_distrust() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| {
-                (
-                    e[0].as_u64().unwrap() as u32,
-                    e[1].as_u64().unwrap() as u32,
-                    e[2].as_f64().unwrap(),
-                )
-            })
+            .map(|e| (e[0].as_u64().unwrap() as u32, e[1].as_u64().unwrap() as u32, e[2].as_f64().unwrap()))
             .collect()
     };
-    let edges = coo("input_coo")
-        .into_iter()
-        .map(|(truster, trustee, value)| Edge {
-            truster,
-            trustee,
-            value,
-        })
-        .collect();
+    let edges =
+        coo("input_coo").into_iter().map(|(truster, trustee, value)| Edge { truster, trustee, value }).collect();
     let g = graph::build((0..n).map(|i| i.to_string()).collect(), edges, &[]);
     // The reference splits before canonicalising; scoreset canonicalises each
     // part's rows, so compare with the expected parts scaled to unit row sums.

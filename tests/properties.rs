@@ -34,30 +34,15 @@ fn compute(
         let edges: Vec<Edge> = edges
             .iter()
             .filter(|(i, j, _)| i != j)
-            .map(|&(truster, trustee, value)| Edge {
-                truster,
-                trustee,
-                value,
-            })
+            .map(|&(truster, trustee, value)| Edge { truster, trustee, value })
             .collect();
         let g = graph::build(peers, edges, pretrust);
-        let (tp, _) = eigentrust(
-            &g.trust,
-            &g.dangling,
-            &g.pretrust,
-            &EigenTrustParams::default(),
-            |_, _| {},
-        )
-        .unwrap();
+        let (tp, _) = eigentrust(&g.trust, &g.dangling, &g.pretrust, &EigenTrustParams::default(), |_, _| {}).unwrap();
         let t = discount_one_shot(&g.distrust, &tp);
         let files = render(
-            &[ScopeScores {
-                scope: "default".into(),
-                peers: g.peers,
-                trust_positive: tp.clone(),
-                trust: t.clone(),
-            }],
+            &[ScopeScores { scope: "default".into(), peers: g.peers, trust_positive: tp.clone(), trust: t.clone() }],
             &[],
+            "2026-01-01T00:00:00Z",
         )
         .unwrap();
         (tp, t, files[0].bytes.clone())

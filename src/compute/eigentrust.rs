@@ -44,11 +44,7 @@ pub struct UnitInterval(pub f64);
 impl TryFrom<f64> for UnitInterval {
     type Error = String;
     fn try_from(v: f64) -> Result<Self, String> {
-        if (0.0..=1.0).contains(&v) {
-            Ok(UnitInterval(v))
-        } else {
-            Err(format!("{v} is outside [0, 1]"))
-        }
+        if (0.0..=1.0).contains(&v) { Ok(UnitInterval(v)) } else { Err(format!("{v} is outside [0, 1]")) }
     }
 }
 
@@ -100,28 +96,16 @@ pub fn eigentrust(
     let mut iterations = 0;
     loop {
         iterations += 1;
-        let dangling_mass = par_chunked_sum(dangling.len(), |r| {
-            compensated_sum(dangling[r].iter().map(|&i| t[i as usize]))
-        });
+        let dangling_mass =
+            par_chunked_sum(dangling.len(), |r| compensated_sum(dangling[r].iter().map(|&i| t[i as usize])));
         let residual = step(c, p, &t, &mut next, alpha, dangling_mass).sqrt();
         std::mem::swap(&mut t, &mut next);
         on_iteration(iterations, residual);
         if residual <= epsilon {
-            return Ok((
-                t,
-                Convergence {
-                    iterations,
-                    residual,
-                    epsilon,
-                },
-            ));
+            return Ok((t, Convergence { iterations, residual, epsilon }));
         }
         if iterations >= params.max_iterations.get() {
-            return Err(Error::NotConverged {
-                iterations,
-                residual,
-                epsilon,
-            });
+            return Err(Error::NotConverged { iterations, residual, epsilon });
         }
     }
 }
@@ -165,21 +149,11 @@ mod tests {
     /// Dense reference: t ← (1−α)Cᵀt + αp with C given densely, dangling rows = p.
     fn dense_reference(c: &[Vec<f64>], p: &[f64], alpha: f64, iterations: u32) -> Vec<f64> {
         let n = p.len();
-        let rows: Vec<Vec<f64>> = c
-            .iter()
-            .map(|r| {
-                if r.iter().sum::<f64>() == 0.0 {
-                    p.to_vec()
-                } else {
-                    r.clone()
-                }
-            })
-            .collect();
+        let rows: Vec<Vec<f64>> =
+            c.iter().map(|r| if r.iter().sum::<f64>() == 0.0 { p.to_vec() } else { r.clone() }).collect();
         let mut t = p.to_vec();
         for _ in 0..iterations {
-            t = (0..n)
-                .map(|j| (1.0 - alpha) * (0..n).map(|i| rows[i][j] * t[i]).sum::<f64>() + alpha * p[j])
-                .collect();
+            t = (0..n).map(|j| (1.0 - alpha) * (0..n).map(|i| rows[i][j] * t[i]).sum::<f64>() + alpha * p[j]).collect();
         }
         t
     }
@@ -189,10 +163,7 @@ mod tests {
         // 0 → 1 (0.25), 0 → 2 (0.75), 1 → 0 (1.0); peer 2 is dangling.
         let c = Incoming::from_rows(3, &[vec![(1, 0.25), (2, 0.75)], vec![(0, 1.0)], vec![]]);
         let p = [0.5, 0.5, 0.0];
-        let params = EigenTrustParams {
-            epsilon: Some(PositiveFinite(1e-15)),
-            ..Default::default()
-        };
+        let params = EigenTrustParams { epsilon: Some(PositiveFinite(1e-15)), ..Default::default() };
         let (t, conv) = eigentrust(&c, &[2], &p, &params, |_, _| {}).unwrap();
         let dense = vec![vec![0.0, 0.25, 0.75], vec![1.0, 0.0, 0.0], vec![0.0; 3]];
         let expected = dense_reference(&dense, &p, 0.5, conv.iterations);

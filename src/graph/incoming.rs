@@ -16,9 +16,7 @@ impl Incoming {
         let csr = CsMatI::try_new((n, n), indptr, cols, vals)
             .map_err(|(_, _, _, e)| e)
             .expect("rows built in sorted order form a valid CSR matrix");
-        Incoming {
-            matrix: csr.to_other_storage(),
-        }
+        Incoming { matrix: csr.to_other_storage() }
     }
 
     /// Builds from rows of `(column, value)` (any order within a row, distinct
@@ -67,11 +65,7 @@ impl Incoming {
     /// The incoming entries `(source, weight)` of peer `j`.
     pub fn incoming_of(&self, j: usize) -> Vec<(u32, f64)> {
         let r = self.indptr()[j]..self.indptr()[j + 1];
-        self.sources()[r.clone()]
-            .iter()
-            .copied()
-            .zip(self.weights()[r].iter().copied())
-            .collect()
+        self.sources()[r.clone()].iter().copied().zip(self.weights()[r].iter().copied()).collect()
     }
 
     /// The underlying sprs matrix (compressed-column storage of C).

@@ -55,10 +55,7 @@ pub fn build(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) 
         rank[old as usize] = new as u32;
     }
     let mut peers = peers;
-    let sorted_peers: Vec<String> = order
-        .iter()
-        .map(|&old| std::mem::take(&mut peers[old as usize]))
-        .collect();
+    let sorted_peers: Vec<String> = order.iter().map(|&old| std::mem::take(&mut peers[old as usize])).collect();
 
     let input_edges = edges.len();
     edges.par_iter_mut().for_each(|e| {
@@ -66,9 +63,7 @@ pub fn build(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) 
         e.trustee = rank[e.trustee as usize];
     });
     edges.par_sort_unstable_by(|a, b| {
-        (a.truster, a.trustee)
-            .cmp(&(b.truster, b.trustee))
-            .then(a.value.total_cmp(&b.value))
+        (a.truster, a.trustee).cmp(&(b.truster, b.trustee)).then(a.value.total_cmp(&b.value))
     });
 
     let mut trust = RowsBuilder::new(n);
@@ -89,12 +84,8 @@ pub fn build(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) 
         trust.finish_row(i);
         distrust.finish_row(i);
     }
-    let stats = GraphStats {
-        input_edges,
-        trust_edges: trust.cols.len(),
-        distrust_edges: distrust.cols.len(),
-        neutral_pairs,
-    };
+    let stats =
+        GraphStats { input_edges, trust_edges: trust.cols.len(), distrust_edges: distrust.cols.len(), neutral_pairs };
     let (trust, dangling) = trust.build();
     let (distrust, _) = distrust.build();
 
@@ -102,14 +93,7 @@ pub fn build(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) 
     for &(old, w) in pretrust {
         weights[rank[old as usize] as usize] += w;
     }
-    TrustGraph {
-        peers: sorted_peers,
-        trust,
-        distrust,
-        dangling,
-        pretrust: distribution(weights),
-        stats,
-    }
+    TrustGraph { peers: sorted_peers, trust, distrust, dangling, pretrust: distribution(weights), stats }
 }
 
 /// Sums duplicate (truster, trustee) entries of one truster's sorted edges.
@@ -125,11 +109,7 @@ fn merge_row(row: &[Edge]) -> Vec<(u32, f64)> {
     let merged = merge(1.0);
     let overflowed =
         merged.iter().any(|(_, v)| !v.is_finite()) || !compensated_sum(merged.iter().map(|(_, v)| v.abs())).is_finite();
-    if overflowed {
-        merge(row.iter().map(|e| e.value.abs()).fold(0.0, f64::max))
-    } else {
-        merged
-    }
+    if overflowed { merge(row.iter().map(|e| e.value.abs()).fold(0.0, f64::max)) } else { merged }
 }
 
 /// Scales non-negative weights to sum 1; all-zero (or empty) weights become uniform.
@@ -167,11 +147,7 @@ impl RowsBuilder {
     fn new(n: usize) -> Self {
         let mut indptr = Vec::with_capacity(n + 1);
         indptr.push(0);
-        RowsBuilder {
-            indptr,
-            cols: Vec::new(),
-            vals: Vec::new(),
-        }
+        RowsBuilder { indptr, cols: Vec::new(), vals: Vec::new() }
     }
 
     fn push(&mut self, col: u32, val: f64) {
@@ -198,10 +174,7 @@ impl RowsBuilder {
         let n = self.indptr.capacity() - 1;
         let end = self.cols.len();
         self.indptr.resize(n + 1, end);
-        let empty = (0..n)
-            .filter(|&i| self.indptr[i] == self.indptr[i + 1])
-            .map(|i| i as u32)
-            .collect();
+        let empty = (0..n).filter(|&i| self.indptr[i] == self.indptr[i + 1]).map(|i| i as u32).collect();
         (Incoming::from_csr(n, self.indptr, self.cols, self.vals), empty)
     }
 }
@@ -211,11 +184,7 @@ mod tests {
     use super::*;
 
     fn edge(truster: u32, trustee: u32, value: f64) -> Edge {
-        Edge {
-            truster,
-            trustee,
-            value,
-        }
+        Edge { truster, trustee, value }
     }
 
     fn names(ids: &[&str]) -> Vec<String> {
@@ -225,11 +194,7 @@ mod tests {
     #[test]
     fn peers_are_sorted_and_rows_canonicalised() {
         // Input numbering: 0 = "c", 1 = "a", 2 = "b".
-        let g = build(
-            names(&["c", "a", "b"]),
-            vec![edge(0, 1, 3.0), edge(0, 2, 1.0), edge(1, 0, -2.0)],
-            &[(2, 5.0)],
-        );
+        let g = build(names(&["c", "a", "b"]), vec![edge(0, 1, 3.0), edge(0, 2, 1.0), edge(1, 0, -2.0)], &[(2, 5.0)]);
         assert_eq!(g.peers, ["a", "b", "c"]);
         // c → a = 0.75, c → b = 0.25: incoming of a is {c: 0.75}.
         assert_eq!(g.trust.incoming_of(0), vec![(2, 0.75)]);
@@ -237,15 +202,7 @@ mod tests {
         assert_eq!(g.distrust.incoming_of(2), vec![(0, 1.0)]);
         assert_eq!(g.dangling, vec![0, 1]);
         assert_eq!(g.pretrust, vec![0.0, 1.0, 0.0]);
-        assert_eq!(
-            g.stats,
-            GraphStats {
-                input_edges: 3,
-                trust_edges: 2,
-                distrust_edges: 1,
-                neutral_pairs: 0
-            }
-        );
+        assert_eq!(g.stats, GraphStats { input_edges: 3, trust_edges: 2, distrust_edges: 1, neutral_pairs: 0 });
     }
 
     #[test]
@@ -276,13 +233,7 @@ mod tests {
 
     #[test]
     fn result_does_not_depend_on_edge_order() {
-        let edges = vec![
-            edge(0, 1, 0.1),
-            edge(0, 1, 0.2),
-            edge(0, 1, 0.3),
-            edge(1, 2, 1.0),
-            edge(0, 2, 0.7),
-        ];
+        let edges = vec![edge(0, 1, 0.1), edge(0, 1, 0.2), edge(0, 1, 0.3), edge(1, 2, 1.0), edge(0, 2, 0.7)];
         let mut reversed = edges.clone();
         reversed.reverse();
         let a = build(names(&["x", "y", "z"]), edges, &[]);

@@ -17,13 +17,7 @@ struct Collector<'a> {
 impl Collector<'_> {
     fn reject(&mut self, position: Position, reason: RejectReason, detail: String, raw: String) {
         self.stats.rejected += 1;
-        self.rejects.push(Reject {
-            source: self.stats.source.clone(),
-            position,
-            reason,
-            detail,
-            raw,
-        });
+        self.rejects.push(Reject { source: self.stats.source.clone(), position, reason, detail, raw });
     }
 
     /// Accepts one well-formed record unless it is a self-trust statement.
@@ -38,20 +32,11 @@ impl Collector<'_> {
         if truster.is_empty() || trustee.is_empty() {
             self.reject(position, RejectReason::ParseError, "empty peer id".into(), raw());
         } else if truster == trustee {
-            self.reject(
-                position,
-                RejectReason::SelfTrust,
-                format!("peer {truster:?} rates itself"),
-                raw(),
-            );
+            self.reject(position, RejectReason::SelfTrust, format!("peer {truster:?} rates itself"), raw());
         } else {
             let truster = self.peers.intern(truster, self.path)?;
             let trustee = self.peers.intern(trustee, self.path)?;
-            self.edges.push(Edge {
-                truster,
-                trustee,
-                value,
-            });
+            self.edges.push(Edge { truster, trustee, value });
         }
         Ok(())
     }
@@ -66,17 +51,7 @@ pub(super) fn read(
     edges: &mut Vec<Edge>,
     rejects: &mut Vec<Reject>,
 ) -> Result<InputStats> {
-    let mut collector = Collector {
-        path,
-        stats: InputStats {
-            source: label.to_owned(),
-            records: 0,
-            rejected: 0,
-        },
-        peers,
-        edges,
-        rejects,
-    };
+    let mut collector = Collector { path, stats: InputStats::new(label, "edges"), peers, edges, rejects };
     if path.extension().is_some_and(|e| e == "parquet") {
         read_parquet(path, &mut collector)?;
     } else {
@@ -92,12 +67,7 @@ pub(super) fn read(
 fn csv_record(line: &Line<'_>, out: &mut Collector<'_>) -> Result<()> {
     let position = Position::Line(line.number);
     let Some(fields) = line.fields() else {
-        out.reject(
-            position,
-            RejectReason::ParseError,
-            "line is not valid UTF-8".into(),
-            line.raw(),
-        );
+        out.reject(position, RejectReason::ParseError, "line is not valid UTF-8".into(), line.raw());
         return Ok(());
     };
     let checked = match fields[..] {
@@ -109,10 +79,7 @@ fn csv_record(line: &Line<'_>, out: &mut Collector<'_>) -> Result<()> {
             .map(|v| (truster, trustee, v)),
         _ => Err((
             RejectReason::ParseError,
-            format!(
-                "expected 3 or 4 fields (truster,trustee,value[,timestamp]), found {}",
-                fields.len()
-            ),
+            format!("expected 3 or 4 fields (truster,trustee,value[,timestamp]), found {}", fields.len()),
         )),
     };
     match checked {
@@ -128,17 +95,10 @@ fn csv_record(line: &Line<'_>, out: &mut Collector<'_>) -> Result<()> {
 /// ids (any type, read as text), the third the value (any numeric type).
 fn read_parquet(path: &Path, out: &mut Collector<'_>) -> Result<()> {
     use polars::prelude::*;
-    let input_error = |message: String| Error::Input {
-        path: path.to_path_buf(),
-        message,
-    };
-    let file = std::fs::File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let frame = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| input_error(format!("not a readable Parquet file: {e}")))?;
+    let input_error = |message: String| Error::Input { path: path.to_path_buf(), message };
+    let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let frame =
+        ParquetReader::new(file).finish().map_err(|e| input_error(format!("not a readable Parquet file: {e}")))?;
     let columns = frame.columns();
     if !(3..=4).contains(&columns.len()) {
         return Err(input_error(format!(
@@ -146,10 +106,7 @@ fn read_parquet(path: &Path, out: &mut Collector<'_>) -> Result<()> {
             columns.len()
         )));
     }
-    let as_text = |c: &Column| {
-        c.cast(&DataType::String)
-            .map_err(|e| input_error(format!("column {}: {e}", c.name())))
-    };
+    let as_text = |c: &Column| c.cast(&DataType::String).map_err(|e| input_error(format!("column {}: {e}", c.name())));
     let (truster, trustee) = (as_text(&columns[0])?, as_text(&columns[1])?);
     let value = columns[2]
         .cast(&DataType::Float64)
@@ -162,25 +119,13 @@ fn read_parquet(path: &Path, out: &mut Collector<'_>) -> Result<()> {
     for (row, ((a, b), v)) in truster.iter().zip(trustee.iter()).zip(value.iter()).enumerate() {
         out.stats.records += 1;
         let position = Position::Row(row as u64 + 1);
-        let raw = || {
-            format!(
-                "{},{},{}",
-                a.unwrap_or(""),
-                b.unwrap_or(""),
-                v.map_or(String::new(), |v| v.to_string())
-            )
-        };
+        let raw = || format!("{},{},{}", a.unwrap_or(""), b.unwrap_or(""), v.map_or(String::new(), |v| v.to_string()));
         match (a, b, v) {
             (Some(a), Some(b), Some(v)) if v.is_finite() => out.offer(a, b, v, position, raw)?,
             (Some(_), Some(_), Some(_)) => {
                 out.reject(position, RejectReason::NonFinite, "value is not finite".into(), raw())
             }
-            _ => out.reject(
-                position,
-                RejectReason::ParseError,
-                "missing truster, trustee or value".into(),
-                raw(),
-            ),
+            _ => out.reject(position, RejectReason::ParseError, "missing truster, trustee or value".into(), raw()),
         }
     }
     Ok(())

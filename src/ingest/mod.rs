@@ -9,6 +9,7 @@ mod tabular;
 
 pub use reject::{Position, Reject, RejectReason};
 
+use crate::crypto::{Digest, digest_file};
 use crate::error::{Error, Result};
 use indexmap::IndexSet;
 use serde::Deserialize;
@@ -61,11 +62,15 @@ pub struct Edge {
     pub value: f64,
 }
 
-/// Record counts of one input.
+/// Record counts and digest of one input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputStats {
     /// The path as given in the pipeline file (or the pipeline file itself for inline entries).
     pub source: String,
+    /// What the input is: `edges`, `pretrust` or `pretrust-inline`.
+    pub kind: &'static str,
+    /// SHA-256, CID and size of the file as read; `None` for inline entries.
+    pub digest: Option<Digest>,
     /// Records read (non-empty lines, rows or entries).
     pub records: u64,
     /// Records refused.
@@ -74,12 +79,8 @@ pub struct InputStats {
 
 impl InputStats {
     /// Empty counts for the source labelled `source`.
-    fn new(source: &str) -> Self {
-        InputStats {
-            source: source.to_owned(),
-            records: 0,
-            rejected: 0,
-        }
+    fn new(source: &str, kind: &'static str) -> Self {
+        InputStats { source: source.to_owned(), kind, digest: None, records: 0, rejected: 0 }
     }
 
     /// Counts a refused record of this input and files its reject.
@@ -92,13 +93,7 @@ impl InputStats {
         raw: String,
     ) {
         self.rejected += 1;
-        rejects.push(Reject {
-            source: self.source.clone(),
-            position,
-            reason,
-            detail,
-            raw,
-        });
+        rejects.push(Reject { source: self.source.clone(), position, reason, detail, raw });
     }
 }
 
@@ -131,11 +126,12 @@ pub fn ingest(
     for spec in sources {
         let label = spec.path.display().to_string();
         let path = base_dir.join(&spec.path);
-        let stats = match spec.format {
+        let mut stats = match spec.format {
             SourceFormat::Edges => {
                 edges::read(&path, spec.header, &label, &mut peers, &mut out.edges, &mut out.rejects)?
             }
         };
+        stats.digest = Some(pin(&path)?);
         tracing::info!(source = %label, records = stats.records, rejected = stats.rejected, "source read");
         out.inputs.push(stats);
     }
@@ -144,14 +140,9 @@ pub fn ingest(
     if let Some(file) = &pretrust.path {
         let label = file.display().to_string();
         let input = out.inputs.len();
-        let stats = pretrust::read_file(
-            &base_dir.join(file),
-            pretrust.header,
-            &label,
-            input,
-            &mut entries,
-            &mut out.rejects,
-        )?;
+        let path = base_dir.join(file);
+        let mut stats = pretrust::read_file(&path, pretrust.header, &label, input, &mut entries, &mut out.rejects)?;
+        stats.digest = Some(pin(&path)?);
         out.inputs.push(stats);
     }
     if !pretrust.entries.is_empty() {
@@ -173,6 +164,11 @@ pub fn ingest(
     }
     out.peers = peers.into_ids();
     Ok(out)
+}
+
+/// Pins a file input: its digest as it is on disk.
+fn pin(path: &Path) -> Result<Digest> {
+    digest_file(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
 }
 
 /// Interns peer ids: each distinct id gets the next index.

@@ -40,13 +40,7 @@ fn take(
 ) {
     stats.records += 1;
     match parsed {
-        Ok((peer, weight)) => entries.push(PretrustEntry {
-            peer,
-            weight,
-            input,
-            position,
-            raw,
-        }),
+        Ok((peer, weight)) => entries.push(PretrustEntry { peer, weight, input, position, raw }),
         Err((reason, detail)) => stats.reject(rejects, position, reason, detail, raw),
     }
 }
@@ -60,28 +54,19 @@ pub(super) fn read_file(
     entries: &mut Vec<PretrustEntry>,
     rejects: &mut Vec<Reject>,
 ) -> Result<InputStats> {
-    let mut stats = InputStats::new(label);
+    let mut stats = InputStats::new(label, "pretrust");
     tabular::for_each_line(tabular::open(path)?, header, path, |line| {
         let parsed = match line.fields().as_deref() {
             None => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
             Some([""] | ["", _]) => Err((RejectReason::ParseError, "peer id is empty".into())),
-            Some([peer, weight]) => tabular::parse_number(weight, "weight")
-                .and_then(check_weight)
-                .map(|w| (peer.to_string(), w)),
-            Some(fields) => Err((
-                RejectReason::ParseError,
-                format!("expected 2 fields (peer,weight), found {}", fields.len()),
-            )),
+            Some([peer, weight]) => {
+                tabular::parse_number(weight, "weight").and_then(check_weight).map(|w| (peer.to_string(), w))
+            }
+            Some(fields) => {
+                Err((RejectReason::ParseError, format!("expected 2 fields (peer,weight), found {}", fields.len())))
+            }
         };
-        take(
-            parsed,
-            Position::Line(line.number),
-            line.raw(),
-            input,
-            &mut stats,
-            entries,
-            rejects,
-        );
+        take(parsed, Position::Line(line.number), line.raw(), input, &mut stats, entries, rejects);
         Ok(())
     })?;
     Ok(stats)
@@ -95,19 +80,11 @@ pub(super) fn read_inline(
     entries: &mut Vec<PretrustEntry>,
     rejects: &mut Vec<Reject>,
 ) -> InputStats {
-    let mut stats = InputStats::new(pipeline_label);
+    let mut stats = InputStats::new(pipeline_label, "pretrust-inline");
     for (peer, &weight) in table {
         let position = Position::Key(format!("pretrust.entries.{peer}"));
         let parsed = check_weight(weight).map(|w| (peer.clone(), w));
-        take(
-            parsed,
-            position,
-            format!("{peer} = {weight}"),
-            input,
-            &mut stats,
-            entries,
-            rejects,
-        );
+        take(parsed, position, format!("{peer} = {weight}"), input, &mut stats, entries, rejects);
     }
     stats
 }

@@ -67,13 +67,7 @@ impl std::fmt::Display for Reject {
             Position::Row(n) => format!("row {n}"),
             Position::Key(k) => format!("key {k}"),
         };
-        write!(
-            f,
-            "{}, {position}: {} ({})",
-            self.source,
-            self.detail,
-            self.reason.code()
-        )
+        write!(f, "{}, {position}: {} ({})", self.source, self.detail, self.reason.code())
     }
 }
 

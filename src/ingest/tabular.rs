@@ -15,16 +15,10 @@ use std::path::Path;
 
 /// Opens `path`, transparently gunzipping a `.gz` file.
 pub(crate) fn open(path: &Path) -> Result<Box<dyn BufRead>> {
-    let file = File::open(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     let reader = BufReader::with_capacity(1 << 20, file);
     if path.extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::read::MultiGzDecoder::new(reader),
-        )))
+        Ok(Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(reader))))
     } else {
         Ok(Box::new(reader))
     }
@@ -65,10 +59,8 @@ pub(crate) fn for_each_line(
     let mut number = 0u64;
     loop {
         buf.clear();
-        let read = reader.read_until(b'\n', &mut buf).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let read =
+            reader.read_until(b'\n', &mut buf).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
         if read == 0 {
             return Ok(());
         }
@@ -90,14 +82,9 @@ pub(crate) fn for_each_line(
 
 /// Parses a number field; `Err` carries the reason code and detail for a reject.
 pub(crate) fn parse_number(text: &str, what: &str) -> Result<f64, (RejectReason, String)> {
-    let value: f64 = text
-        .parse()
-        .map_err(|_| (RejectReason::ParseError, format!("{what} {text:?} is not a number")))?;
-    if value.is_finite() {
-        Ok(value)
-    } else {
-        Err((RejectReason::NonFinite, format!("{what} {text:?} is not finite")))
-    }
+    let value: f64 =
+        text.parse().map_err(|_| (RejectReason::ParseError, format!("{what} {text:?} is not a number")))?;
+    if value.is_finite() { Ok(value) } else { Err((RejectReason::NonFinite, format!("{what} {text:?} is not finite"))) }
 }
 
 #[cfg(test)]
@@ -117,14 +104,7 @@ mod tests {
     #[test]
     fn line_numbers_are_exact_around_blank_lines_and_crlf() {
         let got = lines_of(b"h\r\na,b,1\r\n\r\n   \nc,d,2\nlast", true);
-        assert_eq!(
-            got,
-            vec![
-                (2, true, "a,b,1".into()),
-                (5, true, "c,d,2".into()),
-                (6, true, "last".into())
-            ]
-        );
+        assert_eq!(got, vec![(2, true, "a,b,1".into()), (5, true, "c,d,2".into()), (6, true, "last".into())]);
     }
 
     #[test]

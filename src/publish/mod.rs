@@ -29,10 +29,46 @@ pub fn epoch_dir(pipeline_dir: &Path, epoch: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Writes `files` as epoch `epoch` under `pipeline_dir` (`<out>/<name>`) and
-/// points `pipeline_dir/latest` at it unless `latest` names a newer epoch.
+/// Writes `files` as epoch `epoch` under `pipeline_dir` (`<out>/<name>`), in
+/// order, and points `pipeline_dir/latest` at it unless `latest` names a newer
+/// epoch.
+///
+/// For crash tests, the environment variable `SCORESET_CRASH_AFTER_FILES=N`
+/// aborts the process (no clean-up runs) once N files are written.
 pub fn publish_epoch(pipeline_dir: &Path, epoch: &str, files: &[EpochFile]) -> Result<Published> {
-    write_epoch(pipeline_dir, epoch, files, |_| Ok(()))
+    let crash_after: Option<usize> = std::env::var("SCORESET_CRASH_AFTER_FILES").ok().and_then(|v| v.parse().ok());
+    write_epoch(pipeline_dir, epoch, files, |written| {
+        if crash_after == Some(written) {
+            eprintln!("SCORESET_CRASH_AFTER_FILES={written}: aborting mid-epoch");
+            std::process::abort();
+        }
+        Ok(())
+    })
+}
+
+/// Whether `name` is an epoch folder name (`YYYYMMDDTHHMMSSZ`).
+pub fn is_epoch_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() == 16 && b[8] == b'T' && b[15] == b'Z' && b[..8].iter().chain(&b[9..15]).all(u8::is_ascii_digit)
+}
+
+/// The epoch folders under `pipeline_dir`, oldest first (partial and hidden folders are not epochs).
+pub fn epochs(pipeline_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(pipeline_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| is_epoch_name(n))
+        .collect();
+    names.sort();
+    names
+}
+
+/// The newest epoch older than `epoch` under `pipeline_dir`, if any.
+pub fn previous_epoch(pipeline_dir: &Path, epoch: &str) -> Option<String> {
+    epochs(pipeline_dir).into_iter().rfind(|e| e.as_str() < epoch)
 }
 
 /// [`publish_epoch`] with a hook called before each file is written (tests inject failures here).
@@ -48,25 +84,18 @@ fn write_epoch(
     };
     fs::create_dir_all(pipeline_dir).map_err(write_err(pipeline_dir))?;
     let target = epoch_dir(pipeline_dir, epoch)?;
-    let staging = TempDir {
-        path: pipeline_dir.join(format!(".{epoch}.partial-{}", std::process::id())),
-    };
+    let staging = TempDir { path: pipeline_dir.join(format!(".{epoch}.partial-{}", std::process::id())) };
     fs::create_dir(&staging.path).map_err(write_err(&staging.path))?;
     for (k, file) in files.iter().enumerate() {
         let path = staging.path.join(file.name);
-        before_file(k)
-            .and_then(|()| write_synced(&path, &file.bytes))
-            .map_err(write_err(&path))?;
+        before_file(k).and_then(|()| write_synced(&path, &file.bytes)).map_err(write_err(&path))?;
     }
     sync_dir(&staging.path).map_err(write_err(&staging.path))?;
     fs::rename(&staging.path, &target).map_err(write_err(&target))?;
     std::mem::forget(staging);
     sync_dir(pipeline_dir).map_err(write_err(pipeline_dir))?;
     let latest_moved = move_latest(pipeline_dir, epoch).map_err(write_err(&pipeline_dir.join("latest")))?;
-    Ok(Published {
-        dir: target,
-        latest_moved,
-    })
+    Ok(Published { dir: target, latest_moved })
 }
 
 /// Points `latest` at `epoch` unless it already names a later epoch.
@@ -112,22 +141,14 @@ mod tests {
 
     fn files() -> Vec<EpochFile> {
         vec![
-            EpochFile {
-                name: "a.csv",
-                bytes: b"1\n".to_vec(),
-            },
-            EpochFile {
-                name: "b.jsonl",
-                bytes: b"{}\n".to_vec(),
-            },
+            EpochFile { name: "a.csv", bytes: b"1\n".to_vec() },
+            EpochFile { name: "b.jsonl", bytes: b"{}\n".to_vec() },
         ]
     }
 
     fn entries(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let mut names: Vec<String> =
+            fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         names.sort();
         names
     }
@@ -140,10 +161,7 @@ mod tests {
         assert_eq!(fs::read(out.path().join("latest/a.csv")).unwrap(), b"1\n");
         let older = publish_epoch(out.path(), "20260101T000000Z", &files()).unwrap();
         assert!(!older.latest_moved);
-        assert_eq!(
-            fs::read_link(out.path().join("latest")).unwrap(),
-            Path::new("20260102T000000Z")
-        );
+        assert_eq!(fs::read_link(out.path().join("latest")).unwrap(), Path::new("20260102T000000Z"));
         assert_eq!(entries(out.path()), ["20260101T000000Z", "20260102T000000Z", "latest"]);
     }
 
@@ -152,19 +170,12 @@ mod tests {
         let out = tempfile::tempdir().unwrap();
         publish_epoch(out.path(), "20260101T000000Z", &files()).unwrap();
         let fail_second = |k: usize| {
-            if k == 1 {
-                Err(io::Error::other("disk full"))
-            } else {
-                Ok(())
-            }
+            if k == 1 { Err(io::Error::other("disk full")) } else { Ok(()) }
         };
         let err = write_epoch(out.path(), "20260102T000000Z", &files(), fail_second).unwrap_err();
         assert!(err.to_string().contains("disk full"), "{err}");
         assert_eq!(entries(out.path()), ["20260101T000000Z", "latest"]);
-        assert_eq!(
-            fs::read_link(out.path().join("latest")).unwrap(),
-            Path::new("20260101T000000Z")
-        );
+        assert_eq!(fs::read_link(out.path().join("latest")).unwrap(), Path::new("20260101T000000Z"));
     }
 
     #[test]

@@ -5,8 +5,14 @@
 //! requires), in CSV as in JSON, so `0.25`, `1` and `1e-7` read back exactly.
 //! JSON lines are RFC 8785 canonical (sorted keys), so equal data gives equal bytes.
 
+pub mod car;
+pub mod manifest;
+
+use crate::crypto::{self, canonical_json, cid_of, digest_bytes, eddsa_jcs};
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
+use ed25519_dalek::SigningKey;
+use manifest::{Manifest, OutputRecord};
 use serde::Serialize;
 
 /// The scores of one scope's peers, peers in byte order.
@@ -31,18 +37,43 @@ pub struct EpochFile {
     pub bytes: Vec<u8>,
 }
 
-/// One line of `peer_scores.jsonl`.
+/// One line of `peer_scores.jsonl`: a CAIP-261 peer trust score, shaped as
+/// a Verifiable Credential. Lines carry no proof of their own: the signed
+/// manifest pins the whole file by its hash.
 #[derive(Serialize)]
-struct PeerScoreLine<'a> {
-    scope: &'a str,
-    peer: &'a str,
-    trust_positive: f64,
-    trust: f64,
+#[serde(rename_all = "camelCase")]
+struct PeerScoreCredential<'a> {
+    #[serde(rename = "@context")]
+    context: [&'a str; 1],
+    #[serde(rename = "type")]
+    kinds: [&'a str; 2],
+    valid_from: &'a str,
+    credential_subject: PeerScoreSubject<'a>,
 }
 
-/// Renders `scores.csv`, `peer_scores.jsonl` and `rejected.jsonl`. Scopes are
-/// written in name order. A non-finite score is a bug and fails the run.
-pub fn render(scopes: &[ScopeScores], rejects: &[Reject]) -> Result<Vec<EpochFile>> {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PeerScoreSubject<'a> {
+    id: &'a str,
+    trust_score: TrustScore<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TrustScore<'a> {
+    trust_score_scope: [&'a str; 1],
+    /// T: after the distrust adjustment.
+    trust_value: f64,
+    /// T⁺: EigenTrust before the distrust adjustment.
+    trust_value_positive: f64,
+    trust_score_type: &'a str,
+    creation_at: &'a str,
+}
+
+/// Renders `scores.csv`, `peer_scores.jsonl` and `rejected.jsonl` of an epoch
+/// at `as_of` (RFC 3339). Scopes are written in name order, peers in byte
+/// order. A non-finite score is a bug and fails the run.
+pub fn render(scopes: &[ScopeScores], rejects: &[Reject], as_of: &str) -> Result<Vec<EpochFile>> {
     let mut order: Vec<&ScopeScores> = scopes.iter().collect();
     order.sort_by(|a, b| a.scope.cmp(&b.scope));
     let mut csv = csv::Writer::from_writer(Vec::new());
@@ -52,22 +83,25 @@ pub fn render(scopes: &[ScopeScores], rejects: &[Reject]) -> Result<Vec<EpochFil
         for (k, peer) in s.peers.iter().enumerate() {
             let (tp, t) = (s.trust_positive[k], s.trust[k]);
             if !tp.is_finite() || !t.is_finite() {
-                return Err(Error::NonFiniteScore {
-                    scope: s.scope.clone(),
-                    peer: peer.clone(),
-                });
+                return Err(Error::NonFiniteScore { scope: s.scope.clone(), peer: peer.clone() });
             }
             write_row(&mut csv, [&s.scope, peer, &es6_number(tp), &es6_number(t)]).map_err(io("scores.csv"))?;
-            json_line(
-                &mut jsonl,
-                &PeerScoreLine {
-                    scope: &s.scope,
-                    peer,
-                    trust_positive: tp,
-                    trust: t,
+            let credential = PeerScoreCredential {
+                context: [manifest::VC_CONTEXT],
+                kinds: ["VerifiableCredential", "PeerTrustScoreCredential"],
+                valid_from: as_of,
+                credential_subject: PeerScoreSubject {
+                    id: peer,
+                    trust_score: TrustScore {
+                        trust_score_scope: [&s.scope],
+                        trust_value: t,
+                        trust_value_positive: tp,
+                        trust_score_type: "EigenTrust",
+                        creation_at: as_of,
+                    },
                 },
-            )
-            .map_err(io("peer_scores.jsonl"))?;
+            };
+            json_line(&mut jsonl, &credential).map_err(io("peer_scores.jsonl"))?;
         }
     }
     let mut rejected = Vec::new();
@@ -76,28 +110,53 @@ pub fn render(scopes: &[ScopeScores], rejects: &[Reject]) -> Result<Vec<EpochFil
     }
     let csv = csv.into_inner().map_err(|e| io("scores.csv")(e.into_error()))?;
     Ok(vec![
-        EpochFile {
-            name: "scores.csv",
-            bytes: csv,
-        },
-        EpochFile {
-            name: "peer_scores.jsonl",
-            bytes: jsonl,
-        },
-        EpochFile {
-            name: "rejected.jsonl",
-            bytes: rejected,
-        },
+        EpochFile { name: "scores.csv", bytes: csv },
+        EpochFile { name: "peer_scores.jsonl", bytes: jsonl },
+        EpochFile { name: "rejected.jsonl", bytes: rejected },
     ])
 }
 
 /// Maps an in-memory serialisation failure of epoch file `name` to an error.
 fn io(name: &'static str) -> impl Fn(std::io::Error) -> Error {
-    move |source| Error::Write {
-        path: name.into(),
-        source,
-    }
+    move |source| Error::Write { path: name.into(), source }
 }
+
+/// Completes an epoch: records every file's digest in the manifest, signs it
+/// with `key` (proof `created` = `as_of`, so a re-run is byte-identical), and
+/// appends `manifest.json` and `scoreset.car` (the manifest as root block,
+/// then every file) to `files`.
+pub fn seal(
+    mut manifest: Manifest,
+    key: Option<&SigningKey>,
+    created: &str,
+    mut files: Vec<EpochFile>,
+) -> Result<Vec<EpochFile>> {
+    let failed = |name: &str, e: &dyn std::fmt::Display| Error::Write {
+        path: name.into(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    manifest.credential_subject.outputs =
+        files.iter().map(|f| OutputRecord { name: f.name.to_owned(), digest: digest_bytes(&f.bytes) }).collect();
+    manifest.issuer = key.map(|k| crypto::did_key::did_key(&k.verifying_key()));
+    let document = serde_json::to_value(&manifest).map_err(|e| failed("manifest.json", &e))?;
+    let document = match key {
+        Some(key) => eddsa_jcs::sign(&document, key, created).map_err(|e| failed("manifest.json", &e))?,
+        None => document,
+    };
+    let manifest_bytes = canonical_json(&document).map_err(|e| failed("manifest.json", &e))?;
+    let root = cid_of(&manifest_bytes);
+    let mut blocks = vec![(root, manifest_bytes.as_slice())];
+    blocks.extend(files.iter().map(|f| (cid_of(&f.bytes), f.bytes.as_slice())));
+    let car = car::write_car(root, &blocks).map_err(|e| failed("scoreset.car", &e))?;
+    files.push(EpochFile { name: MANIFEST, bytes: manifest_bytes });
+    files.push(EpochFile { name: CAR, bytes: car });
+    Ok(files)
+}
+
+/// File name of the manifest in an epoch.
+pub const MANIFEST: &str = "manifest.json";
+/// File name of the CAR archive in an epoch.
+pub const CAR: &str = "scoreset.car";
 
 /// Shortest round-trip ECMAScript form of a finite number.
 pub fn es6_number(x: f64) -> String {
@@ -131,29 +190,20 @@ mod tests {
 
     #[test]
     fn csv_rows_sorted_by_scope_with_es6_numbers_and_quoting() {
-        let files = render(
-            &[
-                scope("z", &["a"], &[1.0], &[1.0]),
-                scope("b", &["a,b", "c"], &[0.25, 1e-7], &[-0.5, 0.1]),
-            ],
-            &[],
-        )
-        .unwrap();
+        let scopes = [scope("z", &["a"], &[1.0], &[1.0]), scope("b", &["a,b", "c"], &[0.25, 1e-7], &[-0.5, 0.1])];
+        let files = render(&scopes, &[], "2026-01-01T00:00:00Z").unwrap();
         let csv = String::from_utf8(files[0].bytes.clone()).unwrap();
-        assert_eq!(
-            csv,
-            "scope,peer,trust_positive,trust\nb,\"a,b\",0.25,-0.5\nb,c,1e-7,0.1\nz,a,1,1\n"
-        );
+        assert_eq!(csv, "scope,peer,trust_positive,trust\nb,\"a,b\",0.25,-0.5\nb,c,1e-7,0.1\nz,a,1,1\n");
         let jsonl = String::from_utf8(files[1].bytes.clone()).unwrap();
         assert_eq!(
             jsonl.lines().next().unwrap(),
-            r#"{"peer":"a,b","scope":"b","trust":-0.5,"trust_positive":0.25}"#
+            r#"{"@context":["https://www.w3.org/ns/credentials/v2"],"credentialSubject":{"id":"a,b","trustScore":{"creationAt":"2026-01-01T00:00:00Z","trustScoreScope":["b"],"trustScoreType":"EigenTrust","trustValue":-0.5,"trustValuePositive":0.25}},"type":["VerifiableCredential","PeerTrustScoreCredential"],"validFrom":"2026-01-01T00:00:00Z"}"#
         );
     }
 
     #[test]
     fn non_finite_scores_fail_instead_of_being_written() {
-        let err = render(&[scope("s", &["p"], &[f64::NAN], &[0.0])], &[]).unwrap_err();
+        let err = render(&[scope("s", &["p"], &[f64::NAN], &[0.0])], &[], "2026-01-01T00:00:00Z").unwrap_err();
         assert!(matches!(err, Error::NonFiniteScore { .. }));
     }
 }

@@ -11,10 +11,7 @@ pub fn shared(rel: &str) -> PathBuf {
 
 /// Runs the real binary.
 pub fn scoreset(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_scoreset"))
-        .args(args)
-        .output()
-        .expect("binary runs")
+    std::process::Command::new(env!("CARGO_BIN_EXE_scoreset")).args(args).output().expect("binary runs")
 }
 
 /// Exit code, stdout and stderr, for assertion messages.
@@ -35,12 +32,7 @@ pub fn read_scores(path: &Path) -> Vec<(String, String, f64, f64)> {
     lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
-            (
-                f[0].to_owned(),
-                f[1].to_owned(),
-                f[2].parse().unwrap(),
-                f[3].parse().unwrap(),
-            )
+            (f[0].to_owned(), f[1].to_owned(), f[2].parse().unwrap(), f[3].parse().unwrap())
         })
         .collect()
 }

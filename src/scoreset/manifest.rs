@@ -1,0 +1,175 @@
+//! `manifest.json`: the epoch as a Verifiable-Credential-shaped `Scoreset`
+//! document. It pins the pipeline, every parameter, every input and output
+//! (SHA-256 and CID), the counts and the previous epoch's manifest CID, and is
+//! signed with an eddsa-jcs-2022 Data Integrity proof by a did:key.
+//!
+//! The file is the RFC 8785 canonical form of the document, so its CID is
+//! stable and the signature covers every byte of it.
+
+use crate::crypto::{Digest, content::CID_METHOD};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// JSON-LD context of the document.
+pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+
+/// The manifest document (without its proof).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Manifest {
+    /// `["https://www.w3.org/ns/credentials/v2"]`.
+    #[serde(rename = "@context")]
+    pub context: Vec<String>,
+    /// `["VerifiableCredential", "Scoreset"]`.
+    #[serde(rename = "type")]
+    pub kinds: Vec<String>,
+    /// `urn:scoreset:<pipeline>:<epoch>`.
+    pub id: String,
+    /// did:key of the signer; absent in an unsigned epoch.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub issuer: Option<String>,
+    /// The epoch's `as_of`.
+    pub valid_from: String,
+    /// What the epoch holds.
+    pub credential_subject: Subject,
+}
+
+/// The body of the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subject {
+    /// The pipeline file as run.
+    pub pipeline: PipelineRecord,
+    /// Cut-off instant (RFC 3339, UTC).
+    pub as_of: String,
+    /// Algorithm and encoding identifiers.
+    pub algorithms: BTreeMap<String, String>,
+    /// Every parameter, with defaults resolved.
+    pub parameters: Parameters,
+    /// Inputs in pipeline order.
+    pub inputs: Vec<InputRecord>,
+    /// Output files (everything in the epoch but the manifest and the CAR).
+    pub outputs: Vec<OutputRecord>,
+    /// Counts of the run.
+    pub counts: Counts,
+    /// CID of the previous epoch's `manifest.json`, `null` for the first.
+    pub previous: Option<String>,
+    /// The software that made the epoch.
+    pub software: Software,
+}
+
+/// The pipeline file as run (its text is embedded so a verifier can re-run it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineRecord {
+    /// Pipeline name.
+    pub name: String,
+    /// The pipeline file's name.
+    pub file: String,
+    /// Absolute folder the relative paths in the file resolved against.
+    pub base_dir: String,
+    /// SHA-256 of the file's text.
+    pub sha256: String,
+    /// The file's text.
+    pub toml: String,
+}
+
+/// Parameters with defaults resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Parameters {
+    /// EigenTrust α.
+    pub alpha: f64,
+    /// ε actually used.
+    pub epsilon: f64,
+    /// Whether ε was the default 1e-6/n.
+    pub epsilon_default: bool,
+    /// Iteration bound.
+    pub max_iterations: u32,
+    /// Distrust adjustment id.
+    pub distrust: String,
+    /// Whether any reject fails the run.
+    pub strict: bool,
+}
+
+/// One input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputRecord {
+    /// The path as given in the pipeline file (or the pipeline file for inline entries).
+    pub source: String,
+    /// What the input is (`edges`, `pretrust`, `pretrust-inline`).
+    pub kind: String,
+    /// Digest of the file; absent for inline entries (pinned by the pipeline's own hash).
+    #[serde(flatten, skip_serializing_if = "Option::is_none", default)]
+    pub digest: Option<Digest>,
+    /// Records read.
+    pub records: u64,
+    /// Records rejected.
+    pub rejected: u64,
+}
+
+/// One output file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputRecord {
+    /// File name in the epoch.
+    pub name: String,
+    /// Its digest.
+    #[serde(flatten)]
+    pub digest: Digest,
+}
+
+/// Counts of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// Peers scored.
+    pub peers: u64,
+    /// Accepted edges.
+    pub input_edges: u64,
+    /// Distinct trust pairs.
+    pub trust_edges: u64,
+    /// Distinct distrust pairs.
+    pub distrust_edges: u64,
+    /// Pairs whose statements summed to zero.
+    pub net_zero_pairs: u64,
+    /// Rejected records.
+    pub rejected: u64,
+    /// Rejected records per reason code.
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    /// EigenTrust iterations.
+    pub iterations: u32,
+    /// Final L2 residual.
+    pub residual: f64,
+}
+
+/// Name and version of the producer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Software {
+    /// `scoreset`.
+    pub name: String,
+    /// Crate version.
+    pub version: String,
+}
+
+impl Software {
+    /// This build.
+    pub fn this() -> Self {
+        Software { name: env!("CARGO_PKG_NAME").into(), version: env!("CARGO_PKG_VERSION").into() }
+    }
+}
+
+/// The algorithm identifiers recorded in every manifest.
+pub fn algorithms(distrust: &str) -> BTreeMap<String, String> {
+    [
+        ("trust", "EigenTrust (go-eigentrust semantics: canonical rows, dangling rows = pre-trust, L2 stop)"),
+        ("distrust", distrust),
+        ("canonicalization", "RFC 8785 (JCS)"),
+        ("contentId", CID_METHOD),
+        ("proof", "DataIntegrityProof eddsa-jcs-2022, issuer did:key (Ed25519)"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
