@@ -28,6 +28,11 @@ impl AsOf {
         AsOf(now.replace_nanosecond(0).unwrap_or(now))
     }
 
+    /// Unix time in milliseconds.
+    pub fn unix_ms(&self) -> i64 {
+        self.0.unix_timestamp() * 1000
+    }
+
     /// `2026-11-21T09:30:00Z`.
     pub fn rfc3339(&self) -> String {
         self.0.format(&Rfc3339).unwrap_or_default()

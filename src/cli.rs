@@ -139,20 +139,32 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
         let reasons: Vec<String> = c.rejects_by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect();
         lines.push(format!("{:<11} {} (see rejected.jsonl)", "rejects", reasons.join(", ")));
     }
-    let (g, conv) = (&c.graph, &c.convergence);
-    lines.push(format!("{:<11} {}", "peers", c.peers));
-    lines.push(format!(
-        "{:<11} {} accepted -> {} trust, {} distrust, {} netted to zero",
-        "edges", g.input_edges, g.trust_edges, g.distrust_edges, g.neutral_pairs
-    ));
-    lines.push(format!(
-        "{:<11} converged in {} iterations, residual {:.3e} <= epsilon {:.3e}; distrust {}",
-        "eigentrust",
-        conv.iterations,
-        conv.residual,
-        conv.epsilon,
-        s.distrust.id()
-    ));
+    if !c.inactive.is_empty() {
+        let reasons: Vec<String> = c.inactive.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        lines.push(format!("{:<11} {} (accepted, not counted at as_of)", "inactive", reasons.join(", ")));
+    }
+    let [reviews, security, opinions] = c.artifact_opinions;
+    if reviews + security + opinions > 0 {
+        lines.push(format!(
+            "{:<11} {reviews} reviews, {security} security assertions, {opinions} endorsements/disputes (artifact_opinions.jsonl)",
+            "artifacts"
+        ));
+    }
+    for r in &c.scopes {
+        let (g, conv) = (&r.graph, &r.convergence);
+        lines.push(format!(
+            "{:<11} {}: {} peers; {} statements -> {} trust, {} distrust, {} netted to zero",
+            "scope", r.scope, r.peers, g.input_edges, g.trust_edges, g.distrust_edges, g.neutral_pairs
+        ));
+        lines.push(format!(
+            "{:<11} converged in {} iterations, residual {:.3e} <= epsilon {:.3e}; distrust {}",
+            "",
+            conv.iterations,
+            conv.residual,
+            conv.epsilon,
+            s.distrust.id()
+        ));
+    }
     let latest =
         if s.published.latest_moved { "latest -> this epoch" } else { "latest unchanged: it names a newer epoch" };
     lines.push(format!("{:<11} {} ({latest})", "output", s.published.dir.display()));

@@ -4,9 +4,10 @@
 //! Unknown keys are errors that name the key, line and column, so a typo can
 //! never silently change a result; values are range-checked while parsing.
 
+use crate::combine::DecayParams;
 use crate::compute::{DistrustParams, EigenTrustParams};
 use crate::error::{Error, Result};
-use crate::ingest::{PretrustSpec, SourceSpec};
+use crate::ingest::{DEFAULT_SCOPE, PretrustSpec, SourceSpec};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -16,9 +17,16 @@ use std::path::{Path, PathBuf};
 pub struct Pipeline {
     /// The job's name; the epoch goes to `<out>/<name>/<as_of>/`.
     pub name: PipelineName,
+    /// The scopes computed, each its own graph and rows (default `["default"]`,
+    /// the scope of edge lists).
+    #[serde(default = "Pipeline::default_scopes")]
+    pub scopes: Vec<String>,
     /// The inputs, in order (`[[source]]` tables).
     #[serde(rename = "source")]
     pub sources: Vec<SourceSpec>,
+    /// Reject credentials without an eddsa-jcs-2022 proof by their issuer.
+    #[serde(default)]
+    pub require_proofs: bool,
     /// Pre-trust (`[pretrust]`); absent or all-zero means uniform.
     #[serde(default)]
     pub pretrust: PretrustSpec,
@@ -28,6 +36,9 @@ pub struct Pipeline {
     /// `[distrust]` parameters.
     #[serde(default)]
     pub distrust: DistrustParams,
+    /// `[decay]` parameters (off by default).
+    #[serde(default)]
+    pub decay: DecayParams,
     /// `[output]` settings.
     #[serde(default)]
     pub output: OutputSpec,
@@ -37,6 +48,12 @@ pub struct Pipeline {
     /// When true, any rejected record fails the run (exit 2) before anything is written.
     #[serde(default)]
     pub strict: bool,
+}
+
+impl Pipeline {
+    fn default_scopes() -> Vec<String> {
+        vec![DEFAULT_SCOPE.to_owned()]
+    }
 }
 
 /// The `[output]` table.
@@ -120,8 +137,16 @@ impl LoadedPipeline {
     pub fn from_text(text: String, file: &Path, base_dir: PathBuf) -> Result<Self> {
         let pipeline: Pipeline =
             toml::from_str(&text).map_err(|e| Error::ConfigSyntax { path: file.to_path_buf(), source: Box::new(e) })?;
+        let refuse = |message: String| Err(Error::Config { path: file.to_path_buf(), message });
         if pipeline.sources.is_empty() {
-            return Err(Error::Config { path: file.to_path_buf(), message: "no [[source]] given".into() });
+            return refuse("no [[source]] given".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if pipeline.scopes.is_empty() || pipeline.scopes.iter().any(|s| s.trim().is_empty() || !seen.insert(s)) {
+            return refuse(format!("scopes {:?} must be a non-empty list of distinct names", pipeline.scopes));
+        }
+        if pipeline.decay.half_life_days.is_some_and(|h| !(h.is_finite() && h > 0.0)) {
+            return refuse("[decay] half_life_days must be a positive number of days".into());
         }
         Ok(LoadedPipeline { pipeline, file: file.to_path_buf(), base_dir, text })
     }

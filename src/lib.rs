@@ -5,11 +5,13 @@
 //!
 //! 1. [`config`] — the pipeline file (each stage owns its section's type);
 //! 2. [`ingest`] — read sources, validate records, reject with a reason;
-//! 3. [`graph`] — peers in sorted order, row-stochastic trust and distrust;
-//! 4. [`compute`] — EigenTrust and the distrust adjustment;
-//! 5. [`scoreset`] — render the epoch's files, then seal them: the signed
+//! 3. [`combine`] — what holds at `as_of`: cut-off, validity, supersede,
+//!    revocation, decay, scopes;
+//! 4. [`graph`] — per scope, peers in sorted order, row-stochastic trust and distrust;
+//! 5. [`compute`] — EigenTrust and the distrust adjustment;
+//! 6. [`scoreset`] — render the epoch's files, then seal them: the signed
 //!    `manifest.json` and the `scoreset.car`;
-//! 6. [`publish`] — write the epoch atomically and move `latest`.
+//! 7. [`publish`] — write the epoch atomically and move `latest`.
 //!
 //! [`runner`] strings the stages together; [`verify`] checks a published
 //! epoch and can re-run it; [`cli`] is the command line. Below the stages,
@@ -19,6 +21,7 @@
 
 pub mod as_of;
 pub mod cli;
+pub mod combine;
 pub mod compute;
 pub mod config;
 pub mod crypto;

@@ -2,22 +2,22 @@
 //! (ingest → graph → compute → emit → seal → publish).
 
 use crate::as_of::AsOf;
+use crate::combine::combine;
 use crate::compute::{Convergence, DistrustMode, discount_one_shot, eigentrust};
 use crate::config::LoadedPipeline;
 use crate::crypto::{digest_bytes, digest_file, keyfile};
 use crate::error::{Error, Result};
 use crate::graph::{self, GraphStats};
-use crate::ingest::{self, InputStats};
+use crate::ingest::{self, IngestOptions, InputStats};
 use crate::publish::{self, Published};
-use crate::scoreset::manifest::{self, Counts, InputRecord, Manifest, Parameters, PipelineRecord, Software, Subject};
+use crate::scoreset::manifest::{
+    self, Counts, InputRecord, Manifest, Parameters, PipelineRecord, ScopeCounts, Software, Subject,
+};
 use crate::scoreset::{self, EpochFile, MANIFEST, ScopeScores};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-/// Scope name of edge-list sources, which carry no scope of their own.
-pub const DEFAULT_SCOPE: &str = "default";
 
 /// Command-line overrides of a run.
 #[derive(Debug, Clone, Default)]
@@ -28,21 +28,34 @@ pub struct RunOptions {
     pub out_dir: Option<PathBuf>,
 }
 
-/// What the computation produced, before sealing and publishing.
+/// The trust computation of one scope.
 #[derive(Debug, Clone)]
-pub struct ComputedEpoch {
-    /// The score files (scores, peer scores, rejects).
-    pub files: Vec<EpochFile>,
-    /// Per-input counts and digests.
-    pub inputs: Vec<InputStats>,
-    /// Rejected records per reason code.
-    pub rejects_by_reason: BTreeMap<&'static str, usize>,
-    /// Peers in the graph.
+pub struct ScopeResult {
+    /// Scope name.
+    pub scope: String,
+    /// Peers in its graph.
     pub peers: usize,
     /// Edge counts after merging.
     pub graph: GraphStats,
     /// How EigenTrust converged.
     pub convergence: Convergence,
+}
+
+/// What the computation produced, before sealing and publishing.
+#[derive(Debug, Clone)]
+pub struct ComputedEpoch {
+    /// The score files (scores, peer scores, artifact opinions, rejects).
+    pub files: Vec<EpochFile>,
+    /// Per-input counts and digests.
+    pub inputs: Vec<InputStats>,
+    /// Rejected records per reason code.
+    pub rejects_by_reason: BTreeMap<&'static str, usize>,
+    /// Accepted statements that do not count at `as_of`, per reason.
+    pub inactive: BTreeMap<&'static str, u64>,
+    /// One result per computed scope, in the pipeline's order.
+    pub scopes: Vec<ScopeResult>,
+    /// Active reviews, security assertions and endorsements/disputes.
+    pub artifact_opinions: [usize; 3],
 }
 
 /// What a run did, for the one-screen summary.
@@ -101,53 +114,68 @@ pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
     })
 }
 
-/// Ingests, builds the graph, computes and renders the score files: everything
-/// of a run that `verify --recompute` repeats.
+/// Ingests, combines, builds each scope's graph, computes and renders the
+/// score files: everything of a run that `verify --recompute` repeats.
 pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
-    let ingested = ingest::ingest(&pipeline.sources, &pipeline.pretrust, &loaded.base_dir, &loaded.label())?;
-    tracing::info!(edges = ingested.edges.len(), rejects = ingested.rejects.len(), elapsed = ?started.elapsed(), "ingest done");
+    let options = IngestOptions { scopes: pipeline.scopes.clone(), require_proofs: pipeline.require_proofs };
+    let ingested = ingest::ingest(&pipeline.sources, &pipeline.pretrust, &options, &loaded.base_dir, &loaded.label())?;
+    tracing::info!(attestations = ingested.attestations.len(), rejects = ingested.rejects.len(), elapsed = ?started.elapsed(), "ingest done");
     if pipeline.strict
         && let Some(first) = ingested.rejects.first()
     {
         return Err(Error::Strict { count: ingested.rejects.len(), first: first.to_string() });
-    }
-    if ingested.peers.is_empty() {
-        return Err(Error::Config {
-            path: loaded.file.clone(),
-            message: "no peers: the sources hold no accepted edge (see the rejects above)".into(),
-        });
     }
     let mut rejects_by_reason = BTreeMap::new();
     for r in &ingested.rejects {
         *rejects_by_reason.entry(r.reason.code()).or_insert(0) += 1;
     }
 
-    let started = Instant::now();
-    let graph = graph::build(ingested.peers, ingested.edges, &ingested.pretrust);
-    tracing::info!(peers = graph.peers.len(), trust_edges = graph.stats.trust_edges, elapsed = ?started.elapsed(), "graph built");
+    let combined = combine(&ingested, &pipeline.scopes, &pipeline.decay, as_of.unix_ms());
+    if combined.scopes.iter().all(|(_, edges)| edges.is_empty()) {
+        return Err(Error::Config {
+            path: loaded.file.clone(),
+            message: format!(
+                "no accepted statement holds at {} in the computed scopes {:?} (see the rejects and the inactive counts)",
+                as_of.rfc3339(),
+                pipeline.scopes
+            ),
+        });
+    }
 
-    let started = Instant::now();
-    let progress = ProgressBar::new_spinner().with_style(
-        ProgressStyle::with_template("{spinner} EigenTrust {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
-    let (trust_positive, convergence) =
-        eigentrust(&graph.trust, &graph.dangling, &graph.pretrust, &pipeline.eigentrust, |k, residual| {
-            progress.set_message(format!("iteration {k}, residual {residual:.3e}"));
-            progress.tick();
-        })?;
-    progress.finish_and_clear();
-    let trust = match pipeline.distrust.mode {
-        DistrustMode::None => trust_positive.clone(),
-        DistrustMode::OneShot => discount_one_shot(&graph.distrust, &trust_positive),
-    };
-    tracing::info!(iterations = convergence.iterations, residual = convergence.residual, elapsed = ?started.elapsed(), "trust computed");
-
-    let peers = graph.peers.len();
-    let scopes = [ScopeScores { scope: DEFAULT_SCOPE.into(), peers: graph.peers, trust_positive, trust }];
-    let files = scoreset::render(&scopes, &ingested.rejects, &as_of.rfc3339())?;
-    Ok(ComputedEpoch { files, inputs: ingested.inputs, rejects_by_reason, peers, graph: graph.stats, convergence })
+    let mut scores = Vec::new();
+    let mut results = Vec::new();
+    for (scope, edges) in &combined.scopes {
+        let started = Instant::now();
+        let graph = graph::build_scope(&ingested.peers, edges.clone(), &ingested.pretrust);
+        let progress = ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} EigenTrust {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        let (trust_positive, convergence) =
+            eigentrust(&graph.trust, &graph.dangling, &graph.pretrust, &pipeline.eigentrust, |k, residual| {
+                progress.set_message(format!("{scope}: iteration {k}, residual {residual:.3e}"));
+                progress.tick();
+            })?;
+        progress.finish_and_clear();
+        let trust = match pipeline.distrust.mode {
+            DistrustMode::None => trust_positive.clone(),
+            DistrustMode::OneShot => discount_one_shot(&graph.distrust, &trust_positive),
+        };
+        tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), "scope computed");
+        results.push(ScopeResult { scope: scope.clone(), peers: graph.peers.len(), graph: graph.stats, convergence });
+        scores.push(ScopeScores { scope: scope.clone(), peers: graph.peers, trust_positive, trust });
+    }
+    let files = scoreset::render(&scores, &combined, &ingested.rejects, &as_of.rfc3339())?;
+    Ok(ComputedEpoch {
+        files,
+        inputs: ingested.inputs,
+        rejects_by_reason,
+        inactive: combined.inactive,
+        scopes: results,
+        artifact_opinions: [combined.reviews.len(), combined.security.len(), combined.opinions.len()],
+    })
 }
 
 /// The manifest of an epoch (outputs and issuer are filled in when sealing).
@@ -160,7 +188,6 @@ fn build_manifest(
     let pipeline = &loaded.pipeline;
     let base_dir = std::path::absolute(&loaded.base_dir)
         .map_err(|source| Error::Read { path: loaded.base_dir.clone(), source })?;
-    let g = &computed.graph;
     let subject = Subject {
         pipeline: PipelineRecord {
             name: pipeline.name.as_str().to_owned(),
@@ -172,11 +199,13 @@ fn build_manifest(
         as_of: as_of.rfc3339(),
         algorithms: manifest::algorithms(pipeline.distrust.mode.id()),
         parameters: Parameters {
+            scopes: pipeline.scopes.clone(),
             alpha: pipeline.eigentrust.alpha.0,
-            epsilon: computed.convergence.epsilon,
-            epsilon_default: pipeline.eigentrust.epsilon.is_none(),
+            epsilon: pipeline.eigentrust.epsilon.map(|e| e.0),
             max_iterations: pipeline.eigentrust.max_iterations.get(),
             distrust: pipeline.distrust.mode.id().to_owned(),
+            decay_half_life_days: pipeline.decay.half_life_days,
+            require_proofs: pipeline.require_proofs,
             strict: pipeline.strict,
         },
         inputs: computed
@@ -192,15 +221,27 @@ fn build_manifest(
             .collect(),
         outputs: Vec::new(),
         counts: Counts {
-            peers: computed.peers as u64,
-            input_edges: g.input_edges as u64,
-            trust_edges: g.trust_edges as u64,
-            distrust_edges: g.distrust_edges as u64,
-            net_zero_pairs: g.neutral_pairs as u64,
             rejected: computed.rejects_by_reason.values().sum::<usize>() as u64,
             rejected_by_reason: computed.rejects_by_reason.iter().map(|(k, v)| ((*k).to_owned(), *v as u64)).collect(),
-            iterations: computed.convergence.iterations,
-            residual: computed.convergence.residual,
+            inactive_by_reason: computed.inactive.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            scopes: computed
+                .scopes
+                .iter()
+                .map(|s| ScopeCounts {
+                    scope: s.scope.clone(),
+                    peers: s.peers as u64,
+                    input_edges: s.graph.input_edges as u64,
+                    trust_edges: s.graph.trust_edges as u64,
+                    distrust_edges: s.graph.distrust_edges as u64,
+                    net_zero_pairs: s.graph.neutral_pairs as u64,
+                    iterations: s.convergence.iterations,
+                    residual: s.convergence.residual,
+                    epsilon: s.convergence.epsilon,
+                })
+                .collect(),
+            reviews: computed.artifact_opinions[0] as u64,
+            security_assertions: computed.artifact_opinions[1] as u64,
+            assertion_opinions: computed.artifact_opinions[2] as u64,
         },
         previous,
         software: Software::this(),

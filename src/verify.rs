@@ -144,7 +144,10 @@ fn check_car(epoch_dir: &Path, manifest_bytes: &[u8], manifest: &Manifest) -> Re
         }
         found.insert(cid.to_string());
     }
-    if found != expected || blocks.len() != expected.len() {
+    if blocks.len() != found.len() {
+        return Err(invalid(CAR, "it holds a block twice"));
+    }
+    if found != expected {
         return Err(invalid(CAR, "its blocks are not exactly the manifest and the output files"));
     }
     Ok(())

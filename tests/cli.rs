@@ -37,13 +37,23 @@ fn bitcoin_otc_end_to_end_layout_latest_and_reproducibility() {
     assert!(run.status.success(), "{}", describe(&run));
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("35592 records, 0 rejected"), "{stdout}");
-    assert!(stdout.contains("peers       5881"), "{stdout}");
+    assert!(stdout.contains("default: 5881 peers; 35592 statements"), "{stdout}");
 
     let epoch = out1.join("otc").join(EPOCH);
     let mut names: Vec<String> =
         fs::read_dir(&epoch).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["manifest.json", "peer_scores.jsonl", "rejected.jsonl", "scores.csv", "scoreset.car"]);
+    assert_eq!(
+        names,
+        [
+            "artifact_opinions.jsonl",
+            "manifest.json",
+            "peer_scores.jsonl",
+            "rejected.jsonl",
+            "scores.csv",
+            "scoreset.car"
+        ]
+    );
     assert_eq!(fs::read_link(out1.join("otc/latest")).unwrap(), Path::new(EPOCH));
     let entries: Vec<_> = fs::read_dir(out1.join("otc")).unwrap().collect();
     assert_eq!(entries.len(), 2, "only the epoch and latest, no staging leftovers");

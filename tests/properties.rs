@@ -41,6 +41,7 @@ fn compute(
         let t = discount_one_shot(&g.distrust, &tp);
         let files = render(
             &[ScopeScores { scope: "default".into(), peers: g.peers, trust_positive: tp.clone(), trust: t.clone() }],
+            &Default::default(),
             &[],
             "2026-01-01T00:00:00Z",
         )

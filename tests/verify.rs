@@ -85,8 +85,18 @@ fn a_signed_epoch_verifies_and_any_changed_byte_is_named() {
     let mut names: Vec<String> =
         fs::read_dir(&epoch).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
-    assert_eq!(names, ["manifest.json", "peer_scores.jsonl", "rejected.jsonl", "scores.csv", "scoreset.car"]);
-    for name in names.iter().filter(|n| n.as_str() != "rejected.jsonl") {
+    assert_eq!(
+        names,
+        [
+            "artifact_opinions.jsonl",
+            "manifest.json",
+            "peer_scores.jsonl",
+            "rejected.jsonl",
+            "scores.csv",
+            "scoreset.car"
+        ]
+    );
+    for name in names.iter().filter(|n| !["rejected.jsonl", "artifact_opinions.jsonl"].contains(&n.as_str())) {
         for position in [0.1, 0.5, 0.9] {
             let copy = s.dir.path().join(format!("tamper/{name}-{position}/20260101T000000Z"));
             copy_dir(&epoch, &copy);
@@ -143,9 +153,10 @@ fn an_edited_score_re_signed_by_another_key_shows_as_an_issuer_change() {
 
     // The forger edits a score, recomputes every hash, re-signs the manifest and rebuilds the CAR.
     let scores = fs::read_to_string(epoch.join("scores.csv")).unwrap().replacen("default,d,", "default,d,9", 1);
+    let outputs = ["scores.csv", "peer_scores.jsonl", "artifact_opinions.jsonl", "rejected.jsonl"];
     let mut manifest: Manifest = serde_json::from_slice(&fs::read(epoch.join("manifest.json")).unwrap()).unwrap();
     manifest.issuer = None;
-    let files: Vec<EpochFile> = ["scores.csv", "peer_scores.jsonl", "rejected.jsonl"]
+    let files: Vec<EpochFile> = outputs
         .iter()
         .map(|&name| EpochFile {
             name,

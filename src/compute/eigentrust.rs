@@ -91,6 +91,9 @@ pub fn eigentrust(
     let n = p.len();
     let alpha = params.alpha.0;
     let epsilon = params.epsilon_for(n);
+    if n == 0 {
+        return Ok((Vec::new(), Convergence { iterations: 0, residual: 0.0, epsilon }));
+    }
     let mut t = p.to_vec();
     let mut next = vec![0.0; n];
     let mut iterations = 0;

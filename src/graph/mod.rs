@@ -44,6 +44,27 @@ pub struct GraphStats {
     pub neutral_pairs: usize,
 }
 
+/// Builds one scope's graph from edges on the global peer list: only the
+/// peers those edges or the pre-trust name take part.
+pub fn build_scope(all_peers: &[String], mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> TrustGraph {
+    let mut local = vec![u32::MAX; all_peers.len()];
+    let mut peers = Vec::new();
+    let mut index = |global: u32| {
+        let slot = &mut local[global as usize];
+        if *slot == u32::MAX {
+            *slot = peers.len() as u32;
+            peers.push(all_peers[global as usize].clone());
+        }
+        *slot
+    };
+    for e in &mut edges {
+        e.truster = index(e.truster);
+        e.trustee = index(e.trustee);
+    }
+    let pretrust: Vec<(u32, f64)> = pretrust.iter().map(|&(p, w)| (index(p), w)).collect();
+    build(peers, edges, &pretrust)
+}
+
 /// Builds the graph. `peers[k]` is the id of input peer number `k`, which
 /// `edges` and `pretrust` refer to; ids must be distinct.
 pub fn build(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> TrustGraph {

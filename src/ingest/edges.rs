@@ -1,42 +1,56 @@
-//! Signed edge lists: `truster,trustee,value[,timestamp]` as CSV, gzipped CSV or Parquet.
+//! Signed edge lists: `truster,trustee,value[,timestamp]` as CSV, gzipped CSV
+//! or Parquet. Values are multiplied by the source's `value_scale`; the
+//! optional timestamp is unix seconds (fractions allowed).
 
 use super::tabular::{self, Line};
-use super::{Edge, InputStats, PeerIds, Position, Reject, RejectReason};
+use super::{Edge, EdgeBatch, InputStats, PeerIds, Position, Reject, RejectReason, SourceSpec, normalise_peer};
 use crate::error::{Error, Result};
 use std::path::Path;
 
 /// Collects accepted edges and rejects of one source.
 struct Collector<'a> {
     path: &'a Path,
-    stats: InputStats,
+    scale: f64,
+    stats: &'a mut InputStats,
     peers: &'a mut PeerIds,
-    edges: &'a mut Vec<Edge>,
+    batch: EdgeBatch,
     rejects: &'a mut Vec<Reject>,
 }
 
 impl Collector<'_> {
     fn reject(&mut self, position: Position, reason: RejectReason, detail: String, raw: String) {
-        self.stats.rejected += 1;
-        self.rejects.push(Reject { source: self.stats.source.clone(), position, reason, detail, raw });
+        self.stats.reject(self.rejects, position, reason, detail, raw);
     }
 
-    /// Accepts one well-formed record unless it is a self-trust statement.
+    /// Accepts one well-formed record unless its ids are bad or it is a self-trust statement.
     fn offer(
         &mut self,
         truster: &str,
         trustee: &str,
         value: f64,
+        time_ms: Option<i64>,
         position: Position,
         raw: impl FnOnce() -> String,
     ) -> Result<()> {
-        if truster.is_empty() || trustee.is_empty() {
-            self.reject(position, RejectReason::ParseError, "empty peer id".into(), raw());
-        } else if truster == trustee {
-            self.reject(position, RejectReason::SelfTrust, format!("peer {truster:?} rates itself"), raw());
-        } else {
-            let truster = self.peers.intern(truster, self.path)?;
-            let trustee = self.peers.intern(trustee, self.path)?;
-            self.edges.push(Edge { truster, trustee, value });
+        let value = value * self.scale;
+        let ids = normalise_peer(truster).and_then(|a| normalise_peer(trustee).map(|b| (a, b)));
+        match ids {
+            _ if truster.is_empty() || trustee.is_empty() => {
+                self.reject(position, RejectReason::ParseError, "empty peer id".into(), raw())
+            }
+            Err(e) => self.reject(position, RejectReason::InvalidDid, e, raw()),
+            Ok((a, b)) if a == b => {
+                self.reject(position, RejectReason::SelfTrust, format!("peer {a:?} rates itself"), raw())
+            }
+            Ok(_) if !value.is_finite() => {
+                self.reject(position, RejectReason::NonFinite, "value times value_scale is not finite".into(), raw())
+            }
+            Ok((a, b)) => {
+                let truster = self.peers.intern(&a, self.path)?;
+                let trustee = self.peers.intern(&b, self.path)?;
+                self.batch.edges.push(Edge { truster, trustee, value });
+                self.batch.times_ms.push(time_ms);
+            }
         }
         Ok(())
     }
@@ -45,23 +59,34 @@ impl Collector<'_> {
 /// Reads one edge-list file, choosing the reader by extension.
 pub(super) fn read(
     path: &Path,
-    header: bool,
-    label: &str,
+    spec: &SourceSpec,
+    stats: &mut InputStats,
     peers: &mut PeerIds,
-    edges: &mut Vec<Edge>,
     rejects: &mut Vec<Reject>,
-) -> Result<InputStats> {
-    let mut collector = Collector { path, stats: InputStats::new(label, "edges"), peers, edges, rejects };
+) -> Result<EdgeBatch> {
+    let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
+    let mut collector = Collector { path, scale: spec.value_scale, stats, peers, batch, rejects };
     if path.extension().is_some_and(|e| e == "parquet") {
         read_parquet(path, &mut collector)?;
     } else {
         let reader = tabular::open(path)?;
-        tabular::for_each_line(reader, header, path, |line| {
+        tabular::for_each_line(reader, spec.header, path, |line| {
             collector.stats.records += 1;
             csv_record(&line, &mut collector)
         })?;
     }
-    Ok(collector.stats)
+    Ok(collector.batch)
+}
+
+/// Unix seconds (a timestamp field) to milliseconds.
+fn seconds_to_ms(text: &str) -> Result<i64, (RejectReason, String)> {
+    let seconds = tabular::parse_number(text, "timestamp")?;
+    let ms = (seconds * 1000.0).round();
+    if ms.abs() < 9.0e15 {
+        Ok(ms as i64)
+    } else {
+        Err((RejectReason::ParseError, format!("timestamp {text:?} is out of range")))
+    }
 }
 
 fn csv_record(line: &Line<'_>, out: &mut Collector<'_>) -> Result<()> {
@@ -72,18 +97,17 @@ fn csv_record(line: &Line<'_>, out: &mut Collector<'_>) -> Result<()> {
     };
     let checked = match fields[..] {
         [truster, trustee, value] | [truster, trustee, value, ""] => {
-            tabular::parse_number(value, "value").map(|v| (truster, trustee, v))
+            tabular::parse_number(value, "value").map(|v| (truster, trustee, v, None))
         }
-        [truster, trustee, value, timestamp] => tabular::parse_number(timestamp, "timestamp")
-            .and_then(|_| tabular::parse_number(value, "value"))
-            .map(|v| (truster, trustee, v)),
+        [truster, trustee, value, timestamp] => seconds_to_ms(timestamp)
+            .and_then(|t| tabular::parse_number(value, "value").map(|v| (truster, trustee, v, Some(t)))),
         _ => Err((
             RejectReason::ParseError,
             format!("expected 3 or 4 fields (truster,trustee,value[,timestamp]), found {}", fields.len()),
         )),
     };
     match checked {
-        Ok((truster, trustee, value)) => out.offer(truster, trustee, value, position, || line.raw()),
+        Ok((truster, trustee, value, time)) => out.offer(truster, trustee, value, time, position, || line.raw()),
         Err((reason, detail)) => {
             out.reject(position, reason, detail, line.raw());
             Ok(())
@@ -92,7 +116,8 @@ fn csv_record(line: &Line<'_>, out: &mut Collector<'_>) -> Result<()> {
 }
 
 /// Reads a Parquet edge list with polars: the first two columns are the peer
-/// ids (any type, read as text), the third the value (any numeric type).
+/// ids (any type, read as text), the third the value (any numeric type), an
+/// optional fourth the timestamp in unix seconds.
 fn read_parquet(path: &Path, out: &mut Collector<'_>) -> Result<()> {
     use polars::prelude::*;
     let input_error = |message: String| Error::Input { path: path.to_path_buf(), message };
@@ -106,24 +131,28 @@ fn read_parquet(path: &Path, out: &mut Collector<'_>) -> Result<()> {
             columns.len()
         )));
     }
-    let as_text = |c: &Column| c.cast(&DataType::String).map_err(|e| input_error(format!("column {}: {e}", c.name())));
-    let (truster, trustee) = (as_text(&columns[0])?, as_text(&columns[1])?);
-    let value = columns[2]
-        .cast(&DataType::Float64)
-        .map_err(|e| input_error(format!("column {} is not numeric: {e}", columns[2].name())))?;
+    let cast = |c: &Column, to: &DataType| c.cast(to).map_err(|e| input_error(format!("column {}: {e}", c.name())));
+    let (truster, trustee) = (cast(&columns[0], &DataType::String)?, cast(&columns[1], &DataType::String)?);
+    let value = cast(&columns[2], &DataType::Float64)?;
+    let time = columns.get(3).map(|c| cast(c, &DataType::Float64)).transpose()?;
     let (truster, trustee) = (
         truster.str().map_err(|e| input_error(e.to_string()))?,
         trustee.str().map_err(|e| input_error(e.to_string()))?,
     );
     let value = value.f64().map_err(|e| input_error(e.to_string()))?;
+    let time = time.as_ref().map(|t| t.f64().map_err(|e| input_error(e.to_string()))).transpose()?;
     for (row, ((a, b), v)) in truster.iter().zip(trustee.iter()).zip(value.iter()).enumerate() {
         out.stats.records += 1;
         let position = Position::Row(row as u64 + 1);
+        let t = time.and_then(|t| t.get(row));
         let raw = || format!("{},{},{}", a.unwrap_or(""), b.unwrap_or(""), v.map_or(String::new(), |v| v.to_string()));
         match (a, b, v) {
-            (Some(a), Some(b), Some(v)) if v.is_finite() => out.offer(a, b, v, position, raw)?,
+            (Some(a), Some(b), Some(v)) if v.is_finite() && t.is_none_or(f64::is_finite) => {
+                let time_ms = t.map(|s| (s * 1000.0).round() as i64);
+                out.offer(a, b, v, time_ms, position, raw)?
+            }
             (Some(_), Some(_), Some(_)) => {
-                out.reject(position, RejectReason::NonFinite, "value is not finite".into(), raw())
+                out.reject(position, RejectReason::NonFinite, "value or timestamp is not finite".into(), raw())
             }
             _ => out.reject(position, RejectReason::ParseError, "missing truster, trustee or value".into(), raw()),
         }

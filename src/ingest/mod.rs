@@ -1,12 +1,18 @@
 //! Ingest: reads every source a pipeline names, validates each record, and
-//! turns the accepted ones into edges between interned peers. Refused records
-//! become [`Reject`]s with their source, position and reason.
+//! turns the accepted ones into edges and attestations between interned,
+//! normalised peers. Refused records become [`Reject`]s with their source,
+//! position and reason; every record read is either accepted or rejected.
 
+pub mod credential;
 mod edges;
+pub mod identity;
+mod indexer;
 mod pretrust;
 mod reject;
 mod tabular;
+mod vc;
 
+pub use credential::{Claim, Credential, Findings, HONESTY, ProofStatus};
 pub use reject::{Position, Reject, RejectReason};
 
 use crate::crypto::{Digest, digest_file};
@@ -22,12 +28,31 @@ use std::path::{Path, PathBuf};
 pub struct SourceSpec {
     /// The record format.
     pub format: SourceFormat,
-    /// File path, relative to the pipeline file's folder.
+    /// File (or, for `vc-json`, folder) path, relative to the pipeline file's folder.
     pub path: PathBuf,
-    /// Whether the first line is a header (CSV only).
+    /// Edge lists: whether the first line is a header.
     #[serde(default)]
     pub header: bool,
+    /// Edge lists: every value is multiplied by this (e.g. 0.1 maps ratings −10..+10 to levels).
+    #[serde(default = "SourceSpec::unit_scale")]
+    pub value_scale: f64,
+    /// Edge lists: the scope their statements belong to.
+    #[serde(default = "SourceSpec::default_scope")]
+    pub scope: String,
 }
+
+impl SourceSpec {
+    fn unit_scale() -> f64 {
+        1.0
+    }
+
+    fn default_scope() -> String {
+        DEFAULT_SCOPE.to_owned()
+    }
+}
+
+/// Scope of edge-list statements when the source names none.
+pub const DEFAULT_SCOPE: &str = "default";
 
 /// Record formats a source can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -35,13 +60,31 @@ pub struct SourceSpec {
 pub enum SourceFormat {
     /// `truster,trustee,value[,timestamp]` in `.csv`, `.csv.gz` or `.parquet`.
     Edges,
+    /// One credential per line.
+    VcJsonl,
+    /// A `.json` file (one credential or an array of them) or a folder of `.json` files.
+    VcJson,
+    /// The Snaps indexer's `id;timestamp_ms;schema_id;json` CSV.
+    IndexerCsv,
 }
 
-/// The `[pretrust]` table: a file of `peer,weight` lines and/or inline entries.
+impl SourceFormat {
+    /// The format's name in pipeline files and manifests.
+    pub fn id(self) -> &'static str {
+        match self {
+            SourceFormat::Edges => "edges",
+            SourceFormat::VcJsonl => "vc-jsonl",
+            SourceFormat::VcJson => "vc-json",
+            SourceFormat::IndexerCsv => "indexer-csv",
+        }
+    }
+}
+
+/// The `[pretrust]` table: a file of `peer,weight` or `DID weight` lines and/or inline entries.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PretrustSpec {
-    /// A `peer,weight` CSV file, relative to the pipeline file's folder.
+    /// A file of `peer,weight` or `DID weight` lines, relative to the pipeline file's folder.
     pub path: Option<PathBuf>,
     /// Whether that file starts with a header line.
     #[serde(default)]
@@ -51,15 +94,46 @@ pub struct PretrustSpec {
     pub entries: BTreeMap<String, f64>,
 }
 
-/// One accepted local-trust statement between interned peers.
+/// What ingest needs to know of the pipeline beyond its sources.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// The scopes the pipeline computes (a trust credential about none of them is rejected).
+    pub scopes: Vec<String>,
+    /// Reject credentials without a proof this tool can verify.
+    pub require_proofs: bool,
+}
+
+/// One accepted local-trust statement of an edge list.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Edge {
     /// Index of the truster in [`Ingested::peers`].
     pub truster: u32,
     /// Index of the trustee.
     pub trustee: u32,
-    /// Finite value: positive = trust, negative = distrust.
+    /// Finite value (scaled): positive = trust, negative = distrust.
     pub value: f64,
+}
+
+/// The edges of one edge-list source.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EdgeBatch {
+    /// The scope the source's statements belong to.
+    pub scope: String,
+    /// The edges, in input order.
+    pub edges: Vec<Edge>,
+    /// Each edge's timestamp (unix ms), where the file gives one.
+    pub times_ms: Vec<Option<i64>>,
+}
+
+/// An accepted credential, its peers interned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attestation {
+    /// Index of the issuer in [`Ingested::peers`].
+    pub issuer: u32,
+    /// Index of the subject peer, for trust claims.
+    pub subject: Option<u32>,
+    /// The credential as read.
+    pub credential: Credential,
 }
 
 /// Record counts and digest of one input.
@@ -67,11 +141,11 @@ pub struct Edge {
 pub struct InputStats {
     /// The path as given in the pipeline file (or the pipeline file itself for inline entries).
     pub source: String,
-    /// What the input is: `edges`, `pretrust` or `pretrust-inline`.
+    /// What the input is: a source format, `pretrust` or `pretrust-inline`.
     pub kind: &'static str,
-    /// SHA-256, CID and size of the file as read; `None` for inline entries.
+    /// SHA-256, CID and size of the file as read (of the files, for a folder); `None` for inline entries.
     pub digest: Option<Digest>,
-    /// Records read (non-empty lines, rows or entries).
+    /// Records read (non-empty lines, rows, files or entries).
     pub records: u64,
     /// Records refused.
     pub rejected: u64,
@@ -97,13 +171,15 @@ impl InputStats {
     }
 }
 
-/// Everything ingest produced: the input of the graph stage.
+/// Everything ingest produced: the input of the combine stage.
 #[derive(Debug, Clone, Default)]
 pub struct Ingested {
-    /// Peer ids in first-seen order; edges refer to them by index.
+    /// Peer ids in first-seen order; edges and attestations refer to them by index.
     pub peers: Vec<String>,
-    /// Accepted edges, in input order.
-    pub edges: Vec<Edge>,
+    /// Edge-list statements, one batch per edge source.
+    pub edges: Vec<EdgeBatch>,
+    /// Accepted credentials, in input order.
+    pub attestations: Vec<Attestation>,
     /// Accepted pre-trust weights by peer index, in input order.
     pub pretrust: Vec<(u32, f64)>,
     /// Refused records, in input order.
@@ -118,6 +194,7 @@ pub struct Ingested {
 pub fn ingest(
     sources: &[SourceSpec],
     pretrust: &PretrustSpec,
+    options: &IngestOptions,
     base_dir: &Path,
     pipeline_label: &str,
 ) -> Result<Ingested> {
@@ -126,12 +203,28 @@ pub fn ingest(
     for spec in sources {
         let label = spec.path.display().to_string();
         let path = base_dir.join(&spec.path);
-        let mut stats = match spec.format {
+        let mut stats = InputStats::new(&label, spec.format.id());
+        match spec.format {
             SourceFormat::Edges => {
-                edges::read(&path, spec.header, &label, &mut peers, &mut out.edges, &mut out.rejects)?
+                if !spec.value_scale.is_finite() || spec.value_scale == 0.0 {
+                    return Err(Error::Config {
+                        path: PathBuf::from(pipeline_label),
+                        message: format!("source {label}: value_scale must be finite and non-zero"),
+                    });
+                }
+                let batch = edges::read(&path, spec, &mut stats, &mut peers, &mut out.rejects)?;
+                out.edges.push(batch);
             }
-        };
-        stats.digest = Some(pin(&path)?);
+            SourceFormat::VcJsonl | SourceFormat::VcJson | SourceFormat::IndexerCsv => {
+                let mut sink = vc::Sink { options, stats: &mut stats, peers: &mut peers, out: &mut out };
+                match spec.format {
+                    SourceFormat::VcJsonl => vc::read_jsonl(&path, &mut sink)?,
+                    SourceFormat::VcJson => vc::read_json(&path, &mut sink)?,
+                    _ => indexer::read(&path, &mut sink)?,
+                }
+            }
+        }
+        stats.digest = Some(if path.is_dir() { vc::digest_folder(&path)? } else { pin(&path)? });
         tracing::info!(source = %label, records = stats.records, rejected = stats.rejected, "source read");
         out.inputs.push(stats);
     }
@@ -157,7 +250,7 @@ pub fn ingest(
                 &mut out.rejects,
                 entry.position,
                 RejectReason::UnknownPeer,
-                format!("pre-trusted peer {:?} appears in no accepted edge", entry.peer),
+                format!("pre-trusted peer {:?} appears in no accepted statement", entry.peer),
                 entry.raw,
             ),
         }
@@ -169,6 +262,12 @@ pub fn ingest(
 /// Pins a file input: its digest as it is on disk.
 fn pin(path: &Path) -> Result<Digest> {
     digest_file(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+}
+
+/// The canonical form of a peer id from a tabular source: DIDs are
+/// normalised (and must be valid); other ids (e.g. numeric) are kept as written.
+fn normalise_peer(id: &str) -> Result<String, String> {
+    if id.starts_with("did:") { identity::normalise_did(id) } else { Ok(id.to_owned()) }
 }
 
 /// Interns peer ids: each distinct id gets the next index.

@@ -1,7 +1,9 @@
-//! Pre-trust: `peer,weight` lines in a file and inline `[pretrust] entries`.
+//! Pre-trust: `peer,weight` or `DID weight` lines in a file (as the Snaps
+//! trust computer writes them) and inline `[pretrust] entries`. DIDs are
+//! normalised like every other identity.
 
 use super::tabular;
-use super::{InputStats, Position, Reject, RejectReason};
+use super::{InputStats, Position, Reject, RejectReason, normalise_peer};
 use crate::error::Result;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -56,15 +58,19 @@ pub(super) fn read_file(
 ) -> Result<InputStats> {
     let mut stats = InputStats::new(label, "pretrust");
     tabular::for_each_line(tabular::open(path)?, header, path, |line| {
-        let parsed = match line.fields().as_deref() {
+        let fields: Option<Vec<&str>> = line.text.ok().map(|t| {
+            if t.contains(',') { t.split(',').map(str::trim).collect() } else { t.split_whitespace().collect() }
+        });
+        let parsed = match fields.as_deref() {
             None => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
             Some([""] | ["", _]) => Err((RejectReason::ParseError, "peer id is empty".into())),
-            Some([peer, weight]) => {
-                tabular::parse_number(weight, "weight").and_then(check_weight).map(|w| (peer.to_string(), w))
-            }
-            Some(fields) => {
-                Err((RejectReason::ParseError, format!("expected 2 fields (peer,weight), found {}", fields.len())))
-            }
+            Some([peer, weight]) => normalise_peer(peer)
+                .map_err(|e| (RejectReason::InvalidDid, e))
+                .and_then(|peer| tabular::parse_number(weight, "weight").and_then(check_weight).map(|w| (peer, w))),
+            Some(fields) => Err((
+                RejectReason::ParseError,
+                format!("expected 2 fields (peer,weight or DID weight), found {}", fields.len()),
+            )),
         };
         take(parsed, Position::Line(line.number), line.raw(), input, &mut stats, entries, rejects);
         Ok(())
@@ -83,7 +89,9 @@ pub(super) fn read_inline(
     let mut stats = InputStats::new(pipeline_label, "pretrust-inline");
     for (peer, &weight) in table {
         let position = Position::Key(format!("pretrust.entries.{peer}"));
-        let parsed = check_weight(weight).map(|w| (peer.clone(), w));
+        let parsed = normalise_peer(peer)
+            .map_err(|e| (RejectReason::InvalidDid, e))
+            .and_then(|peer| check_weight(weight).map(|w| (peer, w)));
         take(parsed, position, format!("{peer} = {weight}"), input, &mut stats, entries, rejects);
     }
     stats

@@ -2,10 +2,9 @@
 
 use serde::Serialize;
 
-/// Why a record was refused. The snake_case name is the stable reason code
-/// written to `rejected.jsonl`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Why a record was refused. [`RejectReason::code`] is the stable reason
+/// code written to `rejected.jsonl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum RejectReason {
     /// The line or row could not be parsed (wrong field count, not a number, not UTF-8).
     ParseError,
@@ -17,6 +16,26 @@ pub enum RejectReason {
     UnknownPeer,
     /// A pre-trust weight is negative or not finite.
     BadWeight,
+    /// A DID (issuer, subject or peer) is malformed.
+    InvalidDid,
+    /// A required field (issuer, subject, date, scope…) is absent.
+    MissingField,
+    /// A trust level is not a number in [-1, 1].
+    LevelOutOfRange,
+    /// An enumerated value (trustLevel, findings, currentStatus) is not one of its values.
+    BadLevel,
+    /// A date is not RFC 3339.
+    BadDate,
+    /// The credential's `type` names no supported shape.
+    UnknownType,
+    /// Every trust statement of the credential is about a scope the pipeline does not compute.
+    UnknownScope,
+    /// The credential's eddsa-jcs-2022 proof does not verify, or is not by its issuer.
+    BadProof,
+    /// The pipeline requires proofs and the credential has none this tool can check.
+    MissingProof,
+    /// An indexer row's schema id does not match its credential.
+    SchemaMismatch,
 }
 
 impl RejectReason {
@@ -28,7 +47,23 @@ impl RejectReason {
             RejectReason::SelfTrust => "self_trust",
             RejectReason::UnknownPeer => "unknown_peer",
             RejectReason::BadWeight => "bad_weight",
+            RejectReason::InvalidDid => "invalid_did",
+            RejectReason::MissingField => "missing_field",
+            RejectReason::LevelOutOfRange => "level_out_of_range",
+            RejectReason::BadLevel => "bad_level",
+            RejectReason::BadDate => "bad_date",
+            RejectReason::UnknownType => "unknown_type",
+            RejectReason::UnknownScope => "unknown_scope",
+            RejectReason::BadProof => "bad_proof",
+            RejectReason::MissingProof => "missing_proof",
+            RejectReason::SchemaMismatch => "schema_mismatch",
         }
+    }
+}
+
+impl Serialize for RejectReason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
     }
 }
 
@@ -42,6 +77,10 @@ pub enum Position {
     Row(u64),
     /// A key in the pipeline file, e.g. `pretrust.entries.alice`.
     Key(String),
+    /// A file of a folder source (one credential per file).
+    File(String),
+    /// 0-based index in a JSON array of credentials.
+    Item(u64),
 }
 
 /// One refused record, as written to `rejected.jsonl`.
@@ -66,6 +105,8 @@ impl std::fmt::Display for Reject {
             Position::Line(n) => format!("line {n}"),
             Position::Row(n) => format!("row {n}"),
             Position::Key(k) => format!("key {k}"),
+            Position::File(f) => format!("file {f}"),
+            Position::Item(i) => format!("item {i}"),
         };
         write!(f, "{}, {position}: {} ({})", self.source, self.detail, self.reason.code())
     }

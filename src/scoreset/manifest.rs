@@ -74,20 +74,24 @@ pub struct PipelineRecord {
     pub toml: String,
 }
 
-/// Parameters with defaults resolved.
+/// Every parameter of the run, defaults resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Parameters {
+    /// Scopes computed.
+    pub scopes: Vec<String>,
     /// EigenTrust α.
     pub alpha: f64,
-    /// ε actually used.
-    pub epsilon: f64,
-    /// Whether ε was the default 1e-6/n.
-    pub epsilon_default: bool,
+    /// ε as configured; `null` = the default 1e-6/n of each scope (see the scope counts).
+    pub epsilon: Option<f64>,
     /// Iteration bound.
     pub max_iterations: u32,
     /// Distrust adjustment id.
     pub distrust: String,
+    /// Decay half-life in days; `null` = no decay.
+    pub decay_half_life_days: Option<f64>,
+    /// Whether unproven credentials are rejected.
+    pub require_proofs: bool,
     /// Whether any reject fails the run.
     pub strict: bool,
 }
@@ -124,9 +128,31 @@ pub struct OutputRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
+    /// Rejected records.
+    pub rejected: u64,
+    /// Rejected records per reason code.
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    /// Accepted statements that do not count at `as_of`, per reason.
+    pub inactive_by_reason: BTreeMap<String, u64>,
+    /// Per computed scope.
+    pub scopes: Vec<ScopeCounts>,
+    /// Active reviews.
+    pub reviews: u64,
+    /// Active security assertions.
+    pub security_assertions: u64,
+    /// Active endorsements and disputes of security assertions.
+    pub assertion_opinions: u64,
+}
+
+/// Counts of one scope's computation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeCounts {
+    /// Scope name.
+    pub scope: String,
     /// Peers scored.
     pub peers: u64,
-    /// Accepted edges.
+    /// Statements in the scope's graph before merging.
     pub input_edges: u64,
     /// Distinct trust pairs.
     pub trust_edges: u64,
@@ -134,14 +160,12 @@ pub struct Counts {
     pub distrust_edges: u64,
     /// Pairs whose statements summed to zero.
     pub net_zero_pairs: u64,
-    /// Rejected records.
-    pub rejected: u64,
-    /// Rejected records per reason code.
-    pub rejected_by_reason: BTreeMap<String, u64>,
     /// EigenTrust iterations.
     pub iterations: u32,
     /// Final L2 residual.
     pub residual: f64,
+    /// ε used.
+    pub epsilon: f64,
 }
 
 /// Name and version of the producer.

@@ -8,6 +8,7 @@
 pub mod car;
 pub mod manifest;
 
+use crate::combine::{AssertionOpinion, Combined, Review, SecurityAssertion};
 use crate::crypto::{self, canonical_json, cid_of, digest_bytes, eddsa_jcs};
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
@@ -70,10 +71,20 @@ struct TrustScore<'a> {
     creation_at: &'a str,
 }
 
-/// Renders `scores.csv`, `peer_scores.jsonl` and `rejected.jsonl` of an epoch
-/// at `as_of` (RFC 3339). Scopes are written in name order, peers in byte
-/// order. A non-finite score is a bug and fails the run.
-pub fn render(scopes: &[ScopeScores], rejects: &[Reject], as_of: &str) -> Result<Vec<EpochFile>> {
+/// One line of `artifact_opinions.jsonl`: an active review, security
+/// assertion or endorsement/dispute, kept for artifact scoring.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum OpinionLine<'a> {
+    Review(&'a Review),
+    SecurityAssertion(&'a SecurityAssertion),
+    AssertionOpinion(&'a AssertionOpinion),
+}
+
+/// Renders `scores.csv`, `peer_scores.jsonl`, `artifact_opinions.jsonl` and
+/// `rejected.jsonl` of an epoch at `as_of` (RFC 3339). Scopes are written in
+/// name order, peers in byte order. A non-finite score is a bug and fails the run.
+pub fn render(scopes: &[ScopeScores], artifacts: &Combined, rejects: &[Reject], as_of: &str) -> Result<Vec<EpochFile>> {
     let mut order: Vec<&ScopeScores> = scopes.iter().collect();
     order.sort_by(|a, b| a.scope.cmp(&b.scope));
     let mut csv = csv::Writer::from_writer(Vec::new());
@@ -104,6 +115,13 @@ pub fn render(scopes: &[ScopeScores], rejects: &[Reject], as_of: &str) -> Result
             json_line(&mut jsonl, &credential).map_err(io("peer_scores.jsonl"))?;
         }
     }
+    let mut opinions = Vec::new();
+    let lines = (artifacts.reviews.iter().map(OpinionLine::Review))
+        .chain(artifacts.security.iter().map(OpinionLine::SecurityAssertion))
+        .chain(artifacts.opinions.iter().map(OpinionLine::AssertionOpinion));
+    for line in lines {
+        json_line(&mut opinions, &line).map_err(io("artifact_opinions.jsonl"))?;
+    }
     let mut rejected = Vec::new();
     for r in rejects {
         json_line(&mut rejected, r).map_err(io("rejected.jsonl"))?;
@@ -112,6 +130,7 @@ pub fn render(scopes: &[ScopeScores], rejects: &[Reject], as_of: &str) -> Result
     Ok(vec![
         EpochFile { name: "scores.csv", bytes: csv },
         EpochFile { name: "peer_scores.jsonl", bytes: jsonl },
+        EpochFile { name: "artifact_opinions.jsonl", bytes: opinions },
         EpochFile { name: "rejected.jsonl", bytes: rejected },
     ])
 }
@@ -145,8 +164,14 @@ pub fn seal(
     };
     let manifest_bytes = canonical_json(&document).map_err(|e| failed("manifest.json", &e))?;
     let root = cid_of(&manifest_bytes);
+    // Each block once: files with equal content (e.g. two empty ones) share a CID.
     let mut blocks = vec![(root, manifest_bytes.as_slice())];
-    blocks.extend(files.iter().map(|f| (cid_of(&f.bytes), f.bytes.as_slice())));
+    for f in &files {
+        let cid = cid_of(&f.bytes);
+        if !blocks.iter().any(|(c, _)| *c == cid) {
+            blocks.push((cid, f.bytes.as_slice()));
+        }
+    }
     let car = car::write_car(root, &blocks).map_err(|e| failed("scoreset.car", &e))?;
     files.push(EpochFile { name: MANIFEST, bytes: manifest_bytes });
     files.push(EpochFile { name: CAR, bytes: car });
@@ -191,7 +216,7 @@ mod tests {
     #[test]
     fn csv_rows_sorted_by_scope_with_es6_numbers_and_quoting() {
         let scopes = [scope("z", &["a"], &[1.0], &[1.0]), scope("b", &["a,b", "c"], &[0.25, 1e-7], &[-0.5, 0.1])];
-        let files = render(&scopes, &[], "2026-01-01T00:00:00Z").unwrap();
+        let files = render(&scopes, &Combined::default(), &[], "2026-01-01T00:00:00Z").unwrap();
         let csv = String::from_utf8(files[0].bytes.clone()).unwrap();
         assert_eq!(csv, "scope,peer,trust_positive,trust\nb,\"a,b\",0.25,-0.5\nb,c,1e-7,0.1\nz,a,1,1\n");
         let jsonl = String::from_utf8(files[1].bytes.clone()).unwrap();
@@ -203,7 +228,8 @@ mod tests {
 
     #[test]
     fn non_finite_scores_fail_instead_of_being_written() {
-        let err = render(&[scope("s", &["p"], &[f64::NAN], &[0.0])], &[], "2026-01-01T00:00:00Z").unwrap_err();
+        let err = render(&[scope("s", &["p"], &[f64::NAN], &[0.0])], &Combined::default(), &[], "2026-01-01T00:00:00Z")
+            .unwrap_err();
         assert!(matches!(err, Error::NonFiniteScore { .. }));
     }
 }

@@ -1,0 +1,250 @@
+//! Combine: turns ingested edges and attestations into what holds at
+//! `as_of` — one edge list per computed scope, and the active artifact
+//! opinions — applying, in this order:
+//!
+//! 1. **cut-off**: anything issued after `as_of` is ignored;
+//! 2. **validity**: a credential counts only while `validFrom ≤ as_of < validUntil`;
+//! 3. **supersede**: of the credentials with the same issuer, subject and
+//!    scope (for reviews and security assertions: the same artifact version;
+//!    for endorsements: the same assertion) the latest issued wins, ties
+//!    broken by the larger content CID; superseded credentials never revive;
+//! 4. **revocation**: a winner whose CID its own issuer has revoked counts for nothing;
+//! 5. **withdrawal**: a winning level 0 removes the statement;
+//! 6. **decay**: with a half-life, each statement weighs `level · 2^(−age/half_life)`.
+//!
+//! Edge-list statements have no identity to supersede: duplicates are summed
+//! later, as the reference does; they are cut off and decayed by their
+//! timestamp when the file gives one. `Honesty` distrust (a negative level)
+//! is added to every computed scope.
+
+use crate::ingest::identity::ArtifactId;
+use crate::ingest::{Attestation, Claim, Edge, Findings, HONESTY, Ingested};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// `[decay]` parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecayParams {
+    /// Half-life in days; `None` (the default) = no decay.
+    pub half_life_days: Option<f64>,
+}
+
+impl DecayParams {
+    /// Weight of a statement issued at `issued_ms`, seen at `as_of_ms`.
+    pub fn weight(&self, issued_ms: Option<i64>, as_of_ms: i64) -> f64 {
+        match (self.half_life_days, issued_ms) {
+            (Some(half_life), Some(issued)) => {
+                let age_days = (as_of_ms - issued).max(0) as f64 / 86_400_000.0;
+                (-age_days / half_life).exp2()
+            }
+            _ => 1.0,
+        }
+    }
+}
+
+/// An active review of an artifact version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Review {
+    /// Issuer peer id.
+    pub issuer: String,
+    /// The artifact and version.
+    pub artifact: ArtifactId,
+    /// Endorsed (true) or disputed.
+    pub endorsed: bool,
+    /// Issuance, unix ms.
+    pub issued_ms: i64,
+    /// Weight after decay.
+    pub weight: f64,
+}
+
+/// An active security assertion about an artifact version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SecurityAssertion {
+    /// Issuer peer id.
+    pub issuer: String,
+    /// The artifact and version.
+    pub artifact: ArtifactId,
+    /// Its findings.
+    pub findings: Findings,
+    /// The assertion's CID (what endorsements name).
+    pub cid: String,
+    /// Issuance, unix ms.
+    pub issued_ms: i64,
+    /// Weight after decay.
+    pub weight: f64,
+}
+
+/// An active endorsement or dispute of a security assertion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AssertionOpinion {
+    /// Issuer peer id.
+    pub issuer: String,
+    /// CID of the security assertion.
+    pub assertion: String,
+    /// Endorsed (true) or disputed.
+    pub endorsed: bool,
+    /// Issuance, unix ms.
+    pub issued_ms: i64,
+    /// Weight after decay.
+    pub weight: f64,
+}
+
+/// What holds at `as_of`.
+#[derive(Debug, Clone, Default)]
+pub struct Combined {
+    /// Per computed scope (in the pipeline's order): its edges on [`Ingested::peers`].
+    pub scopes: Vec<(String, Vec<Edge>)>,
+    /// Active reviews, by issuer then artifact.
+    pub reviews: Vec<Review>,
+    /// Active security assertions, by issuer then artifact.
+    pub security: Vec<SecurityAssertion>,
+    /// Active endorsements and disputes, by issuer then assertion.
+    pub opinions: Vec<AssertionOpinion>,
+    /// Accepted statements that do not count at `as_of`, per reason
+    /// (`after_as_of`, `not_yet_valid`, `expired`, `superseded`, `revoked`,
+    /// `withdrawn`, `other_scope`).
+    pub inactive: BTreeMap<&'static str, u64>,
+}
+
+/// The key credentials supersede each other by.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Trust { issuer: u32, subject: u32, scope: String },
+    Review { issuer: u32, artifact: ArtifactId },
+    Security { issuer: u32, artifact: ArtifactId },
+    Opinion { issuer: u32, assertion: String },
+}
+
+/// Combines everything ingested into the statements that hold at `as_of_ms`.
+pub fn combine(ingested: &Ingested, scopes: &[String], decay: &DecayParams, as_of_ms: i64) -> Combined {
+    let mut out = Combined::default();
+    let mut inactive: BTreeMap<&'static str, u64> = BTreeMap::new();
+    let mut count = |reason: &'static str| *inactive.entry(reason).or_insert(0) += 1;
+    let mut per_scope: BTreeMap<&str, Vec<Edge>> = scopes.iter().map(|s| (s.as_str(), Vec::new())).collect();
+
+    for batch in &ingested.edges {
+        for (edge, time) in batch.edges.iter().zip(&batch.times_ms) {
+            if time.is_some_and(|t| t > as_of_ms) {
+                count("after_as_of");
+            } else if let Some(edges) = per_scope.get_mut(batch.scope.as_str()) {
+                edges.push(Edge { value: edge.value * decay.weight(*time, as_of_ms), ..*edge });
+            } else {
+                count("other_scope");
+            }
+        }
+    }
+
+    // Steps 1–2, and the revocations that hold.
+    let mut live: Vec<&Attestation> = Vec::new();
+    let mut revoked: BTreeSet<(u32, &str)> = BTreeSet::new();
+    for a in &ingested.attestations {
+        let c = &a.credential;
+        if c.issued_ms > as_of_ms {
+            count("after_as_of");
+        } else if c.valid_from_ms.is_some_and(|t| t > as_of_ms) {
+            count("not_yet_valid");
+        } else if c.valid_until_ms.is_some_and(|t| t <= as_of_ms) {
+            count("expired");
+        } else if let Claim::Revocation { target } = &c.claim {
+            revoked.insert((a.issuer, target.as_str()));
+        } else {
+            live.push(a);
+        }
+    }
+
+    // Step 3: one candidate per (key, credential); the latest per key wins.
+    let mut candidates: Vec<(Key, i64, &str, &Attestation, f64)> = Vec::new();
+    for a in live {
+        let c = &a.credential;
+        let issuer = a.issuer;
+        match &c.claim {
+            Claim::Trust { levels, .. } => {
+                let Some(subject) = a.subject else { continue };
+                for (scope, level) in levels {
+                    candidates.push((
+                        Key::Trust { issuer, subject, scope: scope.clone() },
+                        c.issued_ms,
+                        &c.cid,
+                        a,
+                        *level,
+                    ));
+                }
+            }
+            Claim::Review { artifact, .. } => {
+                candidates.push((Key::Review { issuer, artifact: artifact.clone() }, c.issued_ms, &c.cid, a, 0.0))
+            }
+            Claim::Security { artifact, .. } => {
+                candidates.push((Key::Security { issuer, artifact: artifact.clone() }, c.issued_ms, &c.cid, a, 0.0))
+            }
+            Claim::Opinion { assertion, .. } => {
+                candidates.push((Key::Opinion { issuer, assertion: assertion.clone() }, c.issued_ms, &c.cid, a, 0.0))
+            }
+            Claim::Revocation { .. } => {}
+        }
+    }
+    candidates.sort_by(|x, y| (&x.0, x.1, x.2).cmp(&(&y.0, y.1, y.2)));
+
+    let peer = |i: u32| ingested.peers[i as usize].clone();
+    for group in candidates.chunk_by(|x, y| x.0 == y.0) {
+        for _ in 1..group.len() {
+            count("superseded");
+        }
+        let (key, issued, cid, a, level) = &group[group.len() - 1];
+        if revoked.contains(&(a.issuer, *cid)) {
+            count("revoked");
+            continue;
+        }
+        let weight = decay.weight(Some(*issued), as_of_ms);
+        match (key, &a.credential.claim) {
+            (Key::Trust { issuer, subject, scope }, _) => {
+                if *level == 0.0 {
+                    count("withdrawn");
+                    continue;
+                }
+                let edge = Edge { truster: *issuer, trustee: *subject, value: level * weight };
+                let own = per_scope.get_mut(scope.as_str()).map(|edges| edges.push(edge)).is_some();
+                let honesty_distrust = scope == HONESTY && *level < 0.0;
+                if honesty_distrust {
+                    for (s, edges) in per_scope.iter_mut() {
+                        if *s != HONESTY {
+                            edges.push(edge);
+                        }
+                    }
+                }
+                if !own && !honesty_distrust {
+                    count("other_scope");
+                }
+            }
+            (_, Claim::Review { artifact, endorsed }) => out.reviews.push(Review {
+                issuer: peer(a.issuer),
+                artifact: artifact.clone(),
+                endorsed: *endorsed,
+                issued_ms: *issued,
+                weight,
+            }),
+            (_, Claim::Security { artifact, findings }) => out.security.push(SecurityAssertion {
+                issuer: peer(a.issuer),
+                artifact: artifact.clone(),
+                findings: *findings,
+                cid: cid.to_string(),
+                issued_ms: *issued,
+                weight,
+            }),
+            (_, Claim::Opinion { assertion, endorsed }) => out.opinions.push(AssertionOpinion {
+                issuer: peer(a.issuer),
+                assertion: assertion.clone(),
+                endorsed: *endorsed,
+                issued_ms: *issued,
+                weight,
+            }),
+            _ => {}
+        }
+    }
+    out.reviews.sort_by(|a, b| (&a.issuer, &a.artifact).cmp(&(&b.issuer, &b.artifact)));
+    out.security.sort_by(|a, b| (&a.issuer, &a.artifact).cmp(&(&b.issuer, &b.artifact)));
+    out.opinions.sort_by(|a, b| (&a.issuer, &a.assertion).cmp(&(&b.issuer, &b.assertion)));
+    out.inactive = inactive;
+    out.scopes = scopes.iter().map(|s| (s.clone(), per_scope.remove(s.as_str()).unwrap_or_default())).collect();
+    out
+}

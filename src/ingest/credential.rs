@@ -1,0 +1,429 @@
+//! Reads one W3C-VC-shaped credential into what it claims. Pure: JSON in,
+//! [`Credential`] or a reject reason out.
+//!
+//! Shapes (by `type`): CAIP-261 `PeerTrustCredential` and the Snaps
+//! `TrustCredential` (`trustworthiness[]` of `{scope, level ∈ [-1,1]}`);
+//! `AccountTrustAssertion` (`trustFor`, `trustLevel` Low/Medium/High =
+//! 0.25/0.5/1.0); `AccountDistrustAssertion` (= `Honesty` at −1);
+//! `SoftwareArtifactSecurityAssertion` (`findings`); `EndorsementAssertion` /
+//! `DisputeAssertion` of a security assertion (subject = its CID); the Snaps
+//! `ReviewCredential` (`currentStatus` Endorsed/Disputed). Any credential with
+//! a `credentialStatus` of purpose `revocation` revokes the assertion whose
+//! CID its `id` names.
+
+use super::RejectReason;
+use super::identity::{ArtifactId, assertion_reference, normalise_artifact, normalise_did};
+use crate::crypto::{canonical_json, cid_of, eddsa_jcs};
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A reject reason with its detail.
+pub type Refusal = (RejectReason, String);
+
+/// Security findings of a `SoftwareArtifactSecurityAssertion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Findings {
+    /// No findings.
+    None,
+    /// Low-severity findings.
+    Low,
+    /// Medium-severity findings.
+    Medium,
+    /// Critical findings.
+    Critical,
+}
+
+/// What a credential claims.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// Trust levels about a peer, one per scope.
+    Trust { subject: String, levels: Vec<(String, f64)> },
+    /// A review of an artifact.
+    Review { artifact: ArtifactId, endorsed: bool },
+    /// A security assessment of an artifact.
+    Security { artifact: ArtifactId, findings: Findings },
+    /// Endorsement (true) or dispute of the security assertion with this CID.
+    Opinion { assertion: String, endorsed: bool },
+    /// Revocation of the issuer's assertion with this CID.
+    Revocation { target: String },
+}
+
+/// Whether the credential's proof was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProofStatus {
+    /// An eddsa-jcs-2022 proof by the issuer's did:key verified.
+    Verified,
+    /// No proof, or one of a kind this tool cannot check.
+    Unproven,
+}
+
+/// A credential as read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credential {
+    /// Normalised issuer DID.
+    pub issuer: String,
+    /// What it claims.
+    pub claim: Claim,
+    /// Issuance instant (`issuanceDate`, else `validFrom`, else the source's timestamp), unix ms.
+    pub issued_ms: i64,
+    /// `validFrom`, unix ms.
+    pub valid_from_ms: Option<i64>,
+    /// `validUntil` (or v1 `expirationDate`), unix ms.
+    pub valid_until_ms: Option<i64>,
+    /// CIDv1 (raw, sha2-256) of the credential's RFC 8785 canonical form.
+    pub cid: String,
+    /// Proof status.
+    pub proof: ProofStatus,
+}
+
+fn refuse<T>(reason: RejectReason, detail: impl Into<String>) -> Result<T, Refusal> {
+    Err((reason, detail.into()))
+}
+
+/// Reads a credential. `fallback_ms` is the source's own timestamp (indexer
+/// CSV), used when the credential carries no date.
+pub fn parse_credential(value: &Value, fallback_ms: Option<i64>) -> Result<Credential, Refusal> {
+    let Value::Object(doc) = value else {
+        return refuse(RejectReason::ParseError, "a credential must be a JSON object");
+    };
+    let issuer = match doc.get("issuer") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(Value::Object(o)) => o.get("id").and_then(Value::as_str).unwrap_or(""),
+        _ => return refuse(RejectReason::MissingField, "no issuer"),
+    };
+    let issuer = normalise_did(issuer).map_err(|e| (RejectReason::InvalidDid, format!("issuer {e}")))?;
+    let date = |key: &str| -> Result<Option<i64>, Refusal> {
+        match doc.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => parse_time_ms(s)
+                .map(Some)
+                .ok_or_else(|| (RejectReason::BadDate, format!("{key} {s:?} is not RFC 3339"))),
+            Some(other) => refuse(RejectReason::BadDate, format!("{key} {other} is not a date string")),
+        }
+    };
+    let valid_from_ms = date("validFrom")?;
+    let valid_until_ms = match date("validUntil")? {
+        Some(t) => Some(t),
+        None => date("expirationDate")?,
+    };
+    let issued_ms = match (date("issuanceDate")?, valid_from_ms, fallback_ms) {
+        (Some(t), _, _) | (None, Some(t), _) | (None, None, Some(t)) => t,
+        (None, None, None) => return refuse(RejectReason::MissingField, "no issuanceDate or validFrom"),
+    };
+    let claim = claim(doc, &issuer)?;
+    let proof = check_proof(value, &issuer)?;
+    let canonical = canonical_json(value).map_err(|e| (RejectReason::ParseError, e.to_string()))?;
+    Ok(Credential {
+        issuer,
+        claim,
+        issued_ms,
+        valid_from_ms,
+        valid_until_ms,
+        cid: cid_of(&canonical).to_string(),
+        proof,
+    })
+}
+
+/// RFC 3339 to unix milliseconds.
+pub fn parse_time_ms(text: &str) -> Option<i64> {
+    let t = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+fn claim(doc: &serde_json::Map<String, Value>, issuer: &str) -> Result<Claim, Refusal> {
+    if let Some(status) = doc.get("credentialStatus").and_then(Value::as_object)
+        && status.get("statusPurpose").and_then(Value::as_str) == Some("revocation")
+    {
+        let target = status.get("id").and_then(Value::as_str).unwrap_or("");
+        let target = assertion_reference(target)
+            .map_err(|e| (RejectReason::MissingField, format!("credentialStatus.id {e}")))?;
+        return Ok(Claim::Revocation { target });
+    }
+    let types: Vec<&str> = match doc.get("type") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => return refuse(RejectReason::UnknownType, "no type"),
+    };
+    let subject = doc.get("credentialSubject").and_then(Value::as_object);
+    let Some(subject) = subject else {
+        return refuse(RejectReason::MissingField, "no credentialSubject object");
+    };
+    let text = |key: &str| subject.get(key).and_then(Value::as_str);
+    let subject_id = || text("id").ok_or_else(|| (RejectReason::MissingField, "no credentialSubject.id".to_owned()));
+    let peer = |issuer: &str| -> Result<String, Refusal> {
+        let id = normalise_did(subject_id()?).map_err(|e| (RejectReason::InvalidDid, format!("subject {e}")))?;
+        if id == issuer {
+            return refuse(RejectReason::SelfTrust, format!("{id} rates itself"));
+        }
+        Ok(id)
+    };
+    let artifact = || normalise_artifact(subject_id()?).map_err(|e| (RejectReason::InvalidDid, format!("subject {e}")));
+    let status = || match text("currentStatus") {
+        Some("Endorsed") => Ok(Some(true)),
+        Some("Disputed") => Ok(Some(false)),
+        None => Ok(None),
+        Some(other) => refuse(RejectReason::BadLevel, format!("currentStatus {other:?} is not Endorsed or Disputed")),
+    };
+
+    for kind in types {
+        match kind {
+            "PeerTrustCredential" | "TrustCredential" => {
+                let about = peer(issuer)?;
+                let Some(entries) = subject.get("trustworthiness").and_then(Value::as_array) else {
+                    return refuse(RejectReason::MissingField, "no credentialSubject.trustworthiness array");
+                };
+                let mut levels: Vec<(String, f64)> = Vec::with_capacity(entries.len());
+                for entry in entries {
+                    let scope = entry.get("scope").and_then(Value::as_str).filter(|s| !s.trim().is_empty());
+                    let Some(scope) = scope else {
+                        return refuse(RejectReason::MissingField, "a trustworthiness entry has no scope");
+                    };
+                    let level = entry.get("level").and_then(Value::as_f64);
+                    let Some(level) = level.filter(|l| (-1.0..=1.0).contains(l)) else {
+                        return refuse(
+                            RejectReason::LevelOutOfRange,
+                            format!("level of {scope:?} must be a number in [-1, 1]"),
+                        );
+                    };
+                    if levels.iter().any(|(s, _)| s == scope) {
+                        return refuse(RejectReason::ParseError, format!("scope {scope:?} appears twice"));
+                    }
+                    levels.push((scope.to_owned(), level));
+                }
+                return Ok(Claim::Trust { subject: about, levels });
+            }
+            "AccountTrustAssertion" => {
+                let subject = peer(issuer)?;
+                let scope = text("trustFor").filter(|s| !s.trim().is_empty());
+                let Some(scope) = scope else { return refuse(RejectReason::MissingField, "no trustFor") };
+                let level = match text("trustLevel").map(str::to_ascii_lowercase).as_deref() {
+                    Some("low") => 0.25,
+                    Some("medium") => 0.5,
+                    Some("high") => 1.0,
+                    other => {
+                        return refuse(
+                            RejectReason::BadLevel,
+                            format!("trustLevel {other:?} is not Low, Medium or High"),
+                        );
+                    }
+                };
+                return Ok(Claim::Trust { subject, levels: vec![(scope.to_owned(), level)] });
+            }
+            "AccountDistrustAssertion" => {
+                return Ok(Claim::Trust { subject: peer(issuer)?, levels: vec![(HONESTY.to_owned(), -1.0)] });
+            }
+            "SoftwareArtifactSecurityAssertion" => {
+                let findings = match text("findings").map(str::to_ascii_lowercase).as_deref() {
+                    Some("none") => Findings::None,
+                    Some("low") => Findings::Low,
+                    Some("medium") => Findings::Medium,
+                    Some("critical") => Findings::Critical,
+                    other => {
+                        return refuse(
+                            RejectReason::BadLevel,
+                            format!("findings {other:?} is not None, Low, Medium or Critical"),
+                        );
+                    }
+                };
+                return Ok(Claim::Security { artifact: artifact()?, findings });
+            }
+            "EndorsementAssertion" | "DisputeAssertion" => {
+                let by_type = kind == "EndorsementAssertion";
+                let endorsed = match status()? {
+                    Some(s) if s != by_type => {
+                        return refuse(
+                            RejectReason::BadLevel,
+                            format!("{kind} with currentStatus {:?}", text("currentStatus")),
+                        );
+                    }
+                    _ => by_type,
+                };
+                let assertion = assertion_reference(subject_id()?)
+                    .map_err(|e| (RejectReason::InvalidDid, format!("subject {e}")))?;
+                return Ok(Claim::Opinion { assertion, endorsed });
+            }
+            "ReviewCredential" => {
+                let Some(endorsed) = status()? else { return refuse(RejectReason::MissingField, "no currentStatus") };
+                return Ok(Claim::Review { artifact: artifact()?, endorsed });
+            }
+            _ => {}
+        }
+    }
+    refuse(RejectReason::UnknownType, "type names no supported credential shape")
+}
+
+/// The `Honesty` scope: its distrust applies to every scope.
+pub const HONESTY: &str = "Honesty";
+
+/// Verifies an eddsa-jcs-2022 proof by the issuer's did:key. An absent or
+/// empty proof, or a proof of another kind, leaves the credential unproven.
+fn check_proof(value: &Value, issuer: &str) -> Result<ProofStatus, Refusal> {
+    let proof = match value.get("proof") {
+        None | Some(Value::Null) => return Ok(ProofStatus::Unproven),
+        Some(Value::Object(o)) if o.is_empty() => return Ok(ProofStatus::Unproven),
+        Some(p) => p,
+    };
+    let checkable = proof.get("cryptosuite").and_then(Value::as_str) == Some(eddsa_jcs::CRYPTOSUITE);
+    if !checkable {
+        return Ok(ProofStatus::Unproven);
+    }
+    let verified = eddsa_jcs::verify(value).map_err(|e| (RejectReason::BadProof, e.to_string()))?;
+    if verified.signer != issuer {
+        return refuse(RejectReason::BadProof, format!("signed by {}, not by the issuer {issuer}", verified.signer));
+    }
+    Ok(ProofStatus::Verified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const A: &str = "did:pkh:eip155:1:0x44dc4e3309b80ef7abf41c7d0a68f0337a88f044";
+    const B: &str = "did:pkh:eip155:1:0xfa045b2f2a25ad0b7365010eaf9ac2dd9905895c";
+
+    fn parse(v: Value) -> Result<Credential, Refusal> {
+        parse_credential(&v, None)
+    }
+
+    fn reason(v: Value) -> RejectReason {
+        parse(v).unwrap_err().0
+    }
+
+    #[test]
+    fn caip_261_peer_trust_with_levels_per_scope() {
+        let c = parse(json!({
+            "type": ["VerifiableCredential", "PeerTrustCredential"],
+            "issuanceDate": "2024-02-15T07:05:56.273Z",
+            "issuer": "did:pkh:eip155:1:0x44dc4E3309B80eF7aBf41C7D0a68F0337a88F044",
+            "credentialSubject": {"id": "did:pkh:eth:0xfA045B2F2A25ad0B7365010eaf9AC2Dd9905895c",
+              "trustworthiness": [{"scope": "Honesty", "level": 0.5, "reason": ["Alumnus"]},
+                                  {"scope": "Software security", "level": -1}]}
+        }))
+        .unwrap();
+        assert_eq!(c.issuer, A);
+        assert_eq!(
+            c.claim,
+            Claim::Trust {
+                subject: B.into(),
+                levels: vec![("Honesty".into(), 0.5), ("Software security".into(), -1.0)]
+            }
+        );
+        assert_eq!(c.issued_ms, 1_707_980_756_273);
+        assert_eq!(c.proof, ProofStatus::Unproven);
+        assert!(c.cid.starts_with("bafkrei"));
+    }
+
+    #[test]
+    fn draft_caip_shapes() {
+        let base = |t: &str, subject: Value| json!({"type": t, "issuer": A, "issuanceDate": "2024-01-01T00:00:00Z", "credentialSubject": subject});
+        let trust = parse(base(
+            "AccountTrustAssertion",
+            json!({"id": B, "trustFor": "Software security", "trustLevel": "Medium"}),
+        ))
+        .unwrap();
+        assert_eq!(trust.claim, Claim::Trust { subject: B.into(), levels: vec![("Software security".into(), 0.5)] });
+        let distrust = parse(base("AccountDistrustAssertion", json!({"id": B, "distrustReason": "Scam"}))).unwrap();
+        assert_eq!(distrust.claim, Claim::Trust { subject: B.into(), levels: vec![("Honesty".into(), -1.0)] });
+        let security = parse(base(
+            "SoftwareArtifactSecurityAssertion",
+            json!({"id": "did:snap:CLwZ=?version=2.0.1", "findings": "Critical"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            security.claim,
+            Claim::Security {
+                artifact: ArtifactId { id: "did:snap:CLwZ=".into(), version: Some("2.0.1".into()) },
+                findings: Findings::Critical
+            }
+        );
+        let cid = security.cid.clone();
+        let dispute =
+            parse(base("DisputeAssertion", json!({"id": format!("ipfs://{cid}"), "currentStatus": "Disputed"})))
+                .unwrap();
+        assert_eq!(dispute.claim, Claim::Opinion { assertion: cid.clone(), endorsed: false });
+        let endorse = parse(base("EndorsementAssertion", json!({"id": cid}))).unwrap();
+        assert!(matches!(endorse.claim, Claim::Opinion { endorsed: true, .. }));
+        assert_eq!(
+            reason(base("EndorsementAssertion", json!({"id": cid, "currentStatus": "Disputed"}))),
+            RejectReason::BadLevel
+        );
+        assert_eq!(
+            reason(base("AccountTrustAssertion", json!({"id": B, "trustFor": "x", "trustLevel": "Huge"}))),
+            RejectReason::BadLevel
+        );
+        assert_eq!(
+            reason(base("SoftwareArtifactSecurityAssertion", json!({"id": "snap://x", "findings": "Some"}))),
+            RejectReason::BadLevel
+        );
+    }
+
+    #[test]
+    fn snaps_review_and_revocation() {
+        let review = parse(json!({"type": ["VerifiableCredential", "ReviewCredential"], "issuer": A, "issuanceDate": "2024-02-15T09:53:10.811Z",
+            "credentialSubject": {"id": "snap://lfxs=", "currentStatus": "Disputed", "statusReason": {"type": "Malicious", "value": []}}, "proof": {}}))
+        .unwrap();
+        assert_eq!(
+            review.claim,
+            Claim::Review { artifact: ArtifactId { id: "did:snap:lfxs=".into(), version: None }, endorsed: false }
+        );
+        let target = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e";
+        let revocation = parse(json!({"type": ["VerifiableCredential", "PeerTrustCredential"], "issuer": A, "issuanceDate": "2024-02-29T14:31:56.273Z",
+            "credentialStatus": {"id": format!("ipfs://{target}"), "type": "CredentialStatus", "statusPurpose": "revocation"}}))
+        .unwrap();
+        assert_eq!(revocation.claim, Claim::Revocation { target: target.into() });
+    }
+
+    #[test]
+    fn refusals_have_reasons() {
+        let ok = json!({"type": "PeerTrustCredential", "issuer": A, "issuanceDate": "2024-01-01T00:00:00Z",
+            "credentialSubject": {"id": B, "trustworthiness": [{"scope": "Honesty", "level": 1}]}});
+        assert!(parse(ok.clone()).is_ok());
+        let with = |path: &[&str], v: Value| {
+            let mut doc = ok.clone();
+            let mut at = &mut doc;
+            for p in &path[..path.len() - 1] {
+                at = &mut at[*p];
+            }
+            at[path[path.len() - 1]] = v;
+            reason(doc)
+        };
+        assert_eq!(with(&["issuer"], json!("did:pkh:eth:alice.eth")), RejectReason::InvalidDid);
+        assert_eq!(with(&["credentialSubject", "id"], json!(A)), RejectReason::SelfTrust);
+        assert_eq!(
+            with(&["credentialSubject", "trustworthiness"], json!([{"scope": "Honesty", "level": 1.5}])),
+            RejectReason::LevelOutOfRange
+        );
+        assert_eq!(
+            with(&["credentialSubject", "trustworthiness"], json!([{"scope": "Honesty", "level": "high"}])),
+            RejectReason::LevelOutOfRange
+        );
+        assert_eq!(with(&["issuanceDate"], json!("yesterday")), RejectReason::BadDate);
+        assert_eq!(with(&["issuanceDate"], Value::Null), RejectReason::MissingField);
+        assert_eq!(with(&["type"], json!(["VerifiableCredential", "Diploma"])), RejectReason::UnknownType);
+        assert_eq!(reason(json!([1, 2])), RejectReason::ParseError);
+        // The indexer's timestamp stands in for a missing date.
+        let mut undated = ok.clone();
+        undated.as_object_mut().unwrap().remove("issuanceDate");
+        assert_eq!(parse_credential(&undated, Some(42)).unwrap().issued_ms, 42);
+    }
+
+    #[test]
+    fn proofs_by_the_issuers_did_key_are_checked() {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[4; 32]);
+        let did = crate::crypto::did_key::did_key(&key.verifying_key());
+        let unsigned = json!({"@context": ["https://www.w3.org/ns/credentials/v2"], "type": "PeerTrustCredential", "issuer": did,
+            "validFrom": "2024-01-01T00:00:00Z", "credentialSubject": {"id": B, "trustworthiness": [{"scope": "Honesty", "level": 1}]}});
+        let signed = eddsa_jcs::sign(&unsigned, &key, "2024-01-01T00:00:00Z").unwrap();
+        assert_eq!(parse(signed.clone()).unwrap().proof, ProofStatus::Verified);
+        let mut tampered = signed.clone();
+        tampered["credentialSubject"]["trustworthiness"][0]["level"] = json!(-1);
+        assert_eq!(reason(tampered), RejectReason::BadProof);
+        // A valid proof by someone other than the issuer is refused too.
+        let mut other_issuer = unsigned.clone();
+        other_issuer["issuer"] = json!(A);
+        let by_key_not_issuer = eddsa_jcs::sign(&other_issuer, &key, "2024-01-01T00:00:00Z").unwrap();
+        assert_eq!(reason(by_key_not_issuer), RejectReason::BadProof);
+    }
+}

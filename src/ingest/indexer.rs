@@ -1,0 +1,85 @@
+//! The Snaps indexer's CSV: `id;timestamp_ms;schema_id;json` with a header,
+//! the JSON quoted CSV-style; schema 1 = review, 2 = trust. Parsed with the
+//! `csv` crate (quoted fields may span lines); line numbers come from byte
+//! offsets, so they are exact.
+
+use super::credential::{Claim, Credential, Refusal};
+use super::vc::{Sink, parse_text};
+use super::{Position, RejectReason, tabular};
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use std::io::Read;
+use std::path::Path;
+
+/// One indexer row: its line, raw text, timestamp and schema, or why it cannot be read.
+struct Row {
+    line: u64,
+    raw: String,
+    fields: Result<(i64, u8, String), Refusal>,
+}
+
+pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
+    let mut bytes = Vec::new();
+    tabular::open(path)?.read_to_end(&mut bytes).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    let line_starts: Vec<usize> =
+        std::iter::once(0).chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1)).collect();
+    let line_of = |byte: u64| line_starts.partition_point(|&s| s as u64 <= byte) as u64;
+
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').has_headers(true).flexible(true).from_reader(&bytes[..]);
+    let mut rows = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = line_of(record.position().map_or(0, |p| p.byte()));
+                let text: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+                rows.push(Row { line, raw: text.join(";"), fields: fields(&text) });
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| line_of(p.byte()));
+                rows.push(Row { line, raw: String::new(), fields: Err((RejectReason::ParseError, e.to_string())) });
+            }
+        }
+    }
+    let parsed: Vec<Result<Credential, Refusal>> = rows
+        .par_iter()
+        .map(|row| {
+            let (timestamp, schema, json) = row.fields.clone()?;
+            let credential = parse_text(&json, Some(timestamp))?;
+            match (schema, &credential.claim) {
+                (1, Claim::Review { .. }) | (2, Claim::Trust { .. } | Claim::Revocation { .. }) => Ok(credential),
+                _ => Err((RejectReason::SchemaMismatch, format!("schema {schema} does not hold this credential type"))),
+            }
+        })
+        .collect();
+    for (row, result) in rows.iter().zip(parsed) {
+        sink.take(path, Position::Line(row.line), &row.raw, result)?;
+    }
+    Ok(())
+}
+
+/// Checks the four fields of a row.
+fn fields(text: &[String]) -> Result<(i64, u8, String), Refusal> {
+    let [_, timestamp, schema, json] = text else {
+        return Err((
+            RejectReason::ParseError,
+            format!("expected 4 fields (id;timestamp;schema_id;json), found {}", text.len()),
+        ));
+    };
+    let timestamp: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| (RejectReason::ParseError, format!("timestamp {timestamp:?} is not an integer")))?;
+    let schema = match schema.trim() {
+        "1" => 1,
+        "2" => 2,
+        other => {
+            return Err((
+                RejectReason::SchemaMismatch,
+                format!("schema id {other:?} is neither 1 (review) nor 2 (trust)"),
+            ));
+        }
+    };
+    Ok((timestamp, schema, json.clone()))
+}

@@ -1,0 +1,161 @@
+//! Credential sources: `vc-jsonl` (one credential per line) and `vc-json` (a
+//! file holding one credential or an array of them, or a folder of `.json`
+//! files). Credentials are parsed and checked in parallel, then taken in
+//! input order, so the result does not depend on the thread count.
+
+use super::credential::{Claim, Credential, HONESTY, ProofStatus, Refusal, parse_credential};
+use super::{Attestation, IngestOptions, Ingested, InputStats, PeerIds, Position, RejectReason, tabular};
+use crate::crypto::{Digest, digest_bytes};
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use serde_json::Value;
+use std::io::Read;
+use std::path::Path;
+
+/// Where accepted credentials and rejects of one source go.
+pub(super) struct Sink<'a> {
+    pub options: &'a IngestOptions,
+    pub stats: &'a mut InputStats,
+    pub peers: &'a mut PeerIds,
+    pub out: &'a mut Ingested,
+}
+
+impl Sink<'_> {
+    /// Files one parsed record: checks proofs and scopes, interns its peers.
+    pub fn take(
+        &mut self,
+        path: &Path,
+        position: Position,
+        raw: &str,
+        parsed: Result<Credential, Refusal>,
+    ) -> Result<()> {
+        self.stats.records += 1;
+        let checked = parsed.and_then(|c| self.check(c));
+        match checked {
+            Ok(credential) => {
+                let issuer = self.peers.intern(&credential.issuer, path)?;
+                let subject = match &credential.claim {
+                    Claim::Trust { subject, .. } => Some(self.peers.intern(subject, path)?),
+                    _ => None,
+                };
+                self.out.attestations.push(Attestation { issuer, subject, credential });
+            }
+            Err((reason, detail)) => self.stats.reject(&mut self.out.rejects, position, reason, detail, raw.to_owned()),
+        }
+        Ok(())
+    }
+
+    fn check(&self, credential: Credential) -> Result<Credential, Refusal> {
+        if self.options.require_proofs && credential.proof == ProofStatus::Unproven {
+            return Err((
+                RejectReason::MissingProof,
+                "the pipeline requires an eddsa-jcs-2022 proof by the issuer".into(),
+            ));
+        }
+        if let Claim::Trust { levels, .. } = &credential.claim {
+            let used = |(scope, level): &(String, f64)| {
+                self.options.scopes.iter().any(|s| s == scope) || (scope == HONESTY && *level < 0.0)
+            };
+            if !levels.iter().any(used) {
+                let named: Vec<&str> = levels.iter().map(|(s, _)| s.as_str()).collect();
+                return Err((
+                    RejectReason::UnknownScope,
+                    format!("scopes {named:?} are not among the pipeline's scopes {:?}", self.options.scopes),
+                ));
+            }
+        }
+        Ok(credential)
+    }
+}
+
+/// Parses one credential's text.
+pub(super) fn parse_text(text: &str, fallback_ms: Option<i64>) -> Result<Credential, Refusal> {
+    let value: Value = serde_json::from_str(text).map_err(|e| (RejectReason::ParseError, format!("not JSON: {e}")))?;
+    parse_credential(&value, fallback_ms)
+}
+
+/// Reads the whole (possibly gzipped) file.
+fn read_all(path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    tabular::open(path)?.read_to_end(&mut bytes).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    Ok(bytes)
+}
+
+/// `vc-jsonl`: one credential per non-blank line.
+pub(super) fn read_jsonl(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
+    let bytes = read_all(path)?;
+    let lines: Vec<(u64, &[u8])> = bytes
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, line)| (i as u64 + 1, line.strip_suffix(b"\r").unwrap_or(line)))
+        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
+        .collect();
+    let parsed: Vec<Result<Credential, Refusal>> = lines
+        .par_iter()
+        .map(|(_, line)| match std::str::from_utf8(line) {
+            Ok(text) => parse_text(text, None),
+            Err(_) => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
+        })
+        .collect();
+    for ((number, line), result) in lines.iter().zip(parsed) {
+        sink.take(path, Position::Line(*number), &String::from_utf8_lossy(line), result)?;
+    }
+    Ok(())
+}
+
+/// `vc-json`: a file with one credential or an array, or a folder of `.json` files.
+pub(super) fn read_json(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
+    if !path.is_dir() {
+        let text = String::from_utf8_lossy(&read_all(path)?).into_owned();
+        return take_document(path, &text, None, sink);
+    }
+    for (name, file) in json_files(path)? {
+        let bytes = std::fs::read(&file).map_err(|source| Error::Read { path: file.clone(), source })?;
+        take_document(path, &String::from_utf8_lossy(&bytes), Some(&name), sink)?;
+    }
+    Ok(())
+}
+
+/// Takes the credential(s) of one JSON document; `file` names it inside a folder source.
+fn take_document(path: &Path, text: &str, file: Option<&str>, sink: &mut Sink<'_>) -> Result<()> {
+    let position = |item: Option<usize>| match (file, item) {
+        (Some(f), None) => Position::File(f.to_owned()),
+        (Some(f), Some(i)) => Position::File(format!("{f}[{i}]")),
+        (None, Some(i)) => Position::Item(i as u64),
+        (None, None) => Position::Item(0),
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Array(items)) => {
+            let parsed: Vec<_> = items.par_iter().map(|v| parse_credential(v, None)).collect();
+            for (i, (item, result)) in items.iter().zip(parsed).enumerate() {
+                sink.take(path, position(Some(i)), &item.to_string(), result)?;
+            }
+            Ok(())
+        }
+        Ok(value) => sink.take(path, position(None), text, parse_credential(&value, None)),
+        Err(e) => sink.take(path, position(None), text, Err((RejectReason::ParseError, format!("not JSON: {e}")))),
+    }
+}
+
+/// The `.json` files of a folder, by name.
+fn json_files(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
+    let read_err = |source| Error::Read { path: dir.to_path_buf(), source };
+    let mut files: Vec<(String, std::path::PathBuf)> = std::fs::read_dir(dir)
+        .map_err(read_err)?
+        .filter_map(|e| e.ok())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(name, path)| name.ends_with(".json") && path.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The digest of a folder source: of its listing, one `name<TAB>sha-256` line per `.json` file by name.
+pub(super) fn digest_folder(dir: &Path) -> Result<Digest> {
+    let mut listing = String::new();
+    for (name, file) in json_files(dir)? {
+        let digest = crate::crypto::digest_file(&file).map_err(|source| Error::Read { path: file.clone(), source })?;
+        listing.push_str(&format!("{name}\t{}\n", digest.sha256));
+    }
+    Ok(digest_bytes(listing.as_bytes()))
+}
