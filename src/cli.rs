@@ -41,6 +41,18 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
+    /// Write the generated credential sample (credentials.jsonl, pretrust.txt) to a folder.
+    SampleData {
+        /// Output folder (created if needed; the two files are replaced).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Number of credentials.
+        #[arg(long, default_value_t = 3000)]
+        credentials: usize,
+        /// Random seed: the same seed gives the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Make a new Ed25519 signing key (mode 0600) and print its did:key.
     Keygen {
         /// Where to write the key; refuses to overwrite.
@@ -87,6 +99,23 @@ fn execute(command: Command) -> anyhow::Result<()> {
             let pool = thread_pool(threads)?;
             let summary = pool.install(|| runner::run(&pipeline, &options))?;
             print!("{}", render_summary(&summary, pool.current_num_threads()));
+            Ok(())
+        }
+        Command::SampleData { out, credentials, seed } => {
+            let sample = crate::synth::credentials::sample(credentials, seed);
+            std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
+            for (name, lines) in [("credentials.jsonl", &sample.credentials), ("pretrust.txt", &sample.pretrust)] {
+                let path = out.join(name);
+                let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+                std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+            }
+            let expected: Vec<String> = sample.expected_rejects.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            println!(
+                "wrote {} credentials to {}; made to be rejected: {}",
+                credentials,
+                out.display(),
+                expected.join(", ")
+            );
             Ok(())
         }
         Command::Keygen { out } => {

@@ -67,6 +67,9 @@ pub fn sign(unsecured: &Value, key: &SigningKey, created: &str) -> Result<Value,
     let Value::Object(fields) = unsecured else {
         return Err(ProofError::Malformed("only a JSON object can be signed".into()));
     };
+    if fields.contains_key("proof") {
+        return Err(ProofError::Malformed("the document already holds a proof (proof sets are not supported)".into()));
+    }
     let vm = did_key::verification_method(&key.verifying_key());
     let config = proof_config(unsecured, created, &vm);
     let hash = hash_data(unsecured, &config).map_err(|e| ProofError::Malformed(e.to_string()))?;
@@ -157,5 +160,6 @@ mod tests {
         other_created["proof"]["created"] = json!("2026-01-02T00:00:00Z");
         assert!(matches!(verify(&other_created), Err(ProofError::BadSignature)));
         assert!(matches!(verify(&doc), Err(ProofError::Missing)));
+        assert!(matches!(sign(&signed, &key, "2026-01-01T00:00:00Z"), Err(ProofError::Malformed(_))));
     }
 }

@@ -1,4 +1,4 @@
-//! Seeded synthetic trust graphs for benchmarks and generated samples.
+//! Graph500 R-MAT edge lists.
 
 use rand::{RngExt, SeedableRng, seq::SliceRandom};
 use rand_chacha::ChaCha8Rng;

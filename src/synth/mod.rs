@@ -1,0 +1,7 @@
+//! Seeded synthetic inputs for benchmarks and the project's generated
+//! samples: the same seed gives the same bytes.
+
+pub mod credentials;
+pub mod rmat;
+
+pub use rmat::rmat_edges;
