@@ -14,6 +14,10 @@ use scoreset::ingest::Edge;
 use scoreset::synth::rmat_edges;
 use std::time::{Duration, Instant};
 
+/// The binary's allocator, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let scale: u32 = std::env::var("SCORESET_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
     let started = Instant::now();

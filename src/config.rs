@@ -145,6 +145,9 @@ impl LoadedPipeline {
         if pipeline.scopes.is_empty() || pipeline.scopes.iter().any(|s| s.trim().is_empty() || !seen.insert(s)) {
             return refuse(format!("scopes {:?} must be a non-empty list of distinct names", pipeline.scopes));
         }
+        if let Some(s) = pipeline.sources.iter().find(|s| !s.value_scale.is_finite() || s.value_scale == 0.0) {
+            return refuse(format!("source {}: value_scale must be finite and non-zero", s.path.display()));
+        }
         if pipeline.decay.half_life_days.is_some_and(|h| !(h.is_finite() && h > 0.0)) {
             return refuse("[decay] half_life_days must be a positive number of days".into());
         }

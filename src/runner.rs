@@ -2,7 +2,7 @@
 //! (ingest → graph → compute → emit → seal → publish).
 
 use crate::as_of::AsOf;
-use crate::combine::combine;
+use crate::combine::{Combined, combine};
 use crate::compute::{Convergence, DistrustMode, discount_one_shot, eigentrust};
 use crate::config::LoadedPipeline;
 use crate::crypto::{digest_bytes, digest_file, keyfile};
@@ -120,7 +120,8 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
     let options = IngestOptions { scopes: pipeline.scopes.clone(), require_proofs: pipeline.require_proofs };
-    let ingested = ingest::ingest(&pipeline.sources, &pipeline.pretrust, &options, &loaded.base_dir, &loaded.label())?;
+    let mut ingested =
+        ingest::ingest(&pipeline.sources, &pipeline.pretrust, &options, &loaded.base_dir, &loaded.label())?;
     tracing::info!(attestations = ingested.attestations.len(), rejects = ingested.rejects.len(), elapsed = ?started.elapsed(), "ingest done");
     if pipeline.strict
         && let Some(first) = ingested.rejects.first()
@@ -132,7 +133,7 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
         *rejects_by_reason.entry(r.reason.code()).or_insert(0) += 1;
     }
 
-    let combined = combine(&ingested, &pipeline.scopes, &pipeline.decay, as_of.unix_ms());
+    let combined = combine(&mut ingested, &pipeline.scopes, &pipeline.decay, as_of.unix_ms());
     if combined.scopes.iter().all(|(_, edges)| edges.is_empty()) {
         return Err(Error::Config {
             path: loaded.file.clone(),
@@ -146,9 +147,12 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
 
     let mut scores = Vec::new();
     let mut results = Vec::new();
-    for (scope, edges) in &combined.scopes {
+    let artifact_opinions = [combined.reviews.len(), combined.security.len(), combined.opinions.len()];
+    let (scope_edges, artifacts) = (combined.scopes, Combined { scopes: Vec::new(), ..combined });
+    for (scope, edges) in scope_edges {
+        let scope = &scope;
         let started = Instant::now();
-        let graph = graph::build_scope(&ingested.peers, edges.clone(), &ingested.pretrust);
+        let graph = graph::build_scope(&ingested.peers, edges, &ingested.pretrust);
         let progress = ProgressBar::new_spinner().with_style(
             ProgressStyle::with_template("{spinner} EigenTrust {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
@@ -167,14 +171,14 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
         results.push(ScopeResult { scope: scope.clone(), peers: graph.peers.len(), graph: graph.stats, convergence });
         scores.push(ScopeScores { scope: scope.clone(), peers: graph.peers, trust_positive, trust });
     }
-    let files = scoreset::render(&scores, &combined, &ingested.rejects, &as_of.rfc3339())?;
+    let files = scoreset::render(&scores, &artifacts, &ingested.rejects, &as_of.rfc3339())?;
     Ok(ComputedEpoch {
         files,
         inputs: ingested.inputs,
         rejects_by_reason,
-        inactive: combined.inactive,
+        inactive: artifacts.inactive,
         scopes: results,
-        artifact_opinions: [combined.reviews.len(), combined.security.len(), combined.opinions.len()],
+        artifact_opinions,
     })
 }
 

@@ -44,8 +44,8 @@ fn run(credentials: &[Value], scopes: &[&str], decay: Option<f64>) -> (Ingested,
 fn run_sources(dir: &Path, sources: &[SourceSpec], scopes: &[&str], decay: Option<f64>) -> (Ingested, Combined) {
     let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
     let options = IngestOptions { scopes: scopes.clone(), require_proofs: false };
-    let ingested = ingest(sources, &PretrustSpec::default(), &options, dir, "p.toml").unwrap();
-    let combined = combine(&ingested, &scopes, &DecayParams { half_life_days: decay }, as_of_ms());
+    let mut ingested = ingest(sources, &PretrustSpec::default(), &options, dir, "p.toml").unwrap();
+    let combined = combine(&mut ingested, &scopes, &DecayParams { half_life_days: decay }, as_of_ms());
     (ingested, combined)
 }
 

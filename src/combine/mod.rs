@@ -19,6 +19,7 @@
 
 use crate::ingest::identity::ArtifactId;
 use crate::ingest::{Attestation, Claim, Edge, Findings, HONESTY, Ingested};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -107,30 +108,40 @@ pub struct Combined {
     pub inactive: BTreeMap<&'static str, u64>,
 }
 
-/// The key credentials supersede each other by.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Key {
-    Trust { issuer: u32, subject: u32, scope: String },
-    Review { issuer: u32, artifact: ArtifactId },
-    Security { issuer: u32, artifact: ArtifactId },
-    Opinion { issuer: u32, assertion: String },
+/// The key credentials supersede each other by (borrowing from the attestations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Key<'a> {
+    Trust { issuer: u32, subject: u32, scope: &'a str },
+    Review { issuer: u32, artifact: &'a ArtifactId },
+    Security { issuer: u32, artifact: &'a ArtifactId },
+    Opinion { issuer: u32, assertion: &'a str },
 }
 
 /// Combines everything ingested into the statements that hold at `as_of_ms`.
-pub fn combine(ingested: &Ingested, scopes: &[String], decay: &DecayParams, as_of_ms: i64) -> Combined {
+/// The edge batches are moved out of `ingested` (an edge list is the bulk of
+/// the memory; it is not copied when nothing is cut off or decayed).
+pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, as_of_ms: i64) -> Combined {
     let mut out = Combined::default();
     let mut inactive: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut count = |reason: &'static str| *inactive.entry(reason).or_insert(0) += 1;
     let mut per_scope: BTreeMap<&str, Vec<Edge>> = scopes.iter().map(|s| (s.as_str(), Vec::new())).collect();
 
-    for batch in &ingested.edges {
-        for (edge, time) in batch.edges.iter().zip(&batch.times_ms) {
-            if time.is_some_and(|t| t > as_of_ms) {
-                count("after_as_of");
-            } else if let Some(edges) = per_scope.get_mut(batch.scope.as_str()) {
-                edges.push(Edge { value: edge.value * decay.weight(*time, as_of_ms), ..*edge });
-            } else {
-                count("other_scope");
+    for mut batch in std::mem::take(&mut ingested.edges) {
+        let Some(edges) = per_scope.get_mut(batch.scope.as_str()) else {
+            (0..batch.edges.len()).for_each(|_| count("other_scope"));
+            continue;
+        };
+        match &batch.times_ms {
+            None if edges.is_empty() => *edges = batch.edges,
+            None => edges.append(&mut batch.edges),
+            Some(times) => {
+                for (edge, time) in batch.edges.iter().zip(times) {
+                    if time.is_some_and(|t| t > as_of_ms) {
+                        count("after_as_of");
+                    } else {
+                        edges.push(Edge { value: edge.value * decay.weight(*time, as_of_ms), ..*edge });
+                    }
+                }
             }
         }
     }
@@ -154,7 +165,7 @@ pub fn combine(ingested: &Ingested, scopes: &[String], decay: &DecayParams, as_o
     }
 
     // Step 3: one candidate per (key, credential); the latest per key wins.
-    let mut candidates: Vec<(Key, i64, &str, &Attestation, f64)> = Vec::new();
+    let mut candidates: Vec<(Key<'_>, i64, &str, &Attestation, f64)> = Vec::new();
     for a in live {
         let c = &a.credential;
         let issuer = a.issuer;
@@ -162,28 +173,22 @@ pub fn combine(ingested: &Ingested, scopes: &[String], decay: &DecayParams, as_o
             Claim::Trust { levels, .. } => {
                 let Some(subject) = a.subject else { continue };
                 for (scope, level) in levels {
-                    candidates.push((
-                        Key::Trust { issuer, subject, scope: scope.clone() },
-                        c.issued_ms,
-                        &c.cid,
-                        a,
-                        *level,
-                    ));
+                    candidates.push((Key::Trust { issuer, subject, scope }, c.issued_ms, &c.cid, a, *level));
                 }
             }
             Claim::Review { artifact, .. } => {
-                candidates.push((Key::Review { issuer, artifact: artifact.clone() }, c.issued_ms, &c.cid, a, 0.0))
+                candidates.push((Key::Review { issuer, artifact }, c.issued_ms, &c.cid, a, 0.0))
             }
             Claim::Security { artifact, .. } => {
-                candidates.push((Key::Security { issuer, artifact: artifact.clone() }, c.issued_ms, &c.cid, a, 0.0))
+                candidates.push((Key::Security { issuer, artifact }, c.issued_ms, &c.cid, a, 0.0))
             }
             Claim::Opinion { assertion, .. } => {
-                candidates.push((Key::Opinion { issuer, assertion: assertion.clone() }, c.issued_ms, &c.cid, a, 0.0))
+                candidates.push((Key::Opinion { issuer, assertion }, c.issued_ms, &c.cid, a, 0.0))
             }
             Claim::Revocation { .. } => {}
         }
     }
-    candidates.sort_by(|x, y| (&x.0, x.1, x.2).cmp(&(&y.0, y.1, y.2)));
+    candidates.par_sort_unstable_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
 
     let peer = |i: u32| ingested.peers[i as usize].clone();
     for group in candidates.chunk_by(|x, y| x.0 == y.0) {
@@ -196,14 +201,14 @@ pub fn combine(ingested: &Ingested, scopes: &[String], decay: &DecayParams, as_o
             continue;
         }
         let weight = decay.weight(Some(*issued), as_of_ms);
-        match (key, &a.credential.claim) {
+        match (*key, &a.credential.claim) {
             (Key::Trust { issuer, subject, scope }, _) => {
                 if *level == 0.0 {
                     count("withdrawn");
                     continue;
                 }
-                let edge = Edge { truster: *issuer, trustee: *subject, value: level * weight };
-                let own = per_scope.get_mut(scope.as_str()).map(|edges| edges.push(edge)).is_some();
+                let edge = Edge { truster: issuer, trustee: subject, value: level * weight };
+                let own = per_scope.get_mut(scope).map(|edges| edges.push(edge)).is_some();
                 let honesty_distrust = scope == HONESTY && *level < 0.0;
                 if honesty_distrust {
                     for (s, edges) in per_scope.iter_mut() {

@@ -83,9 +83,14 @@ pub fn build(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) 
         e.truster = rank[e.truster as usize];
         e.trustee = rank[e.trustee as usize];
     });
-    edges.par_sort_unstable_by(|a, b| {
-        (a.truster, a.trustee).cmp(&(b.truster, b.trustee)).then(a.value.total_cmp(&b.value))
-    });
+    // Sort by the packed pair (fast), then put duplicate pairs in value order
+    // so that their sum does not depend on the input order.
+    edges.par_sort_unstable_by_key(|e| (u64::from(e.truster) << 32) | u64::from(e.trustee));
+    for pair in edges.chunk_by_mut(|a, b| (a.truster, a.trustee) == (b.truster, b.trustee)) {
+        if pair.len() > 1 {
+            pair.sort_unstable_by(|a, b| a.value.total_cmp(&b.value));
+        }
+    }
 
     let mut trust = RowsBuilder::new(n);
     let mut distrust = RowsBuilder::new(n);

@@ -2,15 +2,19 @@
 //! or Parquet. Values are multiplied by the source's `value_scale`; the
 //! optional timestamp is unix seconds (fractions allowed).
 
+use super::credential::Refusal;
 use super::tabular::{self, Line};
 use super::{Edge, EdgeBatch, InputStats, PeerIds, Position, Reject, RejectReason, SourceSpec, normalise_peer};
 use crate::error::{Error, Result};
+use std::borrow::Cow;
 use std::path::Path;
+
+/// A checked statement: truster and trustee (normalised), scaled value, time.
+type Checked<'a> = (Cow<'a, str>, Cow<'a, str>, f64, Option<i64>);
 
 /// Collects accepted edges and rejects of one source.
 struct Collector<'a> {
     path: &'a Path,
-    scale: f64,
     stats: &'a mut InputStats,
     peers: &'a mut PeerIds,
     batch: EdgeBatch,
@@ -18,42 +22,55 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
-    fn reject(&mut self, position: Position, reason: RejectReason, detail: String, raw: String) {
-        self.stats.reject(self.rejects, position, reason, detail, raw);
-    }
-
-    /// Accepts one well-formed record unless its ids are bad or it is a self-trust statement.
-    fn offer(
+    /// Files one checked record: interns its peers and keeps the edge, or rejects it.
+    fn take(
         &mut self,
-        truster: &str,
-        trustee: &str,
-        value: f64,
-        time_ms: Option<i64>,
         position: Position,
+        checked: Result<Checked<'_>, Refusal>,
         raw: impl FnOnce() -> String,
     ) -> Result<()> {
-        let value = value * self.scale;
-        let ids = normalise_peer(truster).and_then(|a| normalise_peer(trustee).map(|b| (a, b)));
-        match ids {
-            _ if truster.is_empty() || trustee.is_empty() => {
-                self.reject(position, RejectReason::ParseError, "empty peer id".into(), raw())
+        self.stats.records += 1;
+        let (truster, trustee, value, time_ms) = match checked {
+            Ok(statement) => statement,
+            Err((reason, detail)) => {
+                self.stats.reject(self.rejects, position, reason, detail, raw());
+                return Ok(());
             }
-            Err(e) => self.reject(position, RejectReason::InvalidDid, e, raw()),
-            Ok((a, b)) if a == b => {
-                self.reject(position, RejectReason::SelfTrust, format!("peer {a:?} rates itself"), raw())
-            }
-            Ok(_) if !value.is_finite() => {
-                self.reject(position, RejectReason::NonFinite, "value times value_scale is not finite".into(), raw())
-            }
-            Ok((a, b)) => {
-                let truster = self.peers.intern(&a, self.path)?;
-                let trustee = self.peers.intern(&b, self.path)?;
-                self.batch.edges.push(Edge { truster, trustee, value });
-                self.batch.times_ms.push(time_ms);
-            }
+        };
+        let truster = self.peers.intern(&truster, self.path)?;
+        let trustee = self.peers.intern(&trustee, self.path)?;
+        if time_ms.is_some() && self.batch.times_ms.is_none() {
+            self.batch.times_ms = Some(vec![None; self.batch.edges.len()]);
+        }
+        self.batch.edges.push(Edge { truster, trustee, value });
+        if let Some(times) = &mut self.batch.times_ms {
+            times.push(time_ms);
         }
         Ok(())
     }
+}
+
+/// Checks one statement: ids present and valid, not self-trust, scaled value finite.
+fn check<'a>(
+    truster: &'a str,
+    trustee: &'a str,
+    value: f64,
+    time_ms: Option<i64>,
+    scale: f64,
+) -> Result<Checked<'a>, Refusal> {
+    if truster.is_empty() || trustee.is_empty() {
+        return Err((RejectReason::ParseError, "empty peer id".into()));
+    }
+    let truster = normalise_peer(truster).map_err(|e| (RejectReason::InvalidDid, e))?;
+    let trustee = normalise_peer(trustee).map_err(|e| (RejectReason::InvalidDid, e))?;
+    if truster == trustee {
+        return Err((RejectReason::SelfTrust, format!("peer {truster:?} rates itself")));
+    }
+    let value = value * scale;
+    if !value.is_finite() {
+        return Err((RejectReason::NonFinite, "value times value_scale is not finite".into()));
+    }
+    Ok((truster, trustee, value, time_ms))
 }
 
 /// Reads one edge-list file, choosing the reader by extension.
@@ -65,21 +82,23 @@ pub(super) fn read(
     rejects: &mut Vec<Reject>,
 ) -> Result<EdgeBatch> {
     let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
-    let mut collector = Collector { path, scale: spec.value_scale, stats, peers, batch, rejects };
+    let mut collector = Collector { path, stats, peers, batch, rejects };
     if path.extension().is_some_and(|e| e == "parquet") {
-        read_parquet(path, &mut collector)?;
+        read_parquet(path, spec.value_scale, &mut collector)?;
     } else {
-        let reader = tabular::open(path)?;
-        tabular::for_each_line(reader, spec.header, path, |line| {
-            collector.stats.records += 1;
-            csv_record(&line, &mut collector)
-        })?;
+        let bytes = tabular::read_all(path)?;
+        tabular::for_each_parsed_line(
+            &bytes,
+            spec.header,
+            |line| csv_record(line, spec.value_scale),
+            |line, checked| collector.take(Position::Line(line.number), checked, || line.raw()),
+        )?;
     }
     Ok(collector.batch)
 }
 
 /// Unix seconds (a timestamp field) to milliseconds.
-fn seconds_to_ms(text: &str) -> Result<i64, (RejectReason, String)> {
+fn seconds_to_ms(text: &str) -> Result<i64, Refusal> {
     let seconds = tabular::parse_number(text, "timestamp")?;
     let ms = (seconds * 1000.0).round();
     if ms.abs() < 9.0e15 {
@@ -89,36 +108,32 @@ fn seconds_to_ms(text: &str) -> Result<i64, (RejectReason, String)> {
     }
 }
 
-fn csv_record(line: &Line<'_>, out: &mut Collector<'_>) -> Result<()> {
-    let position = Position::Line(line.number);
-    let Some(fields) = line.fields() else {
-        out.reject(position, RejectReason::ParseError, "line is not valid UTF-8".into(), line.raw());
-        return Ok(());
+/// Parses and checks one line (runs in parallel, allocation-free for plain ids).
+fn csv_record<'a>(line: &Line<'a>, scale: f64) -> Result<Checked<'a>, Refusal> {
+    let Ok(text) = line.text else {
+        return Err((RejectReason::ParseError, "line is not valid UTF-8".into()));
     };
-    let checked = match fields[..] {
-        [truster, trustee, value] | [truster, trustee, value, ""] => {
-            tabular::parse_number(value, "value").map(|v| (truster, trustee, v, None))
+    let mut parts = text.split(',').map(str::trim);
+    let fields = [parts.next(), parts.next(), parts.next(), parts.next(), parts.next()];
+    match fields {
+        [Some(truster), Some(trustee), Some(value), None | Some(""), None] => {
+            check(truster, trustee, tabular::parse_number(value, "value")?, None, scale)
         }
-        [truster, trustee, value, timestamp] => seconds_to_ms(timestamp)
-            .and_then(|t| tabular::parse_number(value, "value").map(|v| (truster, trustee, v, Some(t)))),
+        [Some(truster), Some(trustee), Some(value), Some(timestamp), None] => {
+            let time = seconds_to_ms(timestamp)?;
+            check(truster, trustee, tabular::parse_number(value, "value")?, Some(time), scale)
+        }
         _ => Err((
             RejectReason::ParseError,
-            format!("expected 3 or 4 fields (truster,trustee,value[,timestamp]), found {}", fields.len()),
+            format!("expected 3 or 4 fields (truster,trustee,value[,timestamp]), found {}", text.split(',').count()),
         )),
-    };
-    match checked {
-        Ok((truster, trustee, value, time)) => out.offer(truster, trustee, value, time, position, || line.raw()),
-        Err((reason, detail)) => {
-            out.reject(position, reason, detail, line.raw());
-            Ok(())
-        }
     }
 }
 
 /// Reads a Parquet edge list with polars: the first two columns are the peer
 /// ids (any type, read as text), the third the value (any numeric type), an
 /// optional fourth the timestamp in unix seconds.
-fn read_parquet(path: &Path, out: &mut Collector<'_>) -> Result<()> {
+fn read_parquet(path: &Path, scale: f64, out: &mut Collector<'_>) -> Result<()> {
     use polars::prelude::*;
     let input_error = |message: String| Error::Input { path: path.to_path_buf(), message };
     let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
@@ -142,20 +157,17 @@ fn read_parquet(path: &Path, out: &mut Collector<'_>) -> Result<()> {
     let value = value.f64().map_err(|e| input_error(e.to_string()))?;
     let time = time.as_ref().map(|t| t.f64().map_err(|e| input_error(e.to_string()))).transpose()?;
     for (row, ((a, b), v)) in truster.iter().zip(trustee.iter()).zip(value.iter()).enumerate() {
-        out.stats.records += 1;
         let position = Position::Row(row as u64 + 1);
         let t = time.and_then(|t| t.get(row));
         let raw = || format!("{},{},{}", a.unwrap_or(""), b.unwrap_or(""), v.map_or(String::new(), |v| v.to_string()));
-        match (a, b, v) {
+        let checked = match (a, b, v) {
             (Some(a), Some(b), Some(v)) if v.is_finite() && t.is_none_or(f64::is_finite) => {
-                let time_ms = t.map(|s| (s * 1000.0).round() as i64);
-                out.offer(a, b, v, time_ms, position, raw)?
+                check(a, b, v, t.map(|s| (s * 1000.0).round() as i64), scale)
             }
-            (Some(_), Some(_), Some(_)) => {
-                out.reject(position, RejectReason::NonFinite, "value or timestamp is not finite".into(), raw())
-            }
-            _ => out.reject(position, RejectReason::ParseError, "missing truster, trustee or value".into(), raw()),
-        }
+            (Some(_), Some(_), Some(_)) => Err((RejectReason::NonFinite, "value or timestamp is not finite".into())),
+            _ => Err((RejectReason::ParseError, "missing truster, trustee or value".into())),
+        };
+        out.take(position, checked, raw)?;
     }
     Ok(())
 }

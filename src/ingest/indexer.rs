@@ -54,7 +54,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         })
         .collect();
     for (row, result) in rows.iter().zip(parsed) {
-        sink.take(path, Position::Line(row.line), &row.raw, result)?;
+        sink.take(path, Position::Line(row.line), || row.raw.clone(), result)?;
     }
     Ok(())
 }

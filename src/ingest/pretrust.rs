@@ -64,9 +64,9 @@ pub(super) fn read_file(
         let parsed = match fields.as_deref() {
             None => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
             Some([""] | ["", _]) => Err((RejectReason::ParseError, "peer id is empty".into())),
-            Some([peer, weight]) => normalise_peer(peer)
-                .map_err(|e| (RejectReason::InvalidDid, e))
-                .and_then(|peer| tabular::parse_number(weight, "weight").and_then(check_weight).map(|w| (peer, w))),
+            Some([peer, weight]) => normalise_peer(peer).map_err(|e| (RejectReason::InvalidDid, e)).and_then(|peer| {
+                tabular::parse_number(weight, "weight").and_then(check_weight).map(|w| (peer.into_owned(), w))
+            }),
             Some(fields) => Err((
                 RejectReason::ParseError,
                 format!("expected 2 fields (peer,weight or DID weight), found {}", fields.len()),
@@ -91,7 +91,7 @@ pub(super) fn read_inline(
         let position = Position::Key(format!("pretrust.entries.{peer}"));
         let parsed = normalise_peer(peer)
             .map_err(|e| (RejectReason::InvalidDid, e))
-            .and_then(|peer| check_weight(weight).map(|w| (peer, w)));
+            .and_then(|peer| check_weight(weight).map(|w| (peer.into_owned(), w)));
         take(parsed, position, format!("{peer} = {weight}"), input, &mut stats, entries, rejects);
     }
     stats

@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 /// Opens `path`, transparently gunzipping a `.gz` file.
@@ -33,11 +33,6 @@ pub(crate) struct Line<'a> {
 }
 
 impl Line<'_> {
-    /// The comma-separated fields, trimmed; `None` if the line is not UTF-8.
-    pub fn fields(&self) -> Option<Vec<&str>> {
-        self.text.ok().map(|t| t.split(',').map(str::trim).collect())
-    }
-
     /// The line as read (invalid UTF-8 replaced), for reject reports.
     pub fn raw(&self) -> String {
         match self.text {
@@ -78,6 +73,69 @@ pub(crate) fn for_each_line(
         let text = std::str::from_utf8(bytes).map_err(|_| bytes);
         each(Line { number, text })?;
     }
+}
+
+/// Lines per block of [`for_each_parsed_line`].
+const BLOCK_LINES: usize = 1 << 16;
+
+/// Like [`for_each_line`], but `parse` runs on blocks of lines in parallel
+/// and `take` receives the results sequentially, in line order; the taking
+/// of one block overlaps the parsing of the next. The whole (decompressed)
+/// input is read into memory first.
+pub(crate) fn for_each_parsed_line<'a, T: Send>(
+    bytes: &'a [u8],
+    header: bool,
+    parse: impl Fn(&Line<'a>) -> T + Sync,
+    mut take: impl FnMut(&Line<'a>, T) -> Result<()> + Send,
+) -> Result<()> {
+    use rayon::prelude::*;
+    let parse_block = |block: &[Line<'a>]| -> Vec<T> { block.par_iter().map(&parse).collect() };
+    let mut pending: Option<(Vec<Line<'a>>, Vec<T>)> = None;
+    let mut block = Vec::with_capacity(BLOCK_LINES);
+    let mut lines = bytes.split(|&b| b == b'\n').enumerate().peekable();
+    loop {
+        block.clear();
+        for (index, raw) in lines.by_ref() {
+            let number = index as u64 + 1;
+            if header && number == 1 {
+                continue;
+            }
+            let mut text = raw;
+            while let [rest @ .., b'\n' | b'\r'] = text {
+                text = rest;
+            }
+            if text.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            block.push(Line { number, text: std::str::from_utf8(text).map_err(|_| text) });
+            if block.len() == BLOCK_LINES {
+                break;
+            }
+        }
+        let last = lines.peek().is_none();
+        let current = std::mem::take(&mut block);
+        let (taken, parsed) = rayon::join(
+            || match pending.take() {
+                Some((lines, results)) => lines.iter().zip(results).try_for_each(|(line, result)| take(line, result)),
+                None => Ok(()),
+            },
+            || parse_block(&current),
+        );
+        taken?;
+        pending = Some((current, parsed));
+        if last {
+            let (lines, results) = pending.take().unwrap_or_default();
+            return lines.iter().zip(results).try_for_each(|(line, result)| take(line, result));
+        }
+        block = Vec::with_capacity(BLOCK_LINES);
+    }
+}
+
+/// Reads a whole (possibly gzipped) file.
+pub(crate) fn read_all(path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    open(path)?.read_to_end(&mut bytes).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    Ok(bytes)
 }
 
 /// Parses a number field; `Err` carries the reason code and detail for a reject.

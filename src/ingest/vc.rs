@@ -26,7 +26,7 @@ impl Sink<'_> {
         &mut self,
         path: &Path,
         position: Position,
-        raw: &str,
+        raw: impl FnOnce() -> String,
         parsed: Result<Credential, Refusal>,
     ) -> Result<()> {
         self.stats.records += 1;
@@ -40,7 +40,7 @@ impl Sink<'_> {
                 };
                 self.out.attestations.push(Attestation { issuer, subject, credential });
             }
-            Err((reason, detail)) => self.stats.reject(&mut self.out.rejects, position, reason, detail, raw.to_owned()),
+            Err((reason, detail)) => self.stats.reject(&mut self.out.rejects, position, reason, detail, raw()),
         }
         Ok(())
     }
@@ -98,7 +98,7 @@ pub(super) fn read_jsonl(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         })
         .collect();
     for ((number, line), result) in lines.iter().zip(parsed) {
-        sink.take(path, Position::Line(*number), &String::from_utf8_lossy(line), result)?;
+        sink.take(path, Position::Line(*number), || String::from_utf8_lossy(line).into_owned(), result)?;
     }
     Ok(())
 }
@@ -128,12 +128,17 @@ fn take_document(path: &Path, text: &str, file: Option<&str>, sink: &mut Sink<'_
         Ok(Value::Array(items)) => {
             let parsed: Vec<_> = items.par_iter().map(|v| parse_credential(v, None)).collect();
             for (i, (item, result)) in items.iter().zip(parsed).enumerate() {
-                sink.take(path, position(Some(i)), &item.to_string(), result)?;
+                sink.take(path, position(Some(i)), || item.to_string(), result)?;
             }
             Ok(())
         }
-        Ok(value) => sink.take(path, position(None), text, parse_credential(&value, None)),
-        Err(e) => sink.take(path, position(None), text, Err((RejectReason::ParseError, format!("not JSON: {e}")))),
+        Ok(value) => sink.take(path, position(None), || text.to_owned(), parse_credential(&value, None)),
+        Err(e) => sink.take(
+            path,
+            position(None),
+            || text.to_owned(),
+            Err((RejectReason::ParseError, format!("not JSON: {e}"))),
+        ),
     }
 }
 
