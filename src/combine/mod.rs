@@ -149,6 +149,7 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
     // Steps 1–2, and the revocations that hold.
     let mut live: Vec<&Attestation> = Vec::new();
     let mut revoked: BTreeSet<(u32, &str)> = BTreeSet::new();
+    let mut revoking: BTreeSet<u32> = BTreeSet::new();
     for a in &ingested.attestations {
         let c = &a.credential;
         if c.issued_ms > as_of_ms {
@@ -159,13 +160,14 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
             count("expired");
         } else if let Claim::Revocation { target } = &c.claim {
             revoked.insert((a.issuer, target.as_str()));
+            revoking.insert(a.issuer);
         } else {
             live.push(a);
         }
     }
 
     // Step 3: one candidate per (key, credential); the latest per key wins.
-    let mut candidates: Vec<(Key<'_>, i64, &str, &Attestation, f64)> = Vec::new();
+    let mut candidates: Vec<(Key<'_>, i64, &Attestation, f64)> = Vec::new();
     for a in live {
         let c = &a.credential;
         let issuer = a.issuer;
@@ -173,30 +175,43 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
             Claim::Trust { levels, .. } => {
                 let Some(subject) = a.subject else { continue };
                 for (scope, level) in levels {
-                    candidates.push((Key::Trust { issuer, subject, scope }, c.issued_ms, &c.cid, a, *level));
+                    candidates.push((Key::Trust { issuer, subject, scope }, c.issued_ms, a, *level));
                 }
             }
-            Claim::Review { artifact, .. } => {
-                candidates.push((Key::Review { issuer, artifact }, c.issued_ms, &c.cid, a, 0.0))
-            }
+            Claim::Review { artifact, .. } => candidates.push((Key::Review { issuer, artifact }, c.issued_ms, a, 0.0)),
             Claim::Security { artifact, .. } => {
-                candidates.push((Key::Security { issuer, artifact }, c.issued_ms, &c.cid, a, 0.0))
+                candidates.push((Key::Security { issuer, artifact }, c.issued_ms, a, 0.0))
             }
             Claim::Opinion { assertion, .. } => {
-                candidates.push((Key::Opinion { issuer, assertion }, c.issued_ms, &c.cid, a, 0.0))
+                candidates.push((Key::Opinion { issuer, assertion }, c.issued_ms, a, 0.0))
             }
             Claim::Revocation { .. } => {}
         }
     }
-    candidates.par_sort_unstable_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
+    candidates.par_sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+    let groups: Vec<&[(Key<'_>, i64, &Attestation, f64)]> = candidates.chunk_by(|x, y| x.0 == y.0).collect();
+    // The winner of each group: the latest; among equally late ones, the larger CID.
+    let winners: Vec<&(Key<'_>, i64, &Attestation, f64)> = groups
+        .par_iter()
+        .map(|group| {
+            let latest = group[group.len() - 1].1;
+            let tied = group.iter().rev().take_while(|c| c.1 == latest);
+            let winner = tied.max_by(|x, y| x.2.credential.cid.get().cmp(y.2.credential.cid.get()));
+            winner.unwrap_or(&group[group.len() - 1])
+        })
+        .collect();
+    // Content ids are only needed where a revocation might name them: compute those in parallel.
+    winners.par_iter().filter(|w| revoking.contains(&w.2.issuer)).for_each(|w| {
+        w.2.credential.cid.get();
+    });
 
     let peer = |i: u32| ingested.peers[i as usize].clone();
-    for group in candidates.chunk_by(|x, y| x.0 == y.0) {
+    for (group, winner) in groups.iter().zip(winners) {
         for _ in 1..group.len() {
             count("superseded");
         }
-        let (key, issued, cid, a, level) = &group[group.len() - 1];
-        if revoked.contains(&(a.issuer, *cid)) {
+        let (key, issued, a, level) = winner;
+        if revoking.contains(&a.issuer) && revoked.contains(&(a.issuer, a.credential.cid.get())) {
             count("revoked");
             continue;
         }
@@ -232,7 +247,7 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
                 issuer: peer(a.issuer),
                 artifact: artifact.clone(),
                 findings: *findings,
-                cid: cid.to_string(),
+                cid: a.credential.cid.get().to_owned(),
                 issued_ms: *issued,
                 weight,
             }),

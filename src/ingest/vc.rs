@@ -71,7 +71,7 @@ impl Sink<'_> {
 /// Parses one credential's text.
 pub(super) fn parse_text(text: &str, fallback_ms: Option<i64>) -> Result<Credential, Refusal> {
     let value: Value = serde_json::from_str(text).map_err(|e| (RejectReason::ParseError, format!("not JSON: {e}")))?;
-    parse_credential(&value, fallback_ms)
+    parse_credential(&value, text, fallback_ms)
 }
 
 /// Reads the whole (possibly gzipped) file.
@@ -126,13 +126,13 @@ fn take_document(path: &Path, text: &str, file: Option<&str>, sink: &mut Sink<'_
     };
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) => {
-            let parsed: Vec<_> = items.par_iter().map(|v| parse_credential(v, None)).collect();
+            let parsed: Vec<_> = items.par_iter().map(|v| parse_credential(v, &v.to_string(), None)).collect();
             for (i, (item, result)) in items.iter().zip(parsed).enumerate() {
                 sink.take(path, position(Some(i)), || item.to_string(), result)?;
             }
             Ok(())
         }
-        Ok(value) => sink.take(path, position(None), || text.to_owned(), parse_credential(&value, None)),
+        Ok(value) => sink.take(path, position(None), || text.to_owned(), parse_credential(&value, text, None)),
         Err(e) => sink.take(
             path,
             position(None),
