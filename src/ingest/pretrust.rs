@@ -57,7 +57,8 @@ pub(super) fn read_file(
     rejects: &mut Vec<Reject>,
 ) -> Result<InputStats> {
     let mut stats = InputStats::new(label, "pretrust");
-    tabular::for_each_line(tabular::open(path)?, header, path, |line| {
+    let bytes = tabular::read_all(path)?;
+    for line in tabular::lines(&bytes, header) {
         let fields: Option<Vec<&str>> = line.text.ok().map(|t| {
             if t.contains(',') { t.split(',').map(str::trim).collect() } else { t.split_whitespace().collect() }
         });
@@ -73,8 +74,7 @@ pub(super) fn read_file(
             )),
         };
         take(parsed, Position::Line(line.number), line.raw(), input, &mut stats, entries, rejects);
-        Ok(())
-    })?;
+    }
     Ok(stats)
 }
 

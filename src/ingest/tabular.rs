@@ -42,46 +42,25 @@ impl Line<'_> {
     }
 }
 
-/// Calls `each` for every non-blank line of `reader`, skipping the first line
-/// if `header`. An I/O error (including a corrupt gzip stream) is [`Error::Read`].
-pub(crate) fn for_each_line(
-    mut reader: impl BufRead,
-    header: bool,
-    path: &Path,
-    mut each: impl FnMut(Line<'_>) -> Result<()>,
-) -> Result<()> {
-    let mut buf = Vec::with_capacity(256);
-    let mut number = 0u64;
-    loop {
-        buf.clear();
-        let read =
-            reader.read_until(b'\n', &mut buf).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-        if read == 0 {
-            return Ok(());
+/// The non-blank lines of `bytes` with their 1-based numbers (a trailing
+/// `\r` dropped), the first line skipped if `header`.
+pub(crate) fn lines(bytes: &[u8], header: bool) -> impl Iterator<Item = Line<'_>> {
+    bytes.split(|&b| b == b'\n').enumerate().filter_map(move |(index, raw)| {
+        let number = index as u64 + 1;
+        let text = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if (header && number == 1) || text.iter().all(u8::is_ascii_whitespace) {
+            return None;
         }
-        number += 1;
-        if header && number == 1 {
-            continue;
-        }
-        let mut bytes = &buf[..];
-        while let [rest @ .., b'\n' | b'\r'] = bytes {
-            bytes = rest;
-        }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let text = std::str::from_utf8(bytes).map_err(|_| bytes);
-        each(Line { number, text })?;
-    }
+        Some(Line { number, text: std::str::from_utf8(text).map_err(|_| text) })
+    })
 }
 
 /// Lines per block of [`for_each_parsed_line`].
 const BLOCK_LINES: usize = 1 << 16;
 
-/// Like [`for_each_line`], but `parse` runs on blocks of lines in parallel
-/// and `take` receives the results sequentially, in line order; the taking
-/// of one block overlaps the parsing of the next. The whole (decompressed)
-/// input is read into memory first.
+/// Runs `parse` on the [`lines`] of `bytes` in parallel, a block at a time,
+/// and hands the results to `take` sequentially, in line order; the taking
+/// of one block overlaps the parsing of the next.
 pub(crate) fn for_each_parsed_line<'a, T: Send>(
     bytes: &'a [u8],
     header: bool,
@@ -89,45 +68,21 @@ pub(crate) fn for_each_parsed_line<'a, T: Send>(
     mut take: impl FnMut(&Line<'a>, T) -> Result<()> + Send,
 ) -> Result<()> {
     use rayon::prelude::*;
-    let parse_block = |block: &[Line<'a>]| -> Vec<T> { block.par_iter().map(&parse).collect() };
+    let mut lines = lines(bytes, header).peekable();
     let mut pending: Option<(Vec<Line<'a>>, Vec<T>)> = None;
-    let mut block = Vec::with_capacity(BLOCK_LINES);
-    let mut lines = bytes.split(|&b| b == b'\n').enumerate().peekable();
+    let mut take_block = |block: Option<(Vec<Line<'a>>, Vec<T>)>| -> Result<()> {
+        let Some((lines, results)) = block else { return Ok(()) };
+        lines.iter().zip(results).try_for_each(|(line, result)| take(line, result))
+    };
     loop {
-        block.clear();
-        for (index, raw) in lines.by_ref() {
-            let number = index as u64 + 1;
-            if header && number == 1 {
-                continue;
-            }
-            let mut text = raw;
-            while let [rest @ .., b'\n' | b'\r'] = text {
-                text = rest;
-            }
-            if text.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            block.push(Line { number, text: std::str::from_utf8(text).map_err(|_| text) });
-            if block.len() == BLOCK_LINES {
-                break;
-            }
-        }
-        let last = lines.peek().is_none();
-        let current = std::mem::take(&mut block);
-        let (taken, parsed) = rayon::join(
-            || match pending.take() {
-                Some((lines, results)) => lines.iter().zip(results).try_for_each(|(line, result)| take(line, result)),
-                None => Ok(()),
-            },
-            || parse_block(&current),
-        );
+        let block: Vec<Line<'a>> = lines.by_ref().take(BLOCK_LINES).collect();
+        let (taken, parsed) =
+            rayon::join(|| take_block(pending.take()), || block.par_iter().map(&parse).collect::<Vec<T>>());
         taken?;
-        pending = Some((current, parsed));
-        if last {
-            let (lines, results) = pending.take().unwrap_or_default();
-            return lines.iter().zip(results).try_for_each(|(line, result)| take(line, result));
+        pending = Some((block, parsed));
+        if lines.peek().is_none() {
+            return take_block(pending.take());
         }
-        block = Vec::with_capacity(BLOCK_LINES);
     }
 }
 
@@ -150,13 +105,25 @@ mod tests {
     use super::*;
 
     fn lines_of(bytes: &[u8], header: bool) -> Vec<(u64, bool, String)> {
+        lines(bytes, header).map(|l| (l.number, l.text.is_ok(), l.raw())).collect()
+    }
+
+    #[test]
+    fn parallel_blocks_hand_results_over_in_line_order() {
+        let text: String = (1..=3 * BLOCK_LINES + 7).map(|i| format!("{i}\n")).collect();
         let mut seen = Vec::new();
-        for_each_line(bytes, header, Path::new("t"), |l| {
-            seen.push((l.number, l.text.is_ok(), l.raw()));
-            Ok(())
-        })
+        for_each_parsed_line(
+            text.as_bytes(),
+            false,
+            |l| l.number * 2,
+            |l, doubled| {
+                seen.push((l.number, doubled));
+                Ok(())
+            },
+        )
         .unwrap();
-        seen
+        assert_eq!(seen.len(), 3 * BLOCK_LINES + 7);
+        assert!(seen.iter().enumerate().all(|(k, &(n, d))| n == k as u64 + 1 && d == 2 * n));
     }
 
     #[test]

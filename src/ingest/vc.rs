@@ -9,7 +9,6 @@ use crate::crypto::{Digest, digest_bytes};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde_json::Value;
-use std::io::Read;
 use std::path::Path;
 
 /// Where accepted credentials and rejects of one source go.
@@ -74,39 +73,24 @@ pub(super) fn parse_text(text: &str, fallback_ms: Option<i64>) -> Result<Credent
     parse_credential(&value, text, fallback_ms)
 }
 
-/// Reads the whole (possibly gzipped) file.
-fn read_all(path: &Path) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    tabular::open(path)?.read_to_end(&mut bytes).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    Ok(bytes)
-}
-
 /// `vc-jsonl`: one credential per non-blank line.
 pub(super) fn read_jsonl(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
-    let bytes = read_all(path)?;
-    let lines: Vec<(u64, &[u8])> = bytes
-        .split(|&b| b == b'\n')
-        .enumerate()
-        .map(|(i, line)| (i as u64 + 1, line.strip_suffix(b"\r").unwrap_or(line)))
-        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
-        .collect();
-    let parsed: Vec<Result<Credential, Refusal>> = lines
-        .par_iter()
-        .map(|(_, line)| match std::str::from_utf8(line) {
+    let bytes = tabular::read_all(path)?;
+    tabular::for_each_parsed_line(
+        &bytes,
+        false,
+        |line| match line.text {
             Ok(text) => parse_text(text, None),
             Err(_) => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
-        })
-        .collect();
-    for ((number, line), result) in lines.iter().zip(parsed) {
-        sink.take(path, Position::Line(*number), || String::from_utf8_lossy(line).into_owned(), result)?;
-    }
-    Ok(())
+        },
+        |line, result| sink.take(path, Position::Line(line.number), || line.raw(), result),
+    )
 }
 
 /// `vc-json`: a file with one credential or an array, or a folder of `.json` files.
 pub(super) fn read_json(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     if !path.is_dir() {
-        let text = String::from_utf8_lossy(&read_all(path)?).into_owned();
+        let text = String::from_utf8_lossy(&tabular::read_all(path)?).into_owned();
         return take_document(path, &text, None, sink);
     }
     for (name, file) in json_files(path)? {
