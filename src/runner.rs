@@ -2,7 +2,7 @@
 //! (ingest → graph → compute → emit → seal → publish).
 
 use crate::as_of::AsOf;
-use crate::combine::{Combined, combine};
+use crate::combine::combine;
 use crate::compute::{Convergence, DistrustMode, discount_one_shot, eigentrust};
 use crate::config::LoadedPipeline;
 use crate::crypto::{digest_bytes, digest_file, keyfile};
@@ -133,7 +133,7 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
         *rejects_by_reason.entry(r.reason.code()).or_insert(0) += 1;
     }
 
-    let combined = combine(&mut ingested, &pipeline.scopes, &pipeline.decay, as_of.unix_ms());
+    let mut combined = combine(&mut ingested, &pipeline.scopes, &pipeline.decay, as_of.unix_ms());
     if combined.scopes.iter().all(|(_, edges)| edges.is_empty()) {
         return Err(Error::Config {
             path: loaded.file.clone(),
@@ -147,39 +147,43 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
 
     let mut scores = Vec::new();
     let mut results = Vec::new();
-    let artifact_opinions = [combined.reviews.len(), combined.security.len(), combined.opinions.len()];
-    let (scope_edges, artifacts) = (combined.scopes, Combined { scopes: Vec::new(), ..combined });
-    for (scope, edges) in scope_edges {
-        let scope = &scope;
-        let started = Instant::now();
+    for (scope, edges) in std::mem::take(&mut combined.scopes) {
         let graph = graph::build_scope(&ingested.peers, edges, &ingested.pretrust);
-        let progress = ProgressBar::new_spinner().with_style(
-            ProgressStyle::with_template("{spinner} EigenTrust {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
-        let (trust_positive, convergence) =
-            eigentrust(&graph.trust, &graph.dangling, &graph.pretrust, &pipeline.eigentrust, |k, residual| {
-                progress.set_message(format!("{scope}: iteration {k}, residual {residual:.3e}"));
-                progress.tick();
-            })?;
-        progress.finish_and_clear();
-        let trust = match pipeline.distrust.mode {
-            DistrustMode::None => trust_positive.clone(),
-            DistrustMode::OneShot => discount_one_shot(&graph.distrust, &trust_positive),
-        };
-        tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), "scope computed");
-        results.push(ScopeResult { scope: scope.clone(), peers: graph.peers.len(), graph: graph.stats, convergence });
-        scores.push(ScopeScores { scope: scope.clone(), peers: graph.peers, trust_positive, trust });
+        let (result, scope_scores) = score_scope(scope, graph, loaded)?;
+        results.push(result);
+        scores.push(scope_scores);
     }
-    let files = scoreset::render(&scores, &artifacts, &ingested.rejects, &as_of.rfc3339())?;
+    let files = scoreset::render(&scores, &combined, &ingested.rejects, &as_of.rfc3339())?;
     Ok(ComputedEpoch {
         files,
         inputs: ingested.inputs,
         rejects_by_reason,
-        inactive: artifacts.inactive,
         scopes: results,
-        artifact_opinions,
+        artifact_opinions: [combined.reviews.len(), combined.security.len(), combined.opinions.len()],
+        inactive: combined.inactive,
     })
+}
+
+/// EigenTrust and the distrust adjustment on one scope's graph.
+fn score_scope(scope: String, graph: graph::TrustGraph, loaded: &LoadedPipeline) -> Result<(ScopeResult, ScopeScores)> {
+    let pipeline = &loaded.pipeline;
+    let started = Instant::now();
+    let progress = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} EigenTrust {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let (trust_positive, convergence) =
+        eigentrust(&graph.trust, &graph.dangling, &graph.pretrust, &pipeline.eigentrust, |k, residual| {
+            progress.set_message(format!("{scope}: iteration {k}, residual {residual:.3e}"));
+            progress.tick();
+        })?;
+    progress.finish_and_clear();
+    let trust = match pipeline.distrust.mode {
+        DistrustMode::None => trust_positive.clone(),
+        DistrustMode::OneShot => discount_one_shot(&graph.distrust, &trust_positive),
+    };
+    tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), "scope computed");
+    let result = ScopeResult { scope: scope.clone(), peers: graph.peers.len(), graph: graph.stats, convergence };
+    Ok((result, ScopeScores { scope, peers: graph.peers, trust_positive, trust }))
 }
 
 /// The manifest of an epoch (outputs and issuer are filled in when sealing).
