@@ -92,28 +92,15 @@ pub fn build(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) 
         }
     }
 
-    let mut trust = RowsBuilder::new(n);
-    let mut distrust = RowsBuilder::new(n);
-    let mut neutral_pairs = 0;
-    for row in edges.chunk_by(|a, b| a.truster == b.truster) {
-        let merged = merge_row(row);
-        for &(j, v) in &merged {
-            if v > 0.0 {
-                trust.push(j, v);
-            } else if v < 0.0 {
-                distrust.push(j, -v);
-            } else {
-                neutral_pairs += 1;
-            }
-        }
-        let i = row[0].truster;
-        trust.finish_row(i);
-        distrust.finish_row(i);
-    }
-    let stats =
-        GraphStats { input_edges, trust_edges: trust.cols.len(), distrust_edges: distrust.cols.len(), neutral_pairs };
-    let (trust, dangling) = trust.build();
-    let (distrust, _) = distrust.build();
+    // Rows are independent: merge and scale them in parallel, in chunks cut
+    // at row boundaries (the cut depends only on the data, never on threads).
+    let parts: Vec<(Rows, Rows, usize)> =
+        row_chunks(&edges).par_windows(2).map(|w| merge_rows(&edges[w[0]..w[1]])).collect();
+    let neutral_pairs = parts.iter().map(|p| p.2).sum();
+    let (trust, distrust): (Vec<Rows>, Vec<Rows>) = parts.into_iter().map(|(t, d, _)| (t, d)).unzip();
+    let (trust, dangling) = Rows::assemble(n, trust);
+    let (distrust, _) = Rows::assemble(n, distrust);
+    let stats = GraphStats { input_edges, trust_edges: trust.nnz(), distrust_edges: distrust.nnz(), neutral_pairs };
 
     let mut weights = vec![0.0; n];
     for &(old, w) in pretrust {
@@ -162,46 +149,93 @@ fn scale_to_unit_sum(values: &mut [f64], total: f64) {
     values.iter_mut().for_each(|v| *v /= total);
 }
 
-/// Accumulates rows in increasing row order, then scales each row to sum 1.
-struct RowsBuilder {
-    indptr: Vec<usize>,
-    cols: Vec<u32>,
-    vals: Vec<f64>,
+/// Edges per chunk of [`row_chunks`] (before extending to the end of a row).
+const EDGES_PER_CHUNK: usize = 1 << 16;
+
+/// Chunk boundaries over edges sorted by truster: about [`EDGES_PER_CHUNK`]
+/// apart, never inside a row; starts with 0 and ends with `edges.len()`.
+fn row_chunks(edges: &[Edge]) -> Vec<usize> {
+    let mut bounds = vec![0];
+    let mut at = 0;
+    while at < edges.len() {
+        at = (at + EDGES_PER_CHUNK).min(edges.len());
+        while at < edges.len() && edges[at].truster == edges[at - 1].truster {
+            at += 1;
+        }
+        bounds.push(at);
+    }
+    bounds
 }
 
-impl RowsBuilder {
-    fn new(n: usize) -> Self {
-        let mut indptr = Vec::with_capacity(n + 1);
-        indptr.push(0);
-        RowsBuilder { indptr, cols: Vec::new(), vals: Vec::new() }
+/// Merges the sorted edges of whole rows into trust rows, distrust rows and
+/// the number of pairs that summed to zero.
+fn merge_rows(edges: &[Edge]) -> (Rows, Rows, usize) {
+    let (mut trust, mut distrust, mut neutral) = (Rows::default(), Rows::default(), 0);
+    for row in edges.chunk_by(|a, b| a.truster == b.truster) {
+        for (j, v) in merge_row(row) {
+            if v > 0.0 {
+                trust.push(j, v);
+            } else if v < 0.0 {
+                distrust.push(j, -v);
+            } else {
+                neutral += 1;
+            }
+        }
+        trust.finish_row(row[0].truster);
+        distrust.finish_row(row[0].truster);
     }
+    (trust, distrust, neutral)
+}
 
+/// Non-empty rows of consecutive trusters, each scaled to sum 1.
+#[derive(Debug, Default)]
+struct Rows {
+    /// (row, number of entries) of each non-empty row, in row order.
+    lengths: Vec<(u32, usize)>,
+    cols: Vec<u32>,
+    vals: Vec<f64>,
+    /// Entries of the closed rows: the open row starts here.
+    closed: usize,
+}
+
+impl Rows {
     fn push(&mut self, col: u32, val: f64) {
         self.cols.push(col);
         self.vals.push(val);
     }
 
-    /// Closes row `row` (and any empty rows before it).
+    /// Closes row `row`: scales the entries pushed since the last row to sum 1.
     fn finish_row(&mut self, row: u32) {
-        let start = *self.indptr.last().unwrap_or(&0);
-        while self.indptr.len() <= row as usize {
-            self.indptr.push(start);
+        let row_vals = &mut self.vals[self.closed..];
+        if row_vals.is_empty() {
+            return;
         }
-        let row_vals = &mut self.vals[start..];
         let total = compensated_sum(row_vals.iter().copied());
         if total > 0.0 {
             scale_to_unit_sum(row_vals, total);
         }
-        self.indptr.push(self.cols.len());
+        self.lengths.push((row, row_vals.len()));
+        self.closed = self.vals.len();
     }
 
-    /// The incoming-edge form and the list of empty rows.
-    fn build(mut self) -> (Incoming, Vec<u32>) {
-        let n = self.indptr.capacity() - 1;
-        let end = self.cols.len();
-        self.indptr.resize(n + 1, end);
-        let empty = (0..n).filter(|&i| self.indptr[i] == self.indptr[i + 1]).map(|i| i as u32).collect();
-        (Incoming::from_csr(n, self.indptr, self.cols, self.vals), empty)
+    /// Concatenates chunks (in row order) into the incoming-edge form; also
+    /// returns the empty rows.
+    fn assemble(n: usize, parts: Vec<Rows>) -> (Incoming, Vec<u32>) {
+        let mut indptr = vec![0usize; n + 1];
+        for (row, len) in parts.iter().flat_map(|p| p.lengths.iter()) {
+            indptr[*row as usize + 1] = *len;
+        }
+        for i in 0..n {
+            indptr[i + 1] += indptr[i];
+        }
+        let empty = (0..n).filter(|&i| indptr[i] == indptr[i + 1]).map(|i| i as u32).collect();
+        let nnz = indptr[n];
+        let (mut cols, mut vals) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+        for part in parts {
+            cols.extend_from_slice(&part.cols);
+            vals.extend_from_slice(&part.vals);
+        }
+        (Incoming::from_csr(n, indptr, cols, vals), empty)
     }
 }
 
@@ -255,6 +289,32 @@ mod tests {
         let to_c = g.trust.incoming_of(2)[0].1;
         assert!((to_b - 2.0 / 3.0).abs() < 1e-15 && (to_c - 1.0 / 3.0).abs() < 1e-15);
         assert_eq!(g.pretrust, vec![0.0, 0.5, 0.5]);
+    }
+
+    #[test]
+    fn many_row_chunks_give_unit_rows_and_the_same_matrix_in_any_order() {
+        let n = 3000u32;
+        let edges: Vec<Edge> = (0..200_000u64)
+            .map(|k| {
+                let h = k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                let (i, j) = ((h % u64::from(n)) as u32, ((h >> 20) % u64::from(n)) as u32);
+                edge(i, if i == j { (j + 1) % n } else { j }, ((h >> 40) % 21) as f64 - 10.0)
+            })
+            .collect();
+        assert!(row_chunks(&edges).len() > 3);
+        let names: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+        let mut reversed = edges.clone();
+        reversed.reverse();
+        let g = build(names.clone(), edges, &[]);
+        assert_eq!(g.trust, build(names, reversed, &[]).trust);
+        let csr = g.trust.matrix().to_other_storage();
+        for row in csr.outer_iterator().filter(|r| r.nnz() > 0) {
+            assert!((row.data().iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        assert_eq!(
+            g.dangling.len(),
+            (0..n as usize).filter(|&i| csr.outer_view(i).is_none_or(|r| r.nnz() == 0)).count()
+        );
     }
 
     #[test]
