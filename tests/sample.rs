@@ -4,7 +4,7 @@
 mod common;
 
 use common::{describe, scoreset};
-use scoreset::synth::credentials::{SAMPLE_AS_OF, sample};
+use scoreset::synth::credentials::{SAMPLE_AS_OF, SAMPLE_SCOPES, sample};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -49,7 +49,7 @@ fn committed_sample_is_reproducible_and_its_rejects_are_exactly_the_planted_ones
         .iter()
         .map(|s| s["scope"].as_str().unwrap())
         .collect();
-    assert_eq!(scopes, ["Software security", "Software development"]);
+    assert_eq!(scopes, SAMPLE_SCOPES, "the planted unknown_scope count assumes these scopes");
     let scores = std::fs::read_to_string(epoch.join("scores.csv")).unwrap();
     assert!(scores.lines().any(|l| l.starts_with("Software development,did:pkh:eip155:1:0x")));
     assert!(scores.lines().any(|l| l.starts_with("Software security,did:key:z6Mk")), "signed issuers take part");

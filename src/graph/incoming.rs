@@ -37,11 +37,6 @@ impl Incoming {
         Self::from_csr(n, indptr, cols, vals)
     }
 
-    /// Number of peers (rows = columns).
-    pub fn dim(&self) -> usize {
-        self.matrix.cols()
-    }
-
     /// Number of stored entries.
     pub fn nnz(&self) -> usize {
         self.matrix.nnz()

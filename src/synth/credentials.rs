@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 /// The `as_of` the sample is made for.
 pub const SAMPLE_AS_OF: &str = "2025-01-01T00:00:00Z";
-/// Scopes the sample's pipeline computes.
+/// Scopes the sample's pipeline computes (its expected `unknown_scope` rejects assume them).
 pub const SAMPLE_SCOPES: [&str; 2] = ["Software security", "Software development"];
 
 /// A generated sample.
