@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{describe, read_scores, scoreset, shared};
+use common::{EPOCH_FILES, describe, file_names, read_scores, scoreset, shared};
 use std::fs;
 use std::path::Path;
 
@@ -40,20 +40,7 @@ fn bitcoin_otc_end_to_end_layout_latest_and_reproducibility() {
     assert!(stdout.contains("default: 5881 peers; 35592 statements"), "{stdout}");
 
     let epoch = out1.join("otc").join(EPOCH);
-    let mut names: Vec<String> =
-        fs::read_dir(&epoch).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [
-            "artifact_opinions.jsonl",
-            "manifest.json",
-            "peer_scores.jsonl",
-            "rejected.jsonl",
-            "scores.csv",
-            "scoreset.car"
-        ]
-    );
+    assert_eq!(file_names(&epoch), EPOCH_FILES);
     assert_eq!(fs::read_link(out1.join("otc/latest")).unwrap(), Path::new(EPOCH));
     let entries: Vec<_> = fs::read_dir(out1.join("otc")).unwrap().collect();
     assert_eq!(entries.len(), 2, "only the epoch and latest, no staging leftovers");

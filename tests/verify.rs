@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{describe, scoreset, shared};
+use common::{EPOCH_FILES, describe, file_names, scoreset, shared};
 use scoreset::crypto::did_key;
 use scoreset::scoreset::manifest::Manifest;
 use scoreset::scoreset::{EpochFile, seal};
@@ -82,20 +82,8 @@ fn a_signed_epoch_verifies_and_any_changed_byte_is_named() {
     assert!(ok.status.success(), "{}", describe(&ok));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("VALID  signed by did:key:z6Mk"));
 
-    let mut names: Vec<String> =
-        fs::read_dir(&epoch).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    names.sort();
-    assert_eq!(
-        names,
-        [
-            "artifact_opinions.jsonl",
-            "manifest.json",
-            "peer_scores.jsonl",
-            "rejected.jsonl",
-            "scores.csv",
-            "scoreset.car"
-        ]
-    );
+    let names = file_names(&epoch);
+    assert_eq!(names, EPOCH_FILES);
     for name in names.iter().filter(|n| !["rejected.jsonl", "artifact_opinions.jsonl"].contains(&n.as_str())) {
         for position in [0.1, 0.5, 0.9] {
             let copy = s.dir.path().join(format!("tamper/{name}-{position}/20260101T000000Z"));

@@ -24,6 +24,18 @@ pub fn describe(o: &Output) -> String {
     )
 }
 
+/// The files every epoch holds, sorted.
+pub const EPOCH_FILES: [&str; 6] =
+    ["artifact_opinions.jsonl", "manifest.json", "peer_scores.jsonl", "rejected.jsonl", "scores.csv", "scoreset.car"];
+
+/// The names of the entries of `dir`, sorted.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    names.sort();
+    names
+}
+
 /// Parses `scores.csv` into (scope, peer, trust_positive, trust) rows.
 pub fn read_scores(path: &Path) -> Vec<(String, String, f64, f64)> {
     let text = std::fs::read_to_string(path).expect("scores.csv");
