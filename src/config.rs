@@ -8,6 +8,7 @@ use crate::combine::DecayParams;
 use crate::compute::{DistrustParams, EigenTrustParams};
 use crate::error::{Error, Result};
 use crate::ingest::{DEFAULT_SCOPE, PretrustSpec, SourceSpec};
+use crate::models::sentiment::SentimentParams;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,9 @@ pub struct Pipeline {
     /// `[decay]` parameters (off by default).
     #[serde(default)]
     pub decay: DecayParams,
+    /// `[sentiment]` parameters of artifact scoring.
+    #[serde(default)]
+    pub sentiment: SentimentParams,
     /// `[output]` settings.
     #[serde(default)]
     pub output: OutputSpec,
@@ -144,6 +148,14 @@ impl LoadedPipeline {
         let mut seen = std::collections::BTreeSet::new();
         if pipeline.scopes.is_empty() || pipeline.scopes.iter().any(|s| s.trim().is_empty() || !seen.insert(s)) {
             return refuse(format!("scopes {:?} must be a non-empty list of distinct names", pipeline.scopes));
+        }
+        if let Some(scope) = &pipeline.sentiment.scope
+            && !pipeline.scopes.contains(scope)
+        {
+            return refuse(format!(
+                "[sentiment] scope {scope:?} is not among the computed scopes {:?}",
+                pipeline.scopes
+            ));
         }
         if let Some(s) = pipeline.sources.iter().find(|s| !s.value_scale.is_finite() || s.value_scale == 0.0) {
             return refuse(format!("source {}: value_scale must be finite and non-zero", s.path.display()));

@@ -28,6 +28,7 @@ pub mod crypto;
 pub mod error;
 pub mod graph;
 pub mod ingest;
+pub mod models;
 pub mod numeric;
 pub mod publish;
 pub mod runner;

@@ -9,13 +9,14 @@ use crate::crypto::{digest_bytes, digest_file, keyfile};
 use crate::error::{Error, Result};
 use crate::graph::{self, GraphStats};
 use crate::ingest::{self, IngestOptions, InputStats};
+use crate::models::sentiment::{self, PeerBadge};
 use crate::publish::{self, Published};
 use crate::scoreset::manifest::{
     self, Counts, InputRecord, Manifest, Parameters, PipelineRecord, ScopeCounts, Software, Subject,
 };
-use crate::scoreset::{self, EpochFile, MANIFEST, ScopeScores};
+use crate::scoreset::{self, ArtifactScores, EpochFile, MANIFEST, ScopeScores};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -145,15 +146,32 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
         });
     }
 
+    // Pre-trusted peers are the ones given a positive weight (a uniform default trusts nobody in particular).
+    let explicit_pretrust = ingested.pretrust.iter().any(|&(_, w)| w > 0.0);
+    let sentiment_scope = pipeline.sentiment.scope_in(&pipeline.scopes).to_owned();
+    let mut artifact_scores = ArtifactScores { scope: sentiment_scope.clone(), ..ArtifactScores::default() };
     let mut scores = Vec::new();
     let mut results = Vec::new();
     for (scope, edges) in std::mem::take(&mut combined.scopes) {
         let graph = graph::build_scope(&ingested.peers, edges, &ingested.pretrust);
-        let (result, scope_scores) = score_scope(scope, graph, loaded)?;
+        let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| explicit_pretrust && p > 0.0).collect();
+        let highly = sentiment::highly_trusted(&graph, &pretrusted);
+        let badges = sentiment::peer_badges(&graph, &highly);
+        let (result, scope_scores) = score_scope(scope, graph, badges, loaded)?;
+        if scope_scores.scope == sentiment_scope {
+            let weakest = sentiment::weakest_highly_trusted(&scope_scores.trust_positive, &highly);
+            let trust: HashMap<&str, f64> =
+                scope_scores.peers.iter().map(String::as_str).zip(scope_scores.trust.iter().copied()).collect();
+            let opinions = sentiment::opinions(&combined.reviews, &combined.security, &combined.opinions, |p| {
+                trust.get(p).copied().unwrap_or(0.0)
+            });
+            artifact_scores.weakest_highly_trusted = weakest;
+            artifact_scores.scores = sentiment::score_artifacts(&opinions, weakest, pipeline.sentiment.thresholds);
+        }
         results.push(result);
         scores.push(scope_scores);
     }
-    let files = scoreset::render(&scores, &combined, &ingested.rejects, &as_of.rfc3339())?;
+    let files = scoreset::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339())?;
     Ok(ComputedEpoch {
         files,
         inputs: ingested.inputs,
@@ -165,7 +183,12 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
 }
 
 /// EigenTrust and the distrust adjustment on one scope's graph.
-fn score_scope(scope: String, graph: graph::TrustGraph, loaded: &LoadedPipeline) -> Result<(ScopeResult, ScopeScores)> {
+fn score_scope(
+    scope: String,
+    graph: graph::TrustGraph,
+    badges: Vec<Option<PeerBadge>>,
+    loaded: &LoadedPipeline,
+) -> Result<(ScopeResult, ScopeScores)> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
     let progress = ProgressBar::new_spinner().with_style(
@@ -183,7 +206,7 @@ fn score_scope(scope: String, graph: graph::TrustGraph, loaded: &LoadedPipeline)
     };
     tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), "scope computed");
     let result = ScopeResult { scope: scope.clone(), peers: graph.peers.len(), graph: graph.stats, convergence };
-    Ok((result, ScopeScores { scope, peers: graph.peers, trust_positive, trust }))
+    Ok((result, ScopeScores { scope, peers: graph.peers, trust_positive, trust, badges }))
 }
 
 /// The manifest of an epoch (outputs and issuer are filled in when sealing).
@@ -214,6 +237,8 @@ fn build_manifest(
             distrust: pipeline.distrust.mode.id().to_owned(),
             decay_half_life_days: pipeline.decay.half_life_days,
             require_proofs: pipeline.require_proofs,
+            sentiment_scope: pipeline.sentiment.scope_in(&pipeline.scopes).to_owned(),
+            sentiment_thresholds: pipeline.sentiment.thresholds.id().to_owned(),
             strict: pipeline.strict,
         },
         inputs: computed

@@ -40,7 +40,14 @@ fn compute(
         let (tp, _) = eigentrust(&g.trust, &g.dangling, &g.pretrust, &EigenTrustParams::default(), |_, _| {}).unwrap();
         let t = discount_one_shot(&g.distrust, &tp);
         let files = render(
-            &[ScopeScores { scope: "default".into(), peers: g.peers, trust_positive: tp.clone(), trust: t.clone() }],
+            &[ScopeScores {
+                scope: "default".into(),
+                badges: vec![None; g.peers.len()],
+                peers: g.peers,
+                trust_positive: tp.clone(),
+                trust: t.clone(),
+            }],
+            &Default::default(),
             &Default::default(),
             &[],
             "2026-01-01T00:00:00Z",

@@ -84,7 +84,8 @@ fn a_signed_epoch_verifies_and_any_changed_byte_is_named() {
 
     let names = file_names(&epoch);
     assert_eq!(names, EPOCH_FILES);
-    for name in names.iter().filter(|n| !["rejected.jsonl", "artifact_opinions.jsonl"].contains(&n.as_str())) {
+    // Flip a byte in every non-empty file (the empty ones get a byte added below).
+    for name in names.iter().filter(|n| fs::metadata(epoch.join(n)).unwrap().len() > 0) {
         for position in [0.1, 0.5, 0.9] {
             let copy = s.dir.path().join(format!("tamper/{name}-{position}/20260101T000000Z"));
             copy_dir(&epoch, &copy);
@@ -141,11 +142,10 @@ fn an_edited_score_re_signed_by_another_key_shows_as_an_issuer_change() {
 
     // The forger edits a score, recomputes every hash, re-signs the manifest and rebuilds the CAR.
     let scores = fs::read_to_string(epoch.join("scores.csv")).unwrap().replacen("default,d,", "default,d,9", 1);
-    let outputs = ["scores.csv", "peer_scores.jsonl", "artifact_opinions.jsonl", "rejected.jsonl"];
+    let outputs = EPOCH_FILES.iter().filter(|n| !["manifest.json", "scoreset.car"].contains(n));
     let mut manifest: Manifest = serde_json::from_slice(&fs::read(epoch.join("manifest.json")).unwrap()).unwrap();
     manifest.issuer = None;
     let files: Vec<EpochFile> = outputs
-        .iter()
         .map(|&name| EpochFile {
             name,
             bytes: if name == "scores.csv" { scores.clone().into_bytes() } else { fs::read(epoch.join(name)).unwrap() },

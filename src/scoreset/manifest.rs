@@ -92,6 +92,10 @@ pub struct Parameters {
     pub decay_half_life_days: Option<f64>,
     /// Whether unproven credentials are rejected.
     pub require_proofs: bool,
+    /// The scope whose peer scores weigh artifact opinions.
+    pub sentiment_scope: String,
+    /// Artifact badge thresholds (`caip` or `k3l-2024`).
+    pub sentiment_thresholds: String,
     /// Whether any reject fails the run.
     pub strict: bool,
 }

@@ -12,6 +12,7 @@ use crate::combine::{AssertionOpinion, Combined, Review, SecurityAssertion};
 use crate::crypto::{self, canonical_json, cid_of, digest_bytes, eddsa_jcs};
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
+use crate::models::sentiment::{ArtifactScore, Badge, PeerBadge};
 use ed25519_dalek::SigningKey;
 use manifest::{Manifest, OutputRecord};
 use serde::Serialize;
@@ -27,6 +28,19 @@ pub struct ScopeScores {
     pub trust_positive: Vec<f64>,
     /// T: after the distrust adjustment.
     pub trust: Vec<f64>,
+    /// Peer badges (HighlyTrusted / Reported) in this scope.
+    pub badges: Vec<Option<PeerBadge>>,
+}
+
+/// The artifact scores of an epoch: the scope whose trust weighed the opinions, and the scores.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ArtifactScores {
+    /// The scope of the peer scores used.
+    pub scope: String,
+    /// T⁺(d), the weakest highly trusted peer's score (1 when there is none).
+    pub weakest_highly_trusted: f64,
+    /// One score per artifact version, in artifact order.
+    pub scores: Vec<ArtifactScore>,
 }
 
 /// One file of an epoch.
@@ -69,6 +83,43 @@ struct TrustScore<'a> {
     trust_value_positive: f64,
     trust_score_type: &'a str,
     creation_at: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    badge: Option<PeerBadge>,
+}
+
+/// One line of `artifact_scores.jsonl`: a `SoftwareArtifactTrustScore` credential.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactScoreCredential<'a> {
+    #[serde(rename = "@context")]
+    context: [&'a str; 1],
+    #[serde(rename = "type")]
+    kinds: [&'a str; 2],
+    valid_from: &'a str,
+    credential_subject: ArtifactScoreSubject<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactScoreSubject<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    trust_score: ArtifactTrustScore<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactTrustScore<'a> {
+    trust_score_scope: [&'a str; 1],
+    /// R_c(s).
+    trust_value: f64,
+    /// C(s).
+    confidence: f64,
+    badge: Badge,
+    opinions: usize,
+    trust_score_type: &'a str,
+    creation_at: &'a str,
 }
 
 /// One line of `artifact_opinions.jsonl`: an active review, security
@@ -84,19 +135,26 @@ enum OpinionLine<'a> {
 /// Renders `scores.csv`, `peer_scores.jsonl`, `artifact_opinions.jsonl` and
 /// `rejected.jsonl` of an epoch at `as_of` (RFC 3339). Scopes are written in
 /// name order, peers in byte order. A non-finite score is a bug and fails the run.
-pub fn render(scopes: &[ScopeScores], artifacts: &Combined, rejects: &[Reject], as_of: &str) -> Result<Vec<EpochFile>> {
+pub fn render(
+    scopes: &[ScopeScores],
+    artifacts: &Combined,
+    artifact_scores: &ArtifactScores,
+    rejects: &[Reject],
+    as_of: &str,
+) -> Result<Vec<EpochFile>> {
     let mut order: Vec<&ScopeScores> = scopes.iter().collect();
     order.sort_by(|a, b| a.scope.cmp(&b.scope));
     let mut csv = csv::Writer::from_writer(Vec::new());
     let mut jsonl = Vec::new();
-    write_row(&mut csv, ["scope", "peer", "trust_positive", "trust"]).map_err(io("scores.csv"))?;
+    write_row(&mut csv, &["scope", "peer", "trust_positive", "trust", "badge"]).map_err(io("scores.csv"))?;
     for s in order {
         for (k, peer) in s.peers.iter().enumerate() {
             let (tp, t) = (s.trust_positive[k], s.trust[k]);
             if !tp.is_finite() || !t.is_finite() {
                 return Err(Error::NonFiniteScore { scope: s.scope.clone(), peer: peer.clone() });
             }
-            write_row(&mut csv, [&s.scope, peer, &es6_number(tp), &es6_number(t)]).map_err(io("scores.csv"))?;
+            let badge = s.badges[k].map_or("", PeerBadge::name);
+            write_row(&mut csv, &[&s.scope, peer, &es6_number(tp), &es6_number(t), badge]).map_err(io("scores.csv"))?;
             let credential = PeerScoreCredential {
                 context: [manifest::VC_CONTEXT],
                 kinds: ["VerifiableCredential", "PeerTrustScoreCredential"],
@@ -109,6 +167,7 @@ pub fn render(scopes: &[ScopeScores], artifacts: &Combined, rejects: &[Reject], 
                         trust_value_positive: tp,
                         trust_score_type: "EigenTrust",
                         creation_at: as_of,
+                        badge: s.badges[k],
                     },
                 },
             };
@@ -122,6 +181,7 @@ pub fn render(scopes: &[ScopeScores], artifacts: &Combined, rejects: &[Reject], 
     for line in lines {
         json_line(&mut opinions, &line).map_err(io("artifact_opinions.jsonl"))?;
     }
+    let (artifact_jsonl, artifact_csv) = render_artifact_scores(artifact_scores, as_of)?;
     let mut rejected = Vec::new();
     for r in rejects {
         json_line(&mut rejected, r).map_err(io("rejected.jsonl"))?;
@@ -131,6 +191,8 @@ pub fn render(scopes: &[ScopeScores], artifacts: &Combined, rejects: &[Reject], 
         EpochFile { name: "scores.csv", bytes: csv },
         EpochFile { name: "peer_scores.jsonl", bytes: jsonl },
         EpochFile { name: "artifact_opinions.jsonl", bytes: opinions },
+        EpochFile { name: "artifact_scores.jsonl", bytes: artifact_jsonl },
+        EpochFile { name: "artifact_scores.csv", bytes: artifact_csv },
         EpochFile { name: "rejected.jsonl", bytes: rejected },
     ])
 }
@@ -138,6 +200,42 @@ pub fn render(scopes: &[ScopeScores], artifacts: &Combined, rejects: &[Reject], 
 /// Maps an in-memory serialisation failure of epoch file `name` to an error.
 fn io(name: &'static str) -> impl Fn(std::io::Error) -> Error {
     move |source| Error::Write { path: name.into(), source }
+}
+
+/// `artifact_scores.jsonl` and `artifact_scores.csv`, in artifact order.
+fn render_artifact_scores(a: &ArtifactScores, as_of: &str) -> Result<(Vec<u8>, Vec<u8>)> {
+    let mut jsonl = Vec::new();
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    write_row(&mut csv, &["scope", "artifact", "version", "value", "confidence", "badge", "opinions"])
+        .map_err(io("artifact_scores.csv"))?;
+    for s in &a.scores {
+        let version = s.artifact.version.as_deref();
+        let credential = ArtifactScoreCredential {
+            context: [manifest::VC_CONTEXT],
+            kinds: ["VerifiableCredential", "SoftwareArtifactTrustScore"],
+            valid_from: as_of,
+            credential_subject: ArtifactScoreSubject {
+                id: &s.artifact.id,
+                version,
+                trust_score: ArtifactTrustScore {
+                    trust_score_scope: [&a.scope],
+                    trust_value: s.value,
+                    confidence: s.confidence,
+                    badge: s.badge,
+                    opinions: s.opinions,
+                    trust_score_type: "CommunitySentiment",
+                    creation_at: as_of,
+                },
+            },
+        };
+        json_line(&mut jsonl, &credential).map_err(io("artifact_scores.jsonl"))?;
+        let (value, confidence, opinions) = (es6_number(s.value), es6_number(s.confidence), s.opinions.to_string());
+        let row =
+            [a.scope.as_str(), &s.artifact.id, version.unwrap_or(""), &value, &confidence, s.badge.name(), &opinions];
+        write_row(&mut csv, &row).map_err(io("artifact_scores.csv"))?;
+    }
+    let csv = csv.into_inner().map_err(|e| io("artifact_scores.csv")(e.into_error()))?;
+    Ok((jsonl, csv))
 }
 
 /// Completes an epoch: records every file's digest in the manifest, signs it
@@ -196,7 +294,7 @@ fn json_line(out: &mut Vec<u8>, value: &impl Serialize) -> std::io::Result<()> {
 }
 
 /// Appends one CSV row (fields quoted per RFC 4180 only where needed).
-fn write_row(csv: &mut csv::Writer<Vec<u8>>, fields: [&str; 4]) -> std::io::Result<()> {
+fn write_row(csv: &mut csv::Writer<Vec<u8>>, fields: &[&str]) -> std::io::Result<()> {
     Ok(csv.write_record(fields)?)
 }
 
@@ -210,15 +308,17 @@ mod tests {
             peers: peers.iter().map(|s| s.to_string()).collect(),
             trust_positive: tp.to_vec(),
             trust: t.to_vec(),
+            badges: vec![None; peers.len()],
         }
     }
 
     #[test]
     fn csv_rows_sorted_by_scope_with_es6_numbers_and_quoting() {
         let scopes = [scope("z", &["a"], &[1.0], &[1.0]), scope("b", &["a,b", "c"], &[0.25, 1e-7], &[-0.5, 0.1])];
-        let files = render(&scopes, &Combined::default(), &[], "2026-01-01T00:00:00Z").unwrap();
+        let files =
+            render(&scopes, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z").unwrap();
         let csv = String::from_utf8(files[0].bytes.clone()).unwrap();
-        assert_eq!(csv, "scope,peer,trust_positive,trust\nb,\"a,b\",0.25,-0.5\nb,c,1e-7,0.1\nz,a,1,1\n");
+        assert_eq!(csv, "scope,peer,trust_positive,trust,badge\nb,\"a,b\",0.25,-0.5,\nb,c,1e-7,0.1,\nz,a,1,1,\n");
         let jsonl = String::from_utf8(files[1].bytes.clone()).unwrap();
         assert_eq!(
             jsonl.lines().next().unwrap(),
@@ -228,8 +328,9 @@ mod tests {
 
     #[test]
     fn non_finite_scores_fail_instead_of_being_written() {
-        let err = render(&[scope("s", &["p"], &[f64::NAN], &[0.0])], &Combined::default(), &[], "2026-01-01T00:00:00Z")
-            .unwrap_err();
+        let nan = [scope("s", &["p"], &[f64::NAN], &[0.0])];
+        let err =
+            render(&nan, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z").unwrap_err();
         assert!(matches!(err, Error::NonFiniteScore { .. }));
     }
 }

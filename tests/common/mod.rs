@@ -25,8 +25,16 @@ pub fn describe(o: &Output) -> String {
 }
 
 /// The files every epoch holds, sorted.
-pub const EPOCH_FILES: [&str; 6] =
-    ["artifact_opinions.jsonl", "manifest.json", "peer_scores.jsonl", "rejected.jsonl", "scores.csv", "scoreset.car"];
+pub const EPOCH_FILES: [&str; 8] = [
+    "artifact_opinions.jsonl",
+    "artifact_scores.csv",
+    "artifact_scores.jsonl",
+    "manifest.json",
+    "peer_scores.jsonl",
+    "rejected.jsonl",
+    "scores.csv",
+    "scoreset.car",
+];
 
 /// The names of the entries of `dir`, sorted.
 pub fn file_names(dir: &Path) -> Vec<String> {
@@ -40,7 +48,7 @@ pub fn file_names(dir: &Path) -> Vec<String> {
 pub fn read_scores(path: &Path) -> Vec<(String, String, f64, f64)> {
     let text = std::fs::read_to_string(path).expect("scores.csv");
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("scope,peer,trust_positive,trust"));
+    assert_eq!(lines.next(), Some("scope,peer,trust_positive,trust,badge"));
     lines
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();

@@ -1,0 +1,354 @@
+//! Community sentiment about software artifacts (DESIGN 4.4), per scope.
+//!
+//! With T the distrust-adjusted and T⁺ the pure EigenTrust score of each
+//! peer, P_h the highly trusted peers (a positive local-trust edge from a
+//! pre-trusted peer) and d the member of P_h with the lowest T⁺ (T⁺(d) = 1
+//! when P_h is empty), each artifact version s gets
+//! C(s) = Σ w(p) and R_c(s) = Σ R(s,p)·w(p) / C(s) over its opinions, and
+//! the badge InsufficientReviews if C(s) < T⁺(d), else Endorsed if
+//! R_c(s) > 1 − T⁺(d)/C(s), else Reported if R_c(s) < T⁺(d)/C(s), else
+//! InReview. The `k3l-2024` thresholds compare R_c against 1 − T⁺(d) and
+//! T⁺(d) instead, as the shipped Snaps computer did.
+//!
+//! Opinion weights: a review by p weighs T(p) (times its decay weight); a
+//! security assertion by p (findings None/Low endorse, Medium/Critical
+//! dispute) weighs T(p) + Σ T(e) over peers endorsing it − Σ T(q) over peers
+//! disputing it, floored at 0 (each times its decay weight). Opinions of
+//! peers with T ≤ 0 are ignored.
+
+use crate::combine::{AssertionOpinion, Review, SecurityAssertion};
+use crate::graph::TrustGraph;
+use crate::ingest::Findings;
+use crate::ingest::identity::ArtifactId;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// The `[sentiment]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SentimentParams {
+    /// The scope whose scores weigh opinions; default `Software security` if
+    /// computed, else the first scope.
+    pub scope: Option<String>,
+    /// The badge thresholds.
+    #[serde(default)]
+    pub thresholds: Thresholds,
+}
+
+impl SentimentParams {
+    /// The scope used among the computed `scopes`.
+    pub fn scope_in<'a>(&'a self, scopes: &'a [String]) -> &'a str {
+        self.scope
+            .as_deref()
+            .or_else(|| scopes.iter().find(|s| s.as_str() == "Software security").map(String::as_str))
+            .unwrap_or_else(|| scopes.first().map_or("", String::as_str))
+    }
+}
+
+/// Which thresholds decide the badges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum Thresholds {
+    /// DESIGN 4.4 / the CAIP: thresholds scaled by the confidence C(s).
+    #[default]
+    #[serde(rename = "caip")]
+    Caip,
+    /// The shipped Snaps computer (2024): R_c against 1 − T⁺(d) and T⁺(d).
+    #[serde(rename = "k3l-2024")]
+    K3l2024,
+}
+
+impl Thresholds {
+    /// The identifier used in pipeline files and manifests.
+    pub fn id(self) -> &'static str {
+        match self {
+            Thresholds::Caip => "caip",
+            Thresholds::K3l2024 => "k3l-2024",
+        }
+    }
+}
+
+/// An artifact's badge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Badge {
+    /// Not enough trusted opinion: C(s) < T⁺(d).
+    InsufficientReviews,
+    /// Trusted opinion endorses it.
+    Endorsed,
+    /// Trusted opinion disputes it.
+    Reported,
+    /// Trusted opinion is divided.
+    InReview,
+}
+
+/// A peer's badge in a scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PeerBadge {
+    /// In P_h: trusted by a pre-trusted peer.
+    HighlyTrusted,
+    /// Distrusted by a member of P_h (takes precedence over HighlyTrusted).
+    Reported,
+}
+
+impl Badge {
+    /// The badge's name, as written to outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Badge::InsufficientReviews => "InsufficientReviews",
+            Badge::Endorsed => "Endorsed",
+            Badge::Reported => "Reported",
+            Badge::InReview => "InReview",
+        }
+    }
+}
+
+impl PeerBadge {
+    /// The badge's name, as written to outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            PeerBadge::HighlyTrusted => "HighlyTrusted",
+            PeerBadge::Reported => "Reported",
+        }
+    }
+}
+
+/// The badge for confidence `c` and sentiment `r_c`, given T⁺(d).
+pub fn badge(c: f64, r_c: f64, t_plus_d: f64, thresholds: Thresholds) -> Badge {
+    if c <= 0.0 || c < t_plus_d {
+        return Badge::InsufficientReviews;
+    }
+    let (endorse_above, report_below) = match thresholds {
+        Thresholds::Caip => (1.0 - t_plus_d / c, t_plus_d / c),
+        Thresholds::K3l2024 => (1.0 - t_plus_d, t_plus_d),
+    };
+    if r_c > endorse_above {
+        Badge::Endorsed
+    } else if r_c < report_below {
+        Badge::Reported
+    } else {
+        Badge::InReview
+    }
+}
+
+/// P_h (as a flag per peer of `graph`): peers with a positive local-trust
+/// edge from a pre-trusted peer.
+pub fn highly_trusted(graph: &TrustGraph, pretrusted: &[bool]) -> Vec<bool> {
+    (0..graph.peers.len())
+        .map(|j| graph.trust.incoming_of(j).iter().any(|&(i, w)| w > 0.0 && pretrusted[i as usize]))
+        .collect()
+}
+
+/// Peer badges: Reported if a member of P_h distrusts the peer, else HighlyTrusted if in P_h.
+pub fn peer_badges(graph: &TrustGraph, highly: &[bool]) -> Vec<Option<PeerBadge>> {
+    (0..graph.peers.len())
+        .map(|j| {
+            if graph.distrust.incoming_of(j).iter().any(|&(i, w)| w > 0.0 && highly[i as usize]) {
+                Some(PeerBadge::Reported)
+            } else if highly[j] {
+                Some(PeerBadge::HighlyTrusted)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+/// T⁺(d): the lowest T⁺ in P_h, or 1 when P_h is empty.
+pub fn weakest_highly_trusted(trust_positive: &[f64], highly: &[bool]) -> f64 {
+    let lowest = trust_positive.iter().zip(highly).filter(|(_, h)| **h).map(|(t, _)| *t).fold(f64::INFINITY, f64::min);
+    if lowest.is_finite() { lowest } else { 1.0 }
+}
+
+/// One weighted opinion about an artifact version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opinion {
+    /// The artifact version.
+    pub artifact: ArtifactId,
+    /// R(s,p): 1 endorses, 0 disputes.
+    pub endorses: bool,
+    /// w(p) > 0.
+    pub weight: f64,
+}
+
+/// The weighted opinions of reviews and security assertions; `trust` gives
+/// T of a peer id (0 for peers outside the scope).
+pub fn opinions(
+    reviews: &[Review],
+    security: &[SecurityAssertion],
+    endorsements: &[AssertionOpinion],
+    trust: impl Fn(&str) -> f64,
+) -> Vec<Opinion> {
+    let positive = |issuer: &str| Some(trust(issuer)).filter(|t| *t > 0.0);
+    let mut out: Vec<Opinion> = reviews
+        .iter()
+        .filter_map(|r| {
+            positive(&r.issuer).map(|t| Opinion {
+                artifact: r.artifact.clone(),
+                endorses: r.endorsed,
+                weight: t * r.weight,
+            })
+        })
+        .collect();
+    let mut backing: HashMap<&str, f64> = HashMap::new();
+    for e in endorsements {
+        if let Some(t) = positive(&e.issuer) {
+            *backing.entry(e.assertion.as_str()).or_insert(0.0) += if e.endorsed { t } else { -t } * e.weight;
+        }
+    }
+    for a in security {
+        if let Some(t) = positive(&a.issuer) {
+            let weight = (t + backing.get(a.cid.as_str()).copied().unwrap_or(0.0)).max(0.0) * a.weight;
+            if weight > 0.0 {
+                let endorses = matches!(a.findings, Findings::None | Findings::Low);
+                out.push(Opinion { artifact: a.artifact.clone(), endorses, weight });
+            }
+        }
+    }
+    out
+}
+
+/// The sentiment about one artifact version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArtifactScore {
+    /// The artifact version.
+    pub artifact: ArtifactId,
+    /// R_c(s) (0 when no opinion counts).
+    pub value: f64,
+    /// C(s).
+    pub confidence: f64,
+    /// The badge.
+    pub badge: Badge,
+    /// Number of opinions that count.
+    pub opinions: usize,
+}
+
+/// Scores every artifact version that has opinions, in artifact order.
+pub fn score_artifacts(opinions: &[Opinion], t_plus_d: f64, thresholds: Thresholds) -> Vec<ArtifactScore> {
+    let mut by_artifact: BTreeMap<&ArtifactId, (f64, f64, usize)> = BTreeMap::new();
+    for o in opinions {
+        let entry = by_artifact.entry(&o.artifact).or_insert((0.0, 0.0, 0));
+        entry.0 += o.weight;
+        entry.1 += if o.endorses { o.weight } else { 0.0 };
+        entry.2 += 1;
+    }
+    by_artifact
+        .into_iter()
+        .map(|(artifact, (c, endorsing, n))| {
+            let value = if c > 0.0 { endorsing / c } else { 0.0 };
+            ArtifactScore {
+                artifact: artifact.clone(),
+                value,
+                confidence: c,
+                badge: badge(c, value, t_plus_d, thresholds),
+                opinions: n,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Badge::*;
+
+    #[test]
+    fn badges_at_every_boundary_under_the_caip_rule() {
+        let d = 0.25;
+        // C(s) below, exactly at, and above T⁺(d).
+        assert_eq!(badge(0.2499, 1.0, d, Thresholds::Caip), InsufficientReviews);
+        assert_eq!(badge(0.25, 1.0, d, Thresholds::Caip), Endorsed, "C(s) = T⁺(d) is enough");
+        // C = 1: Endorsed above 1 − 0.25 = 0.75 (strictly), Reported below 0.25 (strictly).
+        assert_eq!(badge(1.0, 0.75, d, Thresholds::Caip), InReview, "exactly 1 − T⁺(d)/C is not Endorsed");
+        assert_eq!(badge(1.0, 0.7500001, d, Thresholds::Caip), Endorsed);
+        assert_eq!(badge(1.0, 0.25, d, Thresholds::Caip), InReview, "exactly T⁺(d)/C is not Reported");
+        assert_eq!(badge(1.0, 0.2499999, d, Thresholds::Caip), Reported);
+        // C = 0.5: thresholds 0.5 and 0.5 — only unanimity moves the badge.
+        assert_eq!(badge(0.5, 0.5, d, Thresholds::Caip), InReview);
+        assert_eq!(badge(0.0, 0.0, d, Thresholds::Caip), InsufficientReviews, "no trusted opinion");
+    }
+
+    #[test]
+    fn the_k3l_2024_rule_ignores_confidence() {
+        // C = 0.5, R_c = 0.6, T⁺(d) = 0.25: caip needs R_c > 0.5 → Endorsed;
+        // k3l-2024 needs R_c > 0.75 → InReview. The rules disagree here.
+        assert_eq!(badge(0.5, 0.6, 0.25, Thresholds::Caip), Endorsed);
+        assert_eq!(badge(0.5, 0.6, 0.25, Thresholds::K3l2024), InReview);
+        assert_eq!(badge(0.5, 0.4, 0.25, Thresholds::Caip), Reported);
+        assert_eq!(badge(0.5, 0.4, 0.25, Thresholds::K3l2024), InReview);
+    }
+
+    #[test]
+    fn weakest_highly_trusted_defaults_to_one() {
+        assert_eq!(weakest_highly_trusted(&[0.5, 0.2, 0.3], &[true, false, true]), 0.3);
+        assert_eq!(weakest_highly_trusted(&[0.5, 0.2], &[false, false]), 1.0);
+    }
+
+    fn artifact(v: &str) -> ArtifactId {
+        ArtifactId { id: "did:snap:x".into(), version: Some(v.into()) }
+    }
+
+    #[test]
+    fn opinions_weigh_reviews_and_backed_security_assertions() {
+        let review = |issuer: &str, endorsed| Review {
+            issuer: issuer.into(),
+            artifact: artifact("1"),
+            endorsed,
+            issued_ms: 0,
+            weight: 1.0,
+        };
+        let trust = |p: &str| match p {
+            "a" => 0.4,
+            "b" => 0.2,
+            "c" => 0.1,
+            "z" => -0.1,
+            _ => 0.0,
+        };
+        let security = vec![SecurityAssertion {
+            issuer: "a".into(),
+            artifact: artifact("2"),
+            findings: Findings::Critical,
+            cid: "bafk1".into(),
+            issued_ms: 0,
+            weight: 0.5,
+        }];
+        let endorsements = vec![
+            AssertionOpinion {
+                issuer: "b".into(),
+                assertion: "bafk1".into(),
+                endorsed: true,
+                issued_ms: 0,
+                weight: 1.0,
+            },
+            AssertionOpinion {
+                issuer: "c".into(),
+                assertion: "bafk1".into(),
+                endorsed: false,
+                issued_ms: 0,
+                weight: 1.0,
+            },
+            AssertionOpinion {
+                issuer: "z".into(),
+                assertion: "bafk1".into(),
+                endorsed: true,
+                issued_ms: 0,
+                weight: 1.0,
+            },
+        ];
+        let got = opinions(
+            &[review("a", true), review("b", false), review("z", true), review("nobody", true)],
+            &security,
+            &endorsements,
+            trust,
+        );
+        // Reviews by a and b count; z (T < 0) and an outsider (T = 0) do not.
+        // The assertion weighs (0.4 + 0.2 − 0.1) · 0.5 = 0.25 and disputes (Critical).
+        assert_eq!(got.len(), 3);
+        assert_eq!((&got[2].artifact, got[2].endorses), (&artifact("2"), false));
+        assert!((got[2].weight - 0.25).abs() < 1e-15, "{}", got[2].weight);
+        let scores = score_artifacts(&got, 0.25, Thresholds::Caip);
+        // Version 1: C = 0.6, R_c = 0.4/0.6; Endorsed needs > 1 − 0.25/0.6 = 0.583…: yes.
+        assert_eq!(scores[0].badge, Endorsed);
+        assert!((scores[0].value - 2.0 / 3.0).abs() < 1e-15 && (scores[0].confidence - 0.6).abs() < 1e-15);
+        // Version 2: C = 0.25 = T⁺(d), R_c = 0 < 0.25/0.25: Reported.
+        assert_eq!((scores[1].badge, scores[1].opinions), (Reported, 1));
+    }
+}
