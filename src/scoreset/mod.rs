@@ -52,20 +52,32 @@ pub struct EpochFile {
     pub bytes: Vec<u8>,
 }
 
-/// One line of `peer_scores.jsonl`: a CAIP-261 peer trust score, shaped as
-/// a Verifiable Credential. Lines carry no proof of their own: the signed
-/// manifest pins the whole file by its hash.
+/// A score line shaped as a Verifiable Credential of type `kind`, valid from
+/// `as_of`. Lines carry no proof of their own: the signed manifest pins each
+/// file by its hash.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PeerScoreCredential<'a> {
+struct ScoreCredential<'a, S> {
     #[serde(rename = "@context")]
     context: [&'a str; 1],
     #[serde(rename = "type")]
     kinds: [&'a str; 2],
     valid_from: &'a str,
-    credential_subject: PeerScoreSubject<'a>,
+    credential_subject: S,
 }
 
+impl<'a, S: Serialize> ScoreCredential<'a, S> {
+    fn new(kind: &'a str, as_of: &'a str, credential_subject: S) -> Self {
+        ScoreCredential {
+            context: [manifest::VC_CONTEXT],
+            kinds: ["VerifiableCredential", kind],
+            valid_from: as_of,
+            credential_subject,
+        }
+    }
+}
+
+/// The subject of a `peer_scores.jsonl` line: a CAIP-261 peer trust score.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct PeerScoreSubject<'a> {
@@ -87,18 +99,7 @@ struct TrustScore<'a> {
     badge: Option<PeerBadge>,
 }
 
-/// One line of `artifact_scores.jsonl`: a `SoftwareArtifactTrustScore` credential.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ArtifactScoreCredential<'a> {
-    #[serde(rename = "@context")]
-    context: [&'a str; 1],
-    #[serde(rename = "type")]
-    kinds: [&'a str; 2],
-    valid_from: &'a str,
-    credential_subject: ArtifactScoreSubject<'a>,
-}
-
+/// The subject of an `artifact_scores.jsonl` line (a `SoftwareArtifactTrustScore`).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ArtifactScoreSubject<'a> {
@@ -155,22 +156,18 @@ pub fn render(
             }
             let badge = s.badges[k].map_or("", PeerBadge::name);
             write_row(&mut csv, &[&s.scope, peer, &es6_number(tp), &es6_number(t), badge]).map_err(io("scores.csv"))?;
-            let credential = PeerScoreCredential {
-                context: [manifest::VC_CONTEXT],
-                kinds: ["VerifiableCredential", "PeerTrustScoreCredential"],
-                valid_from: as_of,
-                credential_subject: PeerScoreSubject {
-                    id: peer,
-                    trust_score: TrustScore {
-                        trust_score_scope: [&s.scope],
-                        trust_value: t,
-                        trust_value_positive: tp,
-                        trust_score_type: "EigenTrust",
-                        creation_at: as_of,
-                        badge: s.badges[k],
-                    },
+            let subject = PeerScoreSubject {
+                id: peer,
+                trust_score: TrustScore {
+                    trust_score_scope: [&s.scope],
+                    trust_value: t,
+                    trust_value_positive: tp,
+                    trust_score_type: "EigenTrust",
+                    creation_at: as_of,
+                    badge: s.badges[k],
                 },
             };
+            let credential = ScoreCredential::new("PeerTrustScoreCredential", as_of, subject);
             json_line(&mut jsonl, &credential).map_err(io("peer_scores.jsonl"))?;
         }
     }
@@ -210,24 +207,20 @@ fn render_artifact_scores(a: &ArtifactScores, as_of: &str) -> Result<(Vec<u8>, V
         .map_err(io("artifact_scores.csv"))?;
     for s in &a.scores {
         let version = s.artifact.version.as_deref();
-        let credential = ArtifactScoreCredential {
-            context: [manifest::VC_CONTEXT],
-            kinds: ["VerifiableCredential", "SoftwareArtifactTrustScore"],
-            valid_from: as_of,
-            credential_subject: ArtifactScoreSubject {
-                id: &s.artifact.id,
-                version,
-                trust_score: ArtifactTrustScore {
-                    trust_score_scope: [&a.scope],
-                    trust_value: s.value,
-                    confidence: s.confidence,
-                    badge: s.badge,
-                    opinions: s.opinions,
-                    trust_score_type: "CommunitySentiment",
-                    creation_at: as_of,
-                },
+        let subject = ArtifactScoreSubject {
+            id: &s.artifact.id,
+            version,
+            trust_score: ArtifactTrustScore {
+                trust_score_scope: [&a.scope],
+                trust_value: s.value,
+                confidence: s.confidence,
+                badge: s.badge,
+                opinions: s.opinions,
+                trust_score_type: "CommunitySentiment",
+                creation_at: as_of,
             },
         };
+        let credential = ScoreCredential::new("SoftwareArtifactTrustScore", as_of, subject);
         json_line(&mut jsonl, &credential).map_err(io("artifact_scores.jsonl"))?;
         let (value, confidence, opinions) = (es6_number(s.value), es6_number(s.confidence), s.opinions.to_string());
         let row =
