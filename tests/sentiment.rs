@@ -82,3 +82,63 @@ fn peer_badges_and_artifact_badges_are_written() {
     assert_eq!(jsonl.lines().count(), 3);
     assert!(jsonl.contains(r#""type":["VerifiableCredential","SoftwareArtifactTrustScore"]"#));
 }
+
+mod unanimity {
+    use proptest::prelude::*;
+    use scoreset::combine::Review;
+    use scoreset::compute::{EigenTrustParams, eigentrust};
+    use scoreset::graph;
+    use scoreset::ingest::Edge;
+    use scoreset::ingest::identity::ArtifactId;
+    use scoreset::models::sentiment::{
+        Badge, Thresholds, highly_trusted, opinions, score_artifacts, weakest_highly_trusted,
+    };
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// On graphs of positive trust (no distrust, no decay), if a member of
+        /// P_h who opined disagrees with every other opiner, the artifact is
+        /// never Endorsed (when it disputes) and never Reported (when it endorses).
+        #[test]
+        fn a_highly_trusted_dissident_blocks_the_verdict(
+            n in 4usize..40,
+            raw_edges in prop::collection::vec((0u32..40, 0u32..40, 0.01f64..1.0), 4..200),
+            roots in prop::collection::vec(0u32..40, 1..4),
+            opiners in prop::collection::vec(0u32..40, 1..20),
+            dissident_pick in any::<prop::sample::Index>(),
+            dissident_endorses in any::<bool>(),
+        ) {
+            let n32 = n as u32;
+            let edges: Vec<Edge> = raw_edges
+                .iter()
+                .map(|&(i, j, v)| (i % n32, j % n32, v))
+                .filter(|(i, j, _)| i != j)
+                .map(|(truster, trustee, value)| Edge { truster, trustee, value })
+                .collect();
+            let pretrust: Vec<(u32, f64)> = roots.iter().map(|r| (r % n32, 1.0)).collect();
+            let g = graph::build((0..n).map(|i| format!("p{i:02}")).collect(), edges, &pretrust);
+            let (t, _) = eigentrust(&g.trust, &g.dangling, &g.pretrust, &EigenTrustParams::default(), |_, _| {}).unwrap();
+            let pretrusted: Vec<bool> = g.pretrust.iter().map(|&p| p > 0.0).collect();
+            let highly = highly_trusted(&g, &pretrusted);
+            let members: Vec<usize> = (0..n).filter(|&i| highly[i]).collect();
+            prop_assume!(!members.is_empty());
+            let h = members[dissident_pick.index(members.len())];
+            let artifact = ArtifactId { id: "did:snap:x".into(), version: None };
+            let review = |p: usize, endorsed: bool| Review {
+                issuer: g.peers[p].clone(), artifact: artifact.clone(), endorsed, issued_ms: 0, weight: 1.0,
+            };
+            let mut reviews = vec![review(h, dissident_endorses)];
+            for o in opiners.iter().map(|o| *o as usize % n).filter(|&o| o != h) {
+                reviews.push(review(o, !dissident_endorses));
+            }
+            reviews.sort_by(|a, b| a.issuer.cmp(&b.issuer));
+            reviews.dedup_by(|a, b| a.issuer == b.issuer);
+            let trust = |p: &str| g.peers.iter().position(|q| q == p).map_or(0.0, |i| t[i]);
+            let weighted = opinions(&reviews, &[], &[], trust);
+            let scores = score_artifacts(&weighted, weakest_highly_trusted(&t, &highly), Thresholds::Caip);
+            let forbidden = if dissident_endorses { Badge::Reported } else { Badge::Endorsed };
+            prop_assert!(scores.iter().all(|s| s.badge != forbidden), "{:?}", scores);
+        }
+    }
+}

@@ -20,6 +20,7 @@ use crate::combine::{AssertionOpinion, Review, SecurityAssertion};
 use crate::graph::TrustGraph;
 use crate::ingest::Findings;
 use crate::ingest::identity::ArtifactId;
+use crate::numeric::compensated_sum;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -111,18 +112,29 @@ impl PeerBadge {
     }
 }
 
-/// The badge for confidence `c` and sentiment `r_c`, given T⁺(d).
-pub fn badge(c: f64, r_c: f64, t_plus_d: f64, thresholds: Thresholds) -> Badge {
+/// The badge of an artifact whose endorsing opinions weigh `endorsing` and
+/// disputing ones `disputing` (C = endorsing + disputing, R_c = endorsing / C),
+/// given T⁺(d).
+///
+/// Under the `caip` rule the comparisons are rearranged without division —
+/// R_c > 1 − T⁺(d)/C ⇔ disputing < T⁺(d) and R_c < T⁺(d)/C ⇔ endorsing <
+/// T⁺(d) — so that a case exactly on a boundary (a lone dissident who is d
+/// itself) is decided exactly, not by the rounding of R_c and of the threshold.
+pub fn badge(endorsing: f64, disputing: f64, t_plus_d: f64, thresholds: Thresholds) -> Badge {
+    let c = endorsing + disputing;
     if c <= 0.0 || c < t_plus_d {
         return Badge::InsufficientReviews;
     }
-    let (endorse_above, report_below) = match thresholds {
-        Thresholds::Caip => (1.0 - t_plus_d / c, t_plus_d / c),
-        Thresholds::K3l2024 => (1.0 - t_plus_d, t_plus_d),
+    let (endorsed, reported) = match thresholds {
+        Thresholds::Caip => (disputing < t_plus_d, endorsing < t_plus_d),
+        Thresholds::K3l2024 => {
+            let r_c = endorsing / c;
+            (r_c > 1.0 - t_plus_d, r_c < t_plus_d)
+        }
     };
-    if r_c > endorse_above {
+    if endorsed {
         Badge::Endorsed
-    } else if r_c < report_below {
+    } else if reported {
         Badge::Reported
     } else {
         Badge::InReview
@@ -223,24 +235,23 @@ pub struct ArtifactScore {
 
 /// Scores every artifact version that has opinions, in artifact order.
 pub fn score_artifacts(opinions: &[Opinion], t_plus_d: f64, thresholds: Thresholds) -> Vec<ArtifactScore> {
-    let mut by_artifact: BTreeMap<&ArtifactId, (f64, f64, usize)> = BTreeMap::new();
+    // Weights sorted within each artifact, so the sums do not depend on input order.
+    let mut by_artifact: BTreeMap<&ArtifactId, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for o in opinions {
-        let entry = by_artifact.entry(&o.artifact).or_insert((0.0, 0.0, 0));
-        entry.0 += o.weight;
-        entry.1 += if o.endorses { o.weight } else { 0.0 };
-        entry.2 += 1;
+        let entry = by_artifact.entry(&o.artifact).or_default();
+        if o.endorses { entry.0.push(o.weight) } else { entry.1.push(o.weight) }
     }
     by_artifact
         .into_iter()
-        .map(|(artifact, (c, endorsing, n))| {
-            let value = if c > 0.0 { endorsing / c } else { 0.0 };
-            ArtifactScore {
-                artifact: artifact.clone(),
-                value,
-                confidence: c,
-                badge: badge(c, value, t_plus_d, thresholds),
-                opinions: n,
-            }
+        .map(|(artifact, (mut endorsing, mut disputing))| {
+            endorsing.sort_by(f64::total_cmp);
+            disputing.sort_by(f64::total_cmp);
+            let opinions = endorsing.len() + disputing.len();
+            let (endorsing, disputing) = (compensated_sum(endorsing), compensated_sum(disputing));
+            let confidence = endorsing + disputing;
+            let value = if confidence > 0.0 { endorsing / confidence } else { 0.0 };
+            let badge = badge(endorsing, disputing, t_plus_d, thresholds);
+            ArtifactScore { artifact: artifact.clone(), value, confidence, badge, opinions }
         })
         .collect()
 }
@@ -253,27 +264,35 @@ mod tests {
     #[test]
     fn badges_at_every_boundary_under_the_caip_rule() {
         let d = 0.25;
-        // C(s) below, exactly at, and above T⁺(d).
-        assert_eq!(badge(0.2499, 1.0, d, Thresholds::Caip), InsufficientReviews);
-        assert_eq!(badge(0.25, 1.0, d, Thresholds::Caip), Endorsed, "C(s) = T⁺(d) is enough");
-        // C = 1: Endorsed above 1 − 0.25 = 0.75 (strictly), Reported below 0.25 (strictly).
-        assert_eq!(badge(1.0, 0.75, d, Thresholds::Caip), InReview, "exactly 1 − T⁺(d)/C is not Endorsed");
-        assert_eq!(badge(1.0, 0.7500001, d, Thresholds::Caip), Endorsed);
-        assert_eq!(badge(1.0, 0.25, d, Thresholds::Caip), InReview, "exactly T⁺(d)/C is not Reported");
-        assert_eq!(badge(1.0, 0.2499999, d, Thresholds::Caip), Reported);
-        // C = 0.5: thresholds 0.5 and 0.5 — only unanimity moves the badge.
-        assert_eq!(badge(0.5, 0.5, d, Thresholds::Caip), InReview);
+        // (endorsing, disputing) weights; C = their sum.
+        // C(s) just below and exactly at T⁺(d).
+        assert_eq!(badge(0.2499, 0.0, d, Thresholds::Caip), InsufficientReviews);
+        assert_eq!(badge(0.25, 0.0, d, Thresholds::Caip), Endorsed, "C(s) = T⁺(d) is enough");
+        // C = 1: R_c exactly 1 − T⁺(d)/C = 0.75 is not Endorsed; just above is.
+        assert_eq!(badge(0.75, 0.25, d, Thresholds::Caip), InReview, "exactly 1 − T⁺(d)/C is not Endorsed");
+        assert_eq!(badge(0.7500001, 0.2499999, d, Thresholds::Caip), Endorsed);
+        // R_c exactly T⁺(d)/C = 0.25 is not Reported; just below is.
+        assert_eq!(badge(0.25, 0.75, d, Thresholds::Caip), InReview, "exactly T⁺(d)/C is not Reported");
+        assert_eq!(badge(0.2499999, 0.7500001, d, Thresholds::Caip), Reported);
+        // C = 0.5: both thresholds are 0.5 — only unanimity moves the badge.
+        assert_eq!(badge(0.25, 0.25, d, Thresholds::Caip), InReview);
         assert_eq!(badge(0.0, 0.0, d, Thresholds::Caip), InsufficientReviews, "no trusted opinion");
+        // A lone dissident d (weight T⁺(d)) against any endorsement: never Endorsed, even where
+        // R_c and 1 − T⁺(d)/C round differently (0.1 + 0.2 style values).
+        for endorsing in [0.1, 0.2, 0.3, 0.7, 1.0 / 3.0, 12.5] {
+            assert_ne!(badge(endorsing, 0.1 + 0.2, 0.1 + 0.2, Thresholds::Caip), Endorsed, "{endorsing}");
+        }
     }
 
     #[test]
     fn the_k3l_2024_rule_ignores_confidence() {
         // C = 0.5, R_c = 0.6, T⁺(d) = 0.25: caip needs R_c > 0.5 → Endorsed;
         // k3l-2024 needs R_c > 0.75 → InReview. The rules disagree here.
-        assert_eq!(badge(0.5, 0.6, 0.25, Thresholds::Caip), Endorsed);
-        assert_eq!(badge(0.5, 0.6, 0.25, Thresholds::K3l2024), InReview);
-        assert_eq!(badge(0.5, 0.4, 0.25, Thresholds::Caip), Reported);
-        assert_eq!(badge(0.5, 0.4, 0.25, Thresholds::K3l2024), InReview);
+        assert_eq!(badge(0.3, 0.2, 0.25, Thresholds::Caip), Endorsed);
+        assert_eq!(badge(0.3, 0.2, 0.25, Thresholds::K3l2024), InReview);
+        assert_eq!(badge(0.2, 0.3, 0.25, Thresholds::Caip), Reported);
+        assert_eq!(badge(0.2, 0.3, 0.25, Thresholds::K3l2024), InReview);
+        assert_eq!(badge(0.4, 0.1, 0.25, Thresholds::K3l2024), Endorsed, "R_c = 0.8 > 0.75");
     }
 
     #[test]
