@@ -41,11 +41,15 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
-    /// Write the generated credential sample (credentials.jsonl, pretrust.txt) to a folder.
+    /// Write a generated sample (credentials.jsonl, pretrust.txt) to a folder.
     SampleData {
         /// Output folder (created if needed; the two files are replaced).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// `credentials`: every credential shape with planted rejects; `snaps`: the Snaps
+        /// community with a sybil ring (data/snaps).
+        #[arg(long, default_value = "credentials", value_parser = ["credentials", "snaps"])]
+        scenario: String,
         /// Number of credentials.
         #[arg(long, default_value_t = 3000)]
         credentials: usize,
@@ -101,8 +105,19 @@ fn execute(command: Command) -> anyhow::Result<()> {
             print!("{}", render_summary(&summary, pool.current_num_threads()));
             Ok(())
         }
-        Command::SampleData { out, credentials, seed } => {
-            let sample = crate::synth::credentials::sample(credentials, seed);
+        Command::SampleData { out, scenario, credentials, seed } => {
+            let sample = match scenario.as_str() {
+                "snaps" => {
+                    let scenario = crate::synth::snaps::SnapsScenario { seed, ..Default::default() };
+                    let s = crate::synth::snaps::snaps_sample(&scenario);
+                    crate::synth::credentials::Sample {
+                        credentials: s.credentials,
+                        pretrust: s.pretrust,
+                        ..Default::default()
+                    }
+                }
+                _ => crate::synth::credentials::sample(credentials, seed),
+            };
             std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
             for (name, lines) in [("credentials.jsonl", &sample.credentials), ("pretrust.txt", &sample.pretrust)] {
                 let path = out.join(name);
@@ -112,9 +127,9 @@ fn execute(command: Command) -> anyhow::Result<()> {
             let expected: Vec<String> = sample.expected_rejects.iter().map(|(r, n)| format!("{r} {n}")).collect();
             println!(
                 "wrote {} credentials to {}; made to be rejected: {}",
-                credentials,
+                sample.credentials.len(),
                 out.display(),
-                expected.join(", ")
+                if expected.is_empty() { "none".to_owned() } else { expected.join(", ") }
             );
             Ok(())
         }

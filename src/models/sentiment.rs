@@ -10,11 +10,13 @@
 //! InReview. The `k3l-2024` thresholds compare R_c against 1 − T⁺(d) and
 //! T⁺(d) instead, as the shipped Snaps computer did.
 //!
-//! Opinion weights: a review by p weighs T(p) (times its decay weight); a
-//! security assertion by p (findings None/Low endorse, Medium/Critical
-//! dispute) weighs T(p) + Σ T(e) over peers endorsing it − Σ T(q) over peers
-//! disputing it, floored at 0 (each times its decay weight). Opinions of
-//! peers with T ≤ 0 are ignored.
+//! Opinion weights: a review by p weighs T(p); a security assertion by p
+//! (findings None/Low endorse, Medium/Critical dispute) weighs T(p) + Σ T(e)
+//! over peers endorsing it − Σ T(q) over peers disputing it, floored at 0.
+//! Opinions of peers with T ≤ 0 are ignored. Opinions are not decayed: time
+//! decay already shapes T through the trust statements, and an opinion is
+//! superseded by its author's newer one, not faded — decaying it would let a
+//! highly trusted dissident's veto erode below T⁺(d).
 
 use crate::combine::{AssertionOpinion, Review, SecurityAssertion};
 use crate::graph::TrustGraph;
@@ -193,22 +195,18 @@ pub fn opinions(
     let mut out: Vec<Opinion> = reviews
         .iter()
         .filter_map(|r| {
-            positive(&r.issuer).map(|t| Opinion {
-                artifact: r.artifact.clone(),
-                endorses: r.endorsed,
-                weight: t * r.weight,
-            })
+            positive(&r.issuer).map(|t| Opinion { artifact: r.artifact.clone(), endorses: r.endorsed, weight: t })
         })
         .collect();
     let mut backing: HashMap<&str, f64> = HashMap::new();
     for e in endorsements {
         if let Some(t) = positive(&e.issuer) {
-            *backing.entry(e.assertion.as_str()).or_insert(0.0) += if e.endorsed { t } else { -t } * e.weight;
+            *backing.entry(e.assertion.as_str()).or_insert(0.0) += if e.endorsed { t } else { -t };
         }
     }
     for a in security {
         if let Some(t) = positive(&a.issuer) {
-            let weight = (t + backing.get(a.cid.as_str()).copied().unwrap_or(0.0)).max(0.0) * a.weight;
+            let weight = (t + backing.get(a.cid.as_str()).copied().unwrap_or(0.0)).max(0.0);
             if weight > 0.0 {
                 let endorses = matches!(a.findings, Findings::None | Findings::Low);
                 out.push(Opinion { artifact: a.artifact.clone(), endorses, weight });
@@ -359,15 +357,15 @@ mod tests {
             trust,
         );
         // Reviews by a and b count; z (T < 0) and an outsider (T = 0) do not.
-        // The assertion weighs (0.4 + 0.2 − 0.1) · 0.5 = 0.25 and disputes (Critical).
+        // The assertion weighs 0.4 + 0.2 − 0.1 = 0.5 (its decay weight does not count) and disputes.
         assert_eq!(got.len(), 3);
         assert_eq!((&got[2].artifact, got[2].endorses), (&artifact("2"), false));
-        assert!((got[2].weight - 0.25).abs() < 1e-15, "{}", got[2].weight);
+        assert!((got[2].weight - 0.5).abs() < 1e-15, "{}", got[2].weight);
         let scores = score_artifacts(&got, 0.25, Thresholds::Caip);
         // Version 1: C = 0.6, R_c = 0.4/0.6; Endorsed needs > 1 − 0.25/0.6 = 0.583…: yes.
         assert_eq!(scores[0].badge, Endorsed);
         assert!((scores[0].value - 2.0 / 3.0).abs() < 1e-15 && (scores[0].confidence - 0.6).abs() < 1e-15);
-        // Version 2: C = 0.25 = T⁺(d), R_c = 0 < 0.25/0.25: Reported.
+        // Version 2: C = 0.5 ≥ T⁺(d), endorsing 0 < T⁺(d): Reported.
         assert_eq!((scores[1].badge, scores[1].opinions), (Reported, 1));
     }
 }

@@ -3,5 +3,6 @@
 
 pub mod credentials;
 pub mod rmat;
+pub mod snaps;
 
 pub use rmat::rmat_edges;
