@@ -100,9 +100,9 @@ pub fn snaps_sample(s: &SnapsScenario) -> SnapsSample {
         lines.push(trust(sybil, &sybils[(k + 1) % sybils.len()], 1.0, recent));
         lines.push(trust(sybil, &sybils[(k + 7) % sybils.len()], 1.0, recent));
     }
-    for k in 0..s.attack_edges.min(sybils.len()) {
+    for sybil in sybils.iter().take(s.attack_edges) {
         let fooled = &community[rng.random_range(0..community.len())];
-        lines.push(trust(fooled, &sybils[k], 0.25, recent));
+        lines.push(trust(fooled, sybil, 0.25, recent));
     }
 
     // The malicious Snap: the ring and the influencer endorse it; auditors dispute it.
