@@ -34,6 +34,10 @@ fn peer_badges_and_artifact_badges_are_written() {
         review(&b, "bad", "Disputed"),
         review(&a, "split", "Endorsed"),
         review(&b, "split", "Disputed"),
+        review(&a, "flip", "Endorsed"),
+        review(&b, "flip", "Endorsed"),
+        // b's later review of "flip" supersedes its endorsement.
+        review(&b, "flip", "Disputed").replace("2024-01-02", "2024-02-01"),
     ];
     fs::write(dir.path().join("c.jsonl"), lines.join("\n")).unwrap();
     fs::write(dir.path().join("pretrust.txt"), format!("{root} 1\n")).unwrap();
@@ -78,8 +82,9 @@ fn peer_badges_and_artifact_badges_are_written() {
     assert_eq!(badge("good"), "Endorsed");
     assert_eq!(badge("bad"), "Reported");
     assert_eq!(badge("split"), "InReview", "a lone highly trusted dissident keeps it in review");
+    assert_eq!(badge("flip"), "InReview", "Endorsed until b's review flipped to Disputed");
     let jsonl = fs::read_to_string(epoch.join("artifact_scores.jsonl")).unwrap();
-    assert_eq!(jsonl.lines().count(), 3);
+    assert_eq!(jsonl.lines().count(), 4);
     assert!(jsonl.contains(r#""type":["VerifiableCredential","SoftwareArtifactTrustScore"]"#));
 }
 

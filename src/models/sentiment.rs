@@ -294,6 +294,32 @@ mod tests {
     }
 
     #[test]
+    fn with_p_h_empty_t_plus_d_is_one_and_little_trust_is_insufficient() {
+        let t = weakest_highly_trusted(&[0.3, 0.7], &[false, false]);
+        assert_eq!(t, 1.0);
+        let o = |endorses, weight| Opinion { artifact: artifact("1"), endorses, weight };
+        // All the trust there is (sum 1) endorsing: C = 1 = T⁺(d), disputing 0 < 1 → Endorsed.
+        assert_eq!(score_artifacts(&[o(true, 0.3), o(true, 0.7)], t, Thresholds::Caip)[0].badge, Endorsed);
+        // Anything less than all of it is not enough.
+        assert_eq!(score_artifacts(&[o(true, 0.7)], t, Thresholds::Caip)[0].badge, InsufficientReviews);
+    }
+
+    #[test]
+    fn only_non_positive_trust_opiners_leave_no_score() {
+        let review = |issuer: &str| Review {
+            issuer: issuer.into(),
+            artifact: artifact("1"),
+            endorsed: true,
+            issued_ms: 0,
+            weight: 1.0,
+        };
+        let trust = |p: &str| if p == "zero" { 0.0 } else { -0.2 };
+        let weighted = opinions(&[review("zero"), review("negative")], &[], &[], trust);
+        assert!(weighted.is_empty());
+        assert!(score_artifacts(&weighted, 0.1, Thresholds::Caip).is_empty(), "no opinion counts: no score line");
+    }
+
+    #[test]
     fn weakest_highly_trusted_defaults_to_one() {
         assert_eq!(weakest_highly_trusted(&[0.5, 0.2, 0.3], &[true, false, true]), 0.3);
         assert_eq!(weakest_highly_trusted(&[0.5, 0.2], &[false, false]), 1.0);
