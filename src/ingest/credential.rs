@@ -11,15 +11,12 @@
 //! a `credentialStatus` of purpose `revocation` revokes the assertion whose
 //! CID its `id` names.
 
-use super::RejectReason;
 use super::identity::{ArtifactId, assertion_reference, normalise_artifact, normalise_did};
+use super::{Refusal, RejectReason};
 use crate::crypto::{canonical_json, cid_of, eddsa_jcs};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-/// A reject reason with its detail.
-pub type Refusal = (RejectReason, String);
 
 /// Security findings of a `SoftwareArtifactSecurityAssertion`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -2,9 +2,10 @@
 //! or Parquet. Values are multiplied by the source's `value_scale`; the
 //! optional timestamp is unix seconds (fractions allowed).
 
-use super::credential::Refusal;
 use super::tabular::{self, Line};
-use super::{Edge, EdgeBatch, InputStats, PeerIds, Position, Reject, RejectReason, SourceSpec, normalise_peer};
+use super::{
+    Edge, EdgeBatch, InputStats, PeerIds, Position, Refusal, Reject, RejectReason, SourceSpec, normalise_peer,
+};
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::path::Path;
@@ -29,13 +30,8 @@ impl Collector<'_> {
         checked: Result<Checked<'_>, Refusal>,
         raw: impl FnOnce() -> String,
     ) -> Result<()> {
-        self.stats.records += 1;
-        let (truster, trustee, value, time_ms) = match checked {
-            Ok(statement) => statement,
-            Err((reason, detail)) => {
-                self.stats.reject(self.rejects, position, reason, detail, raw());
-                return Ok(());
-            }
+        let Some((truster, trustee, value, time_ms)) = self.stats.admit(self.rejects, position, checked, raw) else {
+            return Ok(());
         };
         let truster = self.peers.intern(&truster, self.path)?;
         let trustee = self.peers.intern(&trustee, self.path)?;

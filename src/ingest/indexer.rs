@@ -3,9 +3,9 @@
 //! `csv` crate (quoted fields may span lines); line numbers come from byte
 //! offsets, so they are exact.
 
-use super::credential::{Claim, Credential, Refusal};
+use super::credential::{Claim, Credential};
 use super::vc::{Sink, parse_text};
-use super::{Position, RejectReason, tabular};
+use super::{Position, Refusal, RejectReason, tabular};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use std::io::Read;

@@ -13,7 +13,7 @@ mod tabular;
 mod vc;
 
 pub use credential::{Claim, Credential, Findings, HONESTY, ProofStatus};
-pub use reject::{Position, Reject, RejectReason};
+pub use reject::{Position, Refusal, Reject, RejectReason};
 
 use crate::crypto::{Digest, digest_file};
 use crate::error::{Error, Result};
@@ -168,6 +168,19 @@ impl InputStats {
     ) {
         self.rejected += 1;
         rejects.push(Reject { source: self.source.clone(), position, reason, detail, raw });
+    }
+
+    /// Counts one record read: a refusal is filed as a reject (its raw text
+    /// made only then), an accepted value is handed back.
+    fn admit<T>(
+        &mut self,
+        rejects: &mut Vec<Reject>,
+        position: Position,
+        checked: Result<T, Refusal>,
+        raw: impl FnOnce() -> String,
+    ) -> Option<T> {
+        self.records += 1;
+        checked.map_err(|(reason, detail)| self.reject(rejects, position, reason, detail, raw())).ok()
     }
 }
 

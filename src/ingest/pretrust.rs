@@ -3,7 +3,7 @@
 //! normalised like every other identity.
 
 use super::tabular;
-use super::{InputStats, Position, Reject, RejectReason, normalise_peer};
+use super::{InputStats, Position, Refusal, Reject, RejectReason, normalise_peer};
 use crate::error::Result;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,7 +20,7 @@ pub(super) struct PretrustEntry {
 }
 
 /// Checks a weight: finite and not negative.
-fn check_weight(weight: f64) -> Result<f64, (RejectReason, String)> {
+fn check_weight(weight: f64) -> Result<f64, Refusal> {
     if !weight.is_finite() {
         Err((RejectReason::NonFinite, format!("weight {weight} is not finite")))
     } else if weight < 0.0 {
@@ -32,7 +32,7 @@ fn check_weight(weight: f64) -> Result<f64, (RejectReason, String)> {
 
 /// Files one parsed pre-trust record as an entry or a reject.
 fn take(
-    parsed: Result<(String, f64), (RejectReason, String)>,
+    parsed: Result<(String, f64), Refusal>,
     position: Position,
     raw: String,
     input: usize,
@@ -40,10 +40,8 @@ fn take(
     entries: &mut Vec<PretrustEntry>,
     rejects: &mut Vec<Reject>,
 ) {
-    stats.records += 1;
-    match parsed {
-        Ok((peer, weight)) => entries.push(PretrustEntry { peer, weight, input, position, raw }),
-        Err((reason, detail)) => stats.reject(rejects, position, reason, detail, raw),
+    if let Some((peer, weight)) = stats.admit(rejects, position.clone(), parsed, || raw.clone()) {
+        entries.push(PretrustEntry { peer, weight, input, position, raw });
     }
 }
 

@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+/// A refusal: the reason code and a human-readable detail.
+pub type Refusal = (RejectReason, String);
+
 /// Why a record was refused. [`RejectReason::code`] is the stable reason
 /// code written to `rejected.jsonl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -8,7 +8,7 @@
 //! commas and trimmed; a trailing `\r` is dropped; blank lines hold no record.
 
 use crate::error::{Error, Result};
-use crate::ingest::RejectReason;
+use crate::ingest::{Refusal, RejectReason};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -94,7 +94,7 @@ pub(crate) fn read_all(path: &Path) -> Result<Vec<u8>> {
 }
 
 /// Parses a number field; `Err` carries the reason code and detail for a reject.
-pub(crate) fn parse_number(text: &str, what: &str) -> Result<f64, (RejectReason, String)> {
+pub(crate) fn parse_number(text: &str, what: &str) -> Result<f64, Refusal> {
     let value: f64 =
         text.parse().map_err(|_| (RejectReason::ParseError, format!("{what} {text:?} is not a number")))?;
     if value.is_finite() { Ok(value) } else { Err((RejectReason::NonFinite, format!("{what} {text:?} is not finite"))) }

@@ -3,8 +3,8 @@
 //! files). Credentials are parsed and checked in parallel, then taken in
 //! input order, so the result does not depend on the thread count.
 
-use super::credential::{Claim, Credential, HONESTY, ProofStatus, Refusal, parse_credential};
-use super::{Attestation, IngestOptions, Ingested, InputStats, PeerIds, Position, RejectReason, tabular};
+use super::credential::{Claim, Credential, HONESTY, ProofStatus, parse_credential};
+use super::{Attestation, IngestOptions, Ingested, InputStats, PeerIds, Position, Refusal, RejectReason, tabular};
 use crate::crypto::{Digest, digest_bytes};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -28,18 +28,14 @@ impl Sink<'_> {
         raw: impl FnOnce() -> String,
         parsed: Result<Credential, Refusal>,
     ) -> Result<()> {
-        self.stats.records += 1;
         let checked = parsed.and_then(|c| self.check(c));
-        match checked {
-            Ok(credential) => {
-                let issuer = self.peers.intern(&credential.issuer, path)?;
-                let subject = match &credential.claim {
-                    Claim::Trust { subject, .. } => Some(self.peers.intern(subject, path)?),
-                    _ => None,
-                };
-                self.out.attestations.push(Attestation { issuer, subject, credential });
-            }
-            Err((reason, detail)) => self.stats.reject(&mut self.out.rejects, position, reason, detail, raw()),
+        if let Some(credential) = self.stats.admit(&mut self.out.rejects, position, checked, raw) {
+            let issuer = self.peers.intern(&credential.issuer, path)?;
+            let subject = match &credential.claim {
+                Claim::Trust { subject, .. } => Some(self.peers.intern(subject, path)?),
+                _ => None,
+            };
+            self.out.attestations.push(Attestation { issuer, subject, credential });
         }
         Ok(())
     }
