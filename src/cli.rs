@@ -174,7 +174,7 @@ fn init_logging(verbose: u8) {
 /// The one-screen summary printed after a run.
 fn render_summary(s: &RunSummary, threads: usize) -> String {
     let mut lines = vec![format!("pipeline    {}   as_of {}   threads {threads}", s.name, s.as_of.rfc3339())];
-    let c = &s.computed;
+    let c = &s.counts;
     for (k, input) in c.inputs.iter().enumerate() {
         let label = if k == 0 { "inputs" } else { "" };
         lines.push(format!("{label:<11} {}: {} records, {} rejected", input.source, input.records, input.rejected));

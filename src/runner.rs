@@ -45,8 +45,15 @@ pub struct ScopeResult {
 /// What the computation produced, before sealing and publishing.
 #[derive(Debug, Clone)]
 pub struct ComputedEpoch {
-    /// The score files (scores, peer scores, artifact opinions, rejects).
+    /// The score files (scores, peer scores, artifact files, rejects).
     pub files: Vec<EpochFile>,
+    /// What the manifest and the summary report about them.
+    pub counts: EpochCounts,
+}
+
+/// The counts of an epoch's computation.
+#[derive(Debug, Clone)]
+pub struct EpochCounts {
     /// Per-input counts and digests.
     pub inputs: Vec<InputStats>,
     /// Rejected records per reason code.
@@ -66,8 +73,8 @@ pub struct RunSummary {
     pub name: String,
     /// The cut-off instant.
     pub as_of: AsOf,
-    /// The computation's results.
-    pub computed: ComputedEpoch,
+    /// The computation's counts.
+    pub counts: EpochCounts,
     /// The distrust adjustment applied.
     pub distrust: DistrustMode,
     /// did:key of the signer; `None` for an unsigned epoch.
@@ -88,7 +95,7 @@ pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
     publish::epoch_dir(&pipeline_dir, &epoch)?;
     let key = pipeline.signing.key.as_ref().map(|k| keyfile::load(&loaded.base_dir.join(k))).transpose()?;
 
-    let computed = compute_epoch(&loaded, &as_of)?;
+    let ComputedEpoch { files, counts } = compute_epoch(&loaded, &as_of)?;
 
     let previous = publish::previous_epoch(&pipeline_dir, &epoch);
     let previous_cid = match &previous {
@@ -98,16 +105,16 @@ pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
         }
         None => None,
     };
-    let manifest = build_manifest(&loaded, &computed, &as_of, previous_cid)?;
+    let manifest = build_manifest(&loaded, &counts, &as_of, previous_cid)?;
     let signer = key.as_ref().map(|k| crate::crypto::did_key::did_key(&k.verifying_key()));
-    let files = scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), computed.files.clone())?;
+    let files = scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), files)?;
     let published = publish::publish_epoch(&pipeline_dir, &epoch, &files)?;
     tracing::info!(dir = %published.dir.display(), signed = signer.is_some(), "epoch published");
 
     Ok(RunSummary {
         name: pipeline.name.as_str().to_owned(),
         as_of,
-        computed,
+        counts,
         distrust: pipeline.distrust.mode,
         signer,
         previous,
@@ -172,14 +179,14 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
         scores.push(scope_scores);
     }
     let files = scoreset::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339())?;
-    Ok(ComputedEpoch {
-        files,
+    let counts = EpochCounts {
         inputs: ingested.inputs,
         rejects_by_reason,
         scopes: results,
         artifact_opinions: [combined.reviews.len(), combined.security.len(), combined.opinions.len()],
         inactive: combined.inactive,
-    })
+    };
+    Ok(ComputedEpoch { files, counts })
 }
 
 /// EigenTrust and the distrust adjustment on one scope's graph.
@@ -212,7 +219,7 @@ fn score_scope(
 /// The manifest of an epoch (outputs and issuer are filled in when sealing).
 fn build_manifest(
     loaded: &LoadedPipeline,
-    computed: &ComputedEpoch,
+    computed: &EpochCounts,
     as_of: &AsOf,
     previous: Option<String>,
 ) -> Result<Manifest> {
