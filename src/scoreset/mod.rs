@@ -256,9 +256,10 @@ pub fn seal(
     let manifest_bytes = canonical_json(&document).map_err(|e| failed("manifest.json", &e))?;
     let root = cid_of(&manifest_bytes);
     // Each block once: files with equal content (e.g. two empty ones) share a CID.
+    // Each file was hashed once, for the manifest: its CID is read back from there.
     let mut blocks = vec![(root, manifest_bytes.as_slice())];
-    for f in &files {
-        let cid = cid_of(&f.bytes);
+    for (f, out) in files.iter().zip(&manifest.credential_subject.outputs) {
+        let cid = cid::Cid::try_from(out.digest.cid.as_str()).map_err(|e| failed(f.name, &e))?;
         if !blocks.iter().any(|(c, _)| *c == cid) {
             blocks.push((cid, f.bytes.as_slice()));
         }
