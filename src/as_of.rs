@@ -45,6 +45,12 @@ impl AsOf {
     }
 }
 
+/// Unix milliseconds as RFC 3339 UTC (`2024-01-02T00:00:00Z`, a fraction only when there is one).
+pub fn format_ms(ms: i64) -> String {
+    let t = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

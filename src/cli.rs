@@ -5,8 +5,10 @@
 use crate::as_of::AsOf;
 use crate::crypto::{did_key, keyfile};
 use crate::error::Error;
-use crate::runner::{self, RunOptions, RunSummary};
-use crate::verify::{VerifyOptions, verify_epoch};
+use crate::ingest::credential::parse_time_ms;
+use crate::runner::{self, ModelReport, RunOptions, RunSummary, TrustCounts};
+use crate::scoreset::audit::AuditFilter;
+use crate::verify::{VerifyOptions, audit, verify_epoch};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +58,20 @@ enum Command {
         /// Random seed: the same seed gives the same bytes.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Verify a publisher epoch's audit chain and print its entries (JSON lines), filtered.
+    Audit {
+        /// The epoch folder (or `<out>/<name>/latest`).
+        epoch: PathBuf,
+        /// Only this publisher's entries.
+        #[arg(long)]
+        publisher: Option<String>,
+        /// Only entries at or after this instant (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        from: Option<String>,
+        /// Only entries at or before this instant (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        to: Option<String>,
     },
     /// Make a new Ed25519 signing key (mode 0600) and print its did:key.
     Keygen {
@@ -133,6 +149,26 @@ fn execute(command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Audit { epoch, publisher, from, to } => {
+            let instant = |text: Option<String>| -> anyhow::Result<Option<i64>> {
+                text.map(|t| parse_time_ms(&t).ok_or_else(|| Error::Usage(format!("{t:?} is not an RFC 3339 instant"))))
+                    .transpose()
+                    .map_err(Into::into)
+            };
+            let filter = AuditFilter { publisher, from_ms: instant(from)?, to_ms: instant(to)? };
+            let report = audit(&epoch, &filter)?;
+            for entry in &report.entries {
+                println!("{}", serde_json::Value::Object(entry.clone()));
+            }
+            let query = serde_json::json!({
+                "event_code": "REPUTATION_AUDIT_QUERIED",
+                "payload": {"publisher": filter.publisher, "from_ms": filter.from_ms, "to_ms": filter.to_ms,
+                            "matched": report.entries.len(), "entries": report.total, "head": report.head},
+            });
+            eprintln!("chain valid: {} entries, head {}; {} match", report.total, report.head, report.entries.len());
+            eprintln!("{query}");
+            Ok(())
+        }
         Command::Keygen { out } => {
             let key = keyfile::generate(&out)?;
             println!("{}", did_key::did_key(&key.verifying_key()));
@@ -174,7 +210,7 @@ fn init_logging(verbose: u8) {
 /// The one-screen summary printed after a run.
 fn render_summary(s: &RunSummary, threads: usize) -> String {
     let mut lines = vec![format!("pipeline    {}   as_of {}   threads {threads}", s.name, s.as_of.rfc3339())];
-    let c = &s.counts;
+    let c = &s.computed;
     for (k, input) in c.inputs.iter().enumerate() {
         let label = if k == 0 { "inputs" } else { "" };
         lines.push(format!("{label:<11} {}: {} records, {} rejected", input.source, input.records, input.rejected));
@@ -183,6 +219,47 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
         let reasons: Vec<String> = c.rejects_by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect();
         lines.push(format!("{:<11} {} (see rejected.jsonl)", "rejects", reasons.join(", ")));
     }
+    match &c.report {
+        ModelReport::Trust(t) => trust_summary(t, &mut lines),
+        ModelReport::Publishers(p) => {
+            let tiers: Vec<String> = p.by_tier.iter().map(|(t, n)| format!("{t:?} {n}")).collect();
+            lines.push(format!("{:<11} {} publishers: {}", "publishers", p.publishers, tiers.join(", ")));
+            lines.push(format!(
+                "{:<11} {} applied, {} refused while frozen, {} after as_of",
+                "signals", p.signals_applied, p.signals_refused, p.after_as_of
+            ));
+            lines.push(format!("{:<11} {} entries, head {}", "audit", p.audit_entries, p.audit_head));
+            if p.vouches > 0 {
+                lines.push(format!(
+                    "{:<11} {} vouches, EigenTrust in {} iterations",
+                    "vouching", p.vouches, p.vouch_iterations
+                ));
+            }
+        }
+        ModelReport::Credentials(k) => {
+            lines.push(format!("{:<11} {} credentials scored, {} IdPs", "credentials", k.credentials, k.idps));
+            for (service, n) in &k.rejected_per_service {
+                lines.push(format!("{:<11} {service}: {n} rejected", "decisions"));
+            }
+        }
+    }
+    let latest =
+        if s.published.latest_moved { "latest -> this epoch" } else { "latest unchanged: it names a newer epoch" };
+    lines.push(format!("{:<11} {} ({latest})", "output", s.published.dir.display()));
+    lines.push(match &s.signer {
+        Some(did) => format!("{:<11} signed by {did}", "manifest"),
+        None => {
+            format!("{:<11} UNSIGNED: the pipeline has no [signing] key; `verify` will reject this epoch", "manifest")
+        }
+    });
+    if let Some(previous) = &s.previous {
+        lines.push(format!("{:<11} links to the previous epoch {previous}", "chain"));
+    }
+    lines.join("\n") + "\n"
+}
+
+/// The trust model's lines of the summary.
+fn trust_summary(c: &TrustCounts, lines: &mut Vec<String>) {
     if !c.inactive.is_empty() {
         let reasons: Vec<String> = c.inactive.iter().map(|(r, n)| format!("{r} {n}")).collect();
         lines.push(format!("{:<11} {} (accepted, not counted at as_of)", "inactive", reasons.join(", ")));
@@ -206,20 +283,7 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
             conv.iterations,
             conv.residual,
             conv.epsilon,
-            s.distrust.id()
+            c.distrust.id()
         ));
     }
-    let latest =
-        if s.published.latest_moved { "latest -> this epoch" } else { "latest unchanged: it names a newer epoch" };
-    lines.push(format!("{:<11} {} ({latest})", "output", s.published.dir.display()));
-    lines.push(match &s.signer {
-        Some(did) => format!("{:<11} signed by {did}", "manifest"),
-        None => {
-            format!("{:<11} UNSIGNED: the pipeline has no [signing] key; `verify` will reject this epoch", "manifest")
-        }
-    });
-    if let Some(previous) = &s.previous {
-        lines.push(format!("{:<11} links to the previous epoch {previous}", "chain"));
-    }
-    lines.join("\n") + "\n"
 }

@@ -7,9 +7,13 @@
 use crate::combine::DecayParams;
 use crate::compute::{DistrustParams, EigenTrustParams};
 use crate::error::{Error, Result};
+use crate::ingest::records::SignalKind;
 use crate::ingest::{DEFAULT_SCOPE, PretrustSpec, SourceSpec};
+use crate::models::credentials::CredentialParams;
+use crate::models::publishers::ReputationParams;
 use crate::models::sentiment::SentimentParams;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// A parsed pipeline file.
@@ -18,12 +22,15 @@ use std::path::{Path, PathBuf};
 pub struct Pipeline {
     /// The job's name; the epoch goes to `<out>/<name>/<as_of>/`.
     pub name: PipelineName,
+    /// What the pipeline computes (default `trust`).
+    #[serde(default)]
+    pub model: Model,
     /// The scopes computed, each its own graph and rows (default `["default"]`,
     /// the scope of edge lists).
     #[serde(default = "Pipeline::default_scopes")]
     pub scopes: Vec<String>,
-    /// The inputs, in order (`[[source]]` tables).
-    #[serde(rename = "source")]
+    /// The inputs of the trust model, in order (`[[source]]` tables).
+    #[serde(rename = "source", default)]
     pub sources: Vec<SourceSpec>,
     /// Reject credentials without an eddsa-jcs-2022 proof by their issuer.
     #[serde(default)]
@@ -43,6 +50,10 @@ pub struct Pipeline {
     /// `[sentiment]` parameters of artifact scoring.
     #[serde(default)]
     pub sentiment: SentimentParams,
+    /// `[publishers]`: the publisher model's inputs and parameters.
+    pub publishers: Option<PublisherSpec>,
+    /// `[credentials]`: the compromised-credential model's inputs and parameters.
+    pub credentials: Option<CredentialSpec>,
     /// `[output]` settings.
     #[serde(default)]
     pub output: OutputSpec,
@@ -57,6 +68,124 @@ pub struct Pipeline {
 impl Pipeline {
     fn default_scopes() -> Vec<String> {
         vec![DEFAULT_SCOPE.to_owned()]
+    }
+}
+
+/// What a pipeline computes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Model {
+    /// Peer trust (EigenTrust, distrust, decay) and artifact sentiment from `[[source]]`s.
+    #[default]
+    Trust,
+    /// Publisher reputation (DESIGN 6.1) from `[publishers]`.
+    Publishers,
+    /// Compromised-credential scores (DESIGN 6.3) from `[credentials]`.
+    Credentials,
+}
+
+impl Model {
+    /// The model's name in pipeline files and manifests.
+    pub fn id(self) -> &'static str {
+        match self {
+            Model::Trust => "trust",
+            Model::Publishers => "publishers",
+            Model::Credentials => "credentials",
+        }
+    }
+}
+
+/// The `[publishers]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublisherSpec {
+    /// Signal table (`signal_id, publisher, kind, timestamp, weight, evidence`): CSV, JSONL or Parquet.
+    pub signals: PathBuf,
+    /// Investigation table (`publisher, investigation_id, opened_at, closed_at, outcome`).
+    pub investigations: Option<PathBuf>,
+    /// Vouch table (`publisher, vouchee, timestamp, weight`), fed to EigenTrust.
+    pub vouches: Option<PathBuf>,
+    /// Score of a new publisher (default 30).
+    pub start: Option<f64>,
+    /// Score decay tends to (default 50).
+    pub baseline: Option<f64>,
+    /// Fraction of the distance to the baseline lost per whole day (default 0.005).
+    pub decay_rate: Option<f64>,
+    /// Weights replacing the defaults of DESIGN 6.1, by signal kind.
+    #[serde(default)]
+    pub weights: BTreeMap<String, f64>,
+}
+
+impl PublisherSpec {
+    /// The model's parameters, defaults resolved; `Err` names the unusable value.
+    pub fn params(&self) -> Result<ReputationParams, String> {
+        let mut params = ReputationParams::default();
+        params.start = self.start.unwrap_or(params.start);
+        params.baseline = self.baseline.unwrap_or(params.baseline);
+        params.decay_rate = self.decay_rate.unwrap_or(params.decay_rate);
+        for (name, value) in [("start", params.start), ("baseline", params.baseline)] {
+            if !(0.0..=100.0).contains(&value) {
+                return Err(format!("[publishers] {name} = {value} must be within [0, 100]"));
+            }
+        }
+        if !(0.0..1.0).contains(&params.decay_rate) {
+            return Err(format!("[publishers] decay_rate = {} must be within [0, 1)", params.decay_rate));
+        }
+        for (name, &weight) in &self.weights {
+            let kind = SignalKind::parse(name).ok_or_else(|| {
+                let kinds: Vec<&str> = SignalKind::ALL.iter().map(|k| k.id()).collect();
+                format!("[publishers.weights] {name:?} is not a signal kind (one of {kinds:?})")
+            })?;
+            if !weight.is_finite() {
+                return Err(format!("[publishers.weights] {name} = {weight} is not finite"));
+            }
+            params.weights.insert(kind, weight);
+        }
+        Ok(params)
+    }
+}
+
+/// The `[credentials]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialSpec {
+    /// IdP reports (`report_id, credential_hash, idp, confidence, source, timestamp`).
+    pub reports: PathBuf,
+    /// Verification outcomes (`report_id, outcome, verified_at`).
+    pub verifications: Option<PathBuf>,
+    /// Disputes (`credential_hash, opened_by, opened_at, resolution, resolved_at, report_ids`).
+    pub disputes: Option<PathBuf>,
+    /// Half-life of a report's weight, in days (default 90).
+    pub report_half_life_days: Option<f64>,
+    /// Half-life of a verification's say in its IdP's reputation, in days (default 365).
+    pub verification_half_life_days: Option<f64>,
+    /// Per consuming service: reject a credential whose score is above this.
+    #[serde(default)]
+    pub services: BTreeMap<String, f64>,
+}
+
+impl CredentialSpec {
+    /// The model's parameters, defaults resolved; `Err` names the unusable value.
+    pub fn params(&self) -> Result<CredentialParams, String> {
+        let mut params = CredentialParams::default();
+        params.report_half_life_days = self.report_half_life_days.unwrap_or(params.report_half_life_days);
+        params.verification_half_life_days =
+            self.verification_half_life_days.unwrap_or(params.verification_half_life_days);
+        for (name, days) in [
+            ("report_half_life_days", params.report_half_life_days),
+            ("verification_half_life_days", params.verification_half_life_days),
+        ] {
+            if !(days.is_finite() && days > 0.0) {
+                return Err(format!("[credentials] {name} = {days} must be a positive number of days"));
+            }
+        }
+        for (service, &threshold) in &self.services {
+            if !(0.0..=1.0).contains(&threshold) {
+                return Err(format!("[credentials.services] {service} = {threshold} must be within [0, 1]"));
+            }
+        }
+        params.services = self.services.clone();
+        Ok(params)
     }
 }
 
@@ -142,8 +271,27 @@ impl LoadedPipeline {
         let pipeline: Pipeline =
             toml::from_str(&text).map_err(|e| Error::ConfigSyntax { path: file.to_path_buf(), source: Box::new(e) })?;
         let refuse = |message: String| Err(Error::Config { path: file.to_path_buf(), message });
-        if pipeline.sources.is_empty() {
-            return refuse("no [[source]] given".into());
+        let model = pipeline.model.id();
+        match pipeline.model {
+            Model::Trust if pipeline.sources.is_empty() => return refuse("no [[source]] given".into()),
+            Model::Publishers if pipeline.publishers.is_none() => {
+                return refuse(format!("model = \"{model}\" needs a [publishers] table"));
+            }
+            Model::Credentials if pipeline.credentials.is_none() => {
+                return refuse(format!("model = \"{model}\" needs a [credentials] table"));
+            }
+            Model::Publishers | Model::Credentials if !pipeline.sources.is_empty() => {
+                return refuse(format!(
+                    "model = \"{model}\" reads its own tables; [[source]] is for model = \"trust\""
+                ));
+            }
+            _ => {}
+        }
+        if let Some(message) = pipeline.publishers.as_ref().and_then(|p| p.params().err()) {
+            return refuse(message);
+        }
+        if let Some(message) = pipeline.credentials.as_ref().and_then(|c| c.params().err()) {
+            return refuse(message);
         }
         let mut seen = std::collections::BTreeSet::new();
         if pipeline.scopes.is_empty() || pipeline.scopes.iter().any(|s| s.trim().is_empty() || !seen.insert(s)) {

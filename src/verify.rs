@@ -13,6 +13,7 @@ use crate::crypto::{canonical_json, cid_of, digest_bytes, digest_file, eddsa_jcs
 use crate::error::{Error, Result};
 use crate::publish::{self, is_epoch_name};
 use crate::runner::compute_epoch;
+use crate::scoreset::audit::{self as audit_log, AUDIT, AuditFilter};
 use crate::scoreset::manifest::Manifest;
 use crate::scoreset::{CAR, MANIFEST, car};
 use serde_json::Value;
@@ -233,4 +234,44 @@ fn recompute(manifest: &Manifest, options: &VerifyOptions) -> Result<String> {
         }
     }
     Ok(format!("recompute: {pinned} pinned inputs unchanged; re-run gives byte-identical score files"))
+}
+
+/// The entries of an epoch's audit log that pass a filter, after the whole
+/// chain verified.
+#[derive(Debug, Clone)]
+pub struct AuditReport {
+    /// Matching entries, in log order.
+    pub entries: Vec<serde_json::Map<String, Value>>,
+    /// Entries in the whole log.
+    pub total: usize,
+    /// Hash of the last entry, equal to the manifest's `auditHead`.
+    pub head: String,
+}
+
+/// Verifies the audit chain of the epoch at `path` (and its head against the
+/// manifest) and selects the entries matching `filter`. A broken chain is
+/// [`Error::Invalid`] naming the first broken entry.
+pub fn audit(path: &Path, filter: &AuditFilter) -> Result<AuditReport> {
+    let dir = if path.is_file() { path.parent().unwrap_or(path) } else { path };
+    let log = dir.join(AUDIT);
+    let bytes = std::fs::read(&log).map_err(|source| Error::Read { path: log.clone(), source })?;
+    let (entries, head) = audit_log::verify(&bytes).map_err(|broken| invalid(AUDIT, broken.to_string()))?;
+    let manifest_path = dir.join(MANIFEST);
+    if let Ok(manifest) = std::fs::read(&manifest_path) {
+        let document: Value =
+            serde_json::from_slice(&manifest).map_err(|e| invalid(MANIFEST, format!("not JSON: {e}")))?;
+        let recorded = document.pointer("/credentialSubject/counts/auditHead").and_then(Value::as_str);
+        if recorded != Some(head.as_str()) {
+            return Err(invalid(
+                AUDIT,
+                format!(
+                    "the chain ends at {head} but the manifest records {} (entries were cut off or appended)",
+                    recorded.unwrap_or("no head")
+                ),
+            ));
+        }
+    }
+    let total = entries.len();
+    let entries = entries.into_iter().filter(|e| filter.matches(e)).collect();
+    Ok(AuditReport { entries, total, head })
 }

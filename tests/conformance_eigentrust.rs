@@ -7,7 +7,7 @@ use scoreset::as_of::AsOf;
 use scoreset::compute::discount_one_shot;
 use scoreset::graph::{self, Incoming};
 use scoreset::ingest::Edge;
-use scoreset::runner::{self, RunOptions};
+use scoreset::runner::{self, ModelReport, RunOptions};
 use serde_json::Value;
 
 #[test]
@@ -30,8 +30,9 @@ fn go_eigentrust_readme_vector_alpha_half() {
     let options =
         RunOptions { as_of: Some(AsOf::parse("2026-01-01T00:00:00Z").unwrap()), out_dir: Some(dir.path().join("out")) };
     let summary = runner::run(&pipeline, &options).unwrap();
-    assert_eq!(summary.counts.scopes[0].convergence.iterations, 18, "the reference stops after 18 iterations");
-    assert!(summary.counts.rejects_by_reason.is_empty());
+    let ModelReport::Trust(counts) = &summary.computed.report else { panic!("a trust pipeline") };
+    assert_eq!(counts.scopes[0].convergence.iterations, 18, "the reference stops after 18 iterations");
+    assert!(summary.computed.rejects_by_reason.is_empty());
 
     let expected = std::fs::read_to_string(v.join("expected_alpha_0.5.csv")).unwrap();
     let scores = read_scores(&summary.published.dir.join("scores.csv"));

@@ -21,9 +21,7 @@ struct Row {
 pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     let mut bytes = Vec::new();
     tabular::open(path)?.read_to_end(&mut bytes).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    let line_starts: Vec<usize> =
-        std::iter::once(0).chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1)).collect();
-    let line_of = |byte: u64| line_starts.partition_point(|&s| s as u64 <= byte) as u64;
+    let line_of = super::table::line_numbers(&bytes);
 
     let mut reader = csv::ReaderBuilder::new().delimiter(b';').has_headers(true).flexible(true).from_reader(&bytes[..]);
     let mut rows = Vec::new();

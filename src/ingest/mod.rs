@@ -8,7 +8,9 @@ mod edges;
 pub mod identity;
 mod indexer;
 mod pretrust;
+pub mod records;
 mod reject;
+pub mod table;
 mod tabular;
 mod vc;
 
@@ -153,12 +155,12 @@ pub struct InputStats {
 
 impl InputStats {
     /// Empty counts for the source labelled `source`.
-    fn new(source: &str, kind: &'static str) -> Self {
+    pub fn new(source: &str, kind: &'static str) -> Self {
         InputStats { source: source.to_owned(), kind, digest: None, records: 0, rejected: 0 }
     }
 
     /// Counts a refused record of this input and files its reject.
-    fn reject(
+    pub fn reject(
         &mut self,
         rejects: &mut Vec<Reject>,
         position: Position,

@@ -39,6 +39,16 @@ pub enum RejectReason {
     MissingProof,
     /// An indexer row's schema id does not match its credential.
     SchemaMismatch,
+    /// A table's enumerated value (signal kind, outcome, resolution) is not one of its values.
+    UnknownKind,
+    /// A credential hash is not a well-formed SHA-256 (its text is never echoed).
+    BadHash,
+    /// A record's id was already used by another record.
+    DuplicateId,
+    /// A record refers to an id (a report, an investigation) that no accepted record has.
+    UnknownReference,
+    /// A publisher signal arrived while an investigation froze the publisher.
+    Frozen,
 }
 
 impl RejectReason {
@@ -60,6 +70,11 @@ impl RejectReason {
             RejectReason::BadProof => "bad_proof",
             RejectReason::MissingProof => "missing_proof",
             RejectReason::SchemaMismatch => "schema_mismatch",
+            RejectReason::UnknownKind => "unknown_kind",
+            RejectReason::BadHash => "bad_hash",
+            RejectReason::DuplicateId => "duplicate_id",
+            RejectReason::UnknownReference => "unknown_reference",
+            RejectReason::Frozen => "frozen",
         }
     }
 }
@@ -102,16 +117,21 @@ pub struct Reject {
     pub raw: String,
 }
 
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Position::Line(n) => write!(f, "line {n}"),
+            Position::Row(n) => write!(f, "row {n}"),
+            Position::Key(k) => write!(f, "key {k}"),
+            Position::File(name) => write!(f, "file {name}"),
+            Position::Item(i) => write!(f, "item {i}"),
+        }
+    }
+}
+
 impl std::fmt::Display for Reject {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let position = match &self.position {
-            Position::Line(n) => format!("line {n}"),
-            Position::Row(n) => format!("row {n}"),
-            Position::Key(k) => format!("key {k}"),
-            Position::File(f) => format!("file {f}"),
-            Position::Item(i) => format!("item {i}"),
-        };
-        write!(f, "{}, {position}: {} ({})", self.source, self.detail, self.reason.code())
+        write!(f, "{}, {}: {} ({})", self.source, self.position, self.detail, self.reason.code())
     }
 }
 

@@ -1,4 +1,6 @@
-//! Models computed from the trust scores: artifact sentiment (and, later,
-//! the reputation models of DESIGN section 6).
+//! Models computed on top of the stages: artifact sentiment from the trust
+//! scores, and the reputation models of DESIGN section 6.
 
+pub mod credentials;
+pub mod publishers;
 pub mod sentiment;

@@ -42,16 +42,18 @@ pub struct Subject {
     pub pipeline: PipelineRecord,
     /// Cut-off instant (RFC 3339, UTC).
     pub as_of: String,
+    /// The model computed: `trust`, `publishers` or `credentials`.
+    pub model: String,
     /// Algorithm and encoding identifiers.
     pub algorithms: BTreeMap<String, String>,
-    /// Every parameter, with defaults resolved.
-    pub parameters: Parameters,
+    /// Every parameter of the model, with defaults resolved.
+    pub parameters: serde_json::Value,
     /// Inputs in pipeline order.
     pub inputs: Vec<InputRecord>,
     /// Output files (everything in the epoch but the manifest and the CAR).
     pub outputs: Vec<OutputRecord>,
-    /// Counts of the run.
-    pub counts: Counts,
+    /// Counts of the run: `rejected`, `rejectedByReason` and the model's own.
+    pub counts: serde_json::Value,
     /// CID of the previous epoch's `manifest.json`, `null` for the first.
     pub previous: Option<String>,
     /// The software that made the epoch.
@@ -74,7 +76,7 @@ pub struct PipelineRecord {
     pub toml: String,
 }
 
-/// Every parameter of the run, defaults resolved.
+/// Every parameter of a trust run, defaults resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Parameters {
@@ -128,26 +130,6 @@ pub struct OutputRecord {
     pub digest: Digest,
 }
 
-/// Counts of the run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Counts {
-    /// Rejected records.
-    pub rejected: u64,
-    /// Rejected records per reason code.
-    pub rejected_by_reason: BTreeMap<String, u64>,
-    /// Accepted statements that do not count at `as_of`, per reason.
-    pub inactive_by_reason: BTreeMap<String, u64>,
-    /// Per computed scope.
-    pub scopes: Vec<ScopeCounts>,
-    /// Active reviews.
-    pub reviews: u64,
-    /// Active security assertions.
-    pub security_assertions: u64,
-    /// Active endorsements and disputes of security assertions.
-    pub assertion_opinions: u64,
-}
-
 /// Counts of one scope's computation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -188,16 +170,19 @@ impl Software {
     }
 }
 
-/// The algorithm identifiers recorded in every manifest.
-pub fn algorithms(distrust: &str) -> BTreeMap<String, String> {
-    [
-        ("trust", "EigenTrust (go-eigentrust semantics: canonical rows, dangling rows = pre-trust, L2 stop)"),
-        ("distrust", distrust),
-        ("canonicalization", "RFC 8785 (JCS)"),
-        ("contentId", CID_METHOD),
-        ("proof", "DataIntegrityProof eddsa-jcs-2022, issuer did:key (Ed25519)"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+/// EigenTrust as computed here, for the manifests' algorithm identifiers.
+pub const EIGENTRUST: &str = "EigenTrust (go-eigentrust semantics: canonical rows, dangling rows = pre-trust, L2 stop)";
+
+/// The algorithm identifiers recorded in every manifest: the model's own, then the common ones.
+pub fn algorithms(model: &[(&str, &str)]) -> BTreeMap<String, String> {
+    model
+        .iter()
+        .copied()
+        .chain([
+            ("canonicalization", "RFC 8785 (JCS)"),
+            ("contentId", CID_METHOD),
+            ("proof", "DataIntegrityProof eddsa-jcs-2022, issuer did:key (Ed25519)"),
+        ])
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }

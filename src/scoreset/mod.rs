@@ -5,6 +5,7 @@
 //! requires), in CSV as in JSON, so `0.25`, `1` and `1e-7` read back exactly.
 //! JSON lines are RFC 8785 canonical (sorted keys), so equal data gives equal bytes.
 
+pub mod audit;
 pub mod car;
 pub mod manifest;
 
@@ -179,10 +180,7 @@ pub fn render(
         json_line(&mut opinions, &line).map_err(io("artifact_opinions.jsonl"))?;
     }
     let (artifact_jsonl, artifact_csv) = render_artifact_scores(artifact_scores, as_of)?;
-    let mut rejected = Vec::new();
-    for r in rejects {
-        json_line(&mut rejected, r).map_err(io("rejected.jsonl"))?;
-    }
+    let rejected = jsonl_file(REJECTED, rejects)?;
     let csv = csv.into_inner().map_err(|e| io("scores.csv")(e.into_error()))?;
     Ok(vec![
         EpochFile { name: "scores.csv", bytes: csv },
@@ -190,8 +188,29 @@ pub fn render(
         EpochFile { name: "artifact_opinions.jsonl", bytes: opinions },
         EpochFile { name: "artifact_scores.jsonl", bytes: artifact_jsonl },
         EpochFile { name: "artifact_scores.csv", bytes: artifact_csv },
-        EpochFile { name: "rejected.jsonl", bytes: rejected },
+        rejected,
     ])
+}
+
+/// A JSON-lines epoch file: one RFC 8785 canonical line per item, in the order given.
+pub fn jsonl_file<T: Serialize>(name: &'static str, items: impl IntoIterator<Item = T>) -> Result<EpochFile> {
+    let mut bytes = Vec::new();
+    for item in items {
+        json_line(&mut bytes, &item).map_err(io(name))?;
+    }
+    Ok(EpochFile { name, bytes })
+}
+
+/// A CSV epoch file with a header row; numbers are formatted by the caller ([`es6_number`]).
+pub fn csv_file(name: &'static str, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<EpochFile> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    write_row(&mut csv, header).map_err(io(name))?;
+    for row in rows {
+        let fields: Vec<&str> = row.iter().map(String::as_str).collect();
+        write_row(&mut csv, &fields).map_err(io(name))?;
+    }
+    let bytes = csv.into_inner().map_err(|e| io(name)(e.into_error()))?;
+    Ok(EpochFile { name, bytes })
 }
 
 /// Maps an in-memory serialisation failure of epoch file `name` to an error.
@@ -270,6 +289,8 @@ pub fn seal(
     Ok(files)
 }
 
+/// File name of the rejected records in an epoch.
+pub const REJECTED: &str = "rejected.jsonl";
 /// File name of the manifest in an epoch.
 pub const MANIFEST: &str = "manifest.json";
 /// File name of the CAR archive in an epoch.

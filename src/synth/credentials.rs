@@ -9,6 +9,7 @@
 //! and a known number of records is deliberately broken, one kind per
 //! reject reason.
 
+use crate::as_of::format_ms;
 use crate::crypto::{canonical_json, cid_of, did_key, eddsa_jcs};
 use ed25519_dalek::SigningKey;
 use rand::{Rng, RngExt, SeedableRng};
@@ -63,7 +64,7 @@ pub fn sample(n: usize, seed: u64) -> Sample {
         if rng.random_ratio(1, 50) {
             when = as_of_ms + rng.random_range(1..30) * DAY_MS; // issued after as_of
         }
-        let date = rfc3339(when);
+        let date = format_ms(when);
         let roll = rng.random_range(0..100);
         let mut doc = match roll {
             0..45 => {
@@ -135,7 +136,7 @@ pub fn sample(n: usize, seed: u64) -> Sample {
             }
         };
         if rng.random_ratio(1, 20) && doc.get("proof").is_some_and(|p| p.as_object().is_some_and(|o| o.is_empty())) {
-            doc["validUntil"] = json!(rfc3339(as_of_ms - rng.random_range(1..100) * DAY_MS)); // expired
+            doc["validUntil"] = json!(format_ms(as_of_ms - rng.random_range(1..100) * DAY_MS)); // expired
         }
         // Every 25th record is broken, cycling through the reject reasons.
         let broken = (k % 25 == 24).then(|| break_record(&mut doc, k / 25 % BREAKS.len()));
@@ -239,12 +240,6 @@ fn base64_id(rng: &mut impl Rng) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let body: String = (0..43).map(|_| ALPHABET[rng.random_range(0..64)] as char).collect();
     format!("{body}=")
-}
-
-fn rfc3339(ms: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
 #[cfg(test)]

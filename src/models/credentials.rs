@@ -1,0 +1,296 @@
+//! Compromised credentials (DESIGN 6.3): how likely it is that a credential
+//! (known only by its hash) is compromised, from identity providers' reports
+//! weighted by how often each IdP's past reports held up.
+//!
+//! - **IdP reputation** — the posterior mean of a Beta(1, 1) prior updated with
+//!   the IdP's verified reports, each verification weighted by its age
+//!   (half-life `verification_half_life_days`):
+//!   `rep = (1 + Σ confirmed) / (2 + Σ confirmed + Σ refuted)`; an IdP never
+//!   verified has 0.5. Careless or hostile reporters sink toward 0.
+//! - **Report weight** — `w = rep(idp) × 2^(−age / report_half_life_days) × confidence`
+//!   for an unverified report; a report verified *confirmed* weighs its time
+//!   decay alone (it is known true), one verified *refuted* weighs 0, and so
+//!   does a report named by a dispute resolved `cleared`. The latest
+//!   verification of a report counts (at one instant, refuted wins).
+//! - **Credential score** — noisy-OR over independent reporters:
+//!   `score = 1 − Π_idp (1 − w_idp)`, where `w_idp` is the largest weight among
+//!   one IdP's reports of the credential (an IdP repeating itself is not
+//!   independent evidence). It is 0 with no report, grows with every further
+//!   independent report, and never exceeds 1. (The proposal's
+//!   `Σ w·1 / Σ w` is 1 as soon as any report exists.)
+//! - **Decisions** — per consuming service, `reject` when the score is above
+//!   the service's threshold, else `accept`.
+
+use crate::ingest::records::{Dispute, IdpReport, Outcome, Resolution, Verification};
+use crate::numeric::compensated_sum;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// The parameters of the model (`[credentials]` in a pipeline).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CredentialParams {
+    /// Half-life of a report's weight, in days.
+    pub report_half_life_days: f64,
+    /// Half-life of a verification's say in its IdP's reputation, in days.
+    pub verification_half_life_days: f64,
+    /// Per consuming service, the score above which it rejects a credential.
+    pub services: BTreeMap<String, f64>,
+}
+
+impl Default for CredentialParams {
+    fn default() -> Self {
+        CredentialParams { report_half_life_days: 90.0, verification_half_life_days: 365.0, services: BTreeMap::new() }
+    }
+}
+
+/// An identity provider's standing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IdpReputation {
+    /// The IdP.
+    pub idp: String,
+    /// Posterior mean accuracy in (0, 1).
+    pub reputation: f64,
+    /// Age-weighted count of confirmed reports.
+    pub confirmed: f64,
+    /// Age-weighted count of refuted reports.
+    pub refuted: f64,
+    /// Reports of this IdP with a verification at `as_of`.
+    pub verified_reports: u64,
+    /// Reports of this IdP up to `as_of`.
+    pub reports: u64,
+}
+
+/// Disputes of a credential, by state at `as_of`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DisputeCounts {
+    /// Not resolved at `as_of`.
+    pub open: u64,
+    /// Resolved `cleared`.
+    pub cleared: u64,
+    /// Resolved `upheld`.
+    pub upheld: u64,
+}
+
+/// Accept or reject, for one service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// The score is at or below the service's threshold.
+    Accept,
+    /// The score is above it.
+    Reject,
+}
+
+/// One credential's score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CredentialScore {
+    /// Lower-case hex SHA-256.
+    pub credential_hash: String,
+    /// Probability-like score in [0, 1].
+    pub score: f64,
+    /// Reports with a positive weight.
+    pub contributing_reports: u64,
+    /// Distinct IdPs among them.
+    pub idps: u64,
+    /// Reports refuted by verification.
+    pub refuted_reports: u64,
+    /// Reports zeroed by a cleared dispute.
+    pub cleared_reports: u64,
+    /// Disputes by state.
+    pub disputes: DisputeCounts,
+    /// Decision per service.
+    pub decisions: BTreeMap<String, Decision>,
+}
+
+/// What the model computed, and the records it could not use.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scored {
+    /// IdPs in name order.
+    pub idps: Vec<IdpReputation>,
+    /// Credentials in hash order.
+    pub credentials: Vec<CredentialScore>,
+    /// Indices of verifications naming no report (rejects).
+    pub unknown_verifications: Vec<usize>,
+    /// Indices of disputes naming a report that is not about their credential, with that report id.
+    pub unknown_dispute_reports: Vec<(usize, String)>,
+    /// Reports, verifications and disputes dated after `as_of` (ignored).
+    pub after_as_of: u64,
+}
+
+/// An IdP's verified reports (report id, age weight of the verification) and counts.
+#[derive(Default)]
+struct IdpTally<'a> {
+    confirmed: Weights<'a>,
+    refuted: Weights<'a>,
+    verified: u64,
+    reports: u64,
+}
+
+/// Weights keyed by report id, summed in id order so the bits do not depend on input order.
+#[derive(Default)]
+struct Weights<'a>(Vec<(&'a str, f64)>);
+
+impl<'a> Weights<'a> {
+    fn push(&mut self, entry: (&'a str, f64)) {
+        self.0.push(entry);
+    }
+
+    fn total(mut self) -> f64 {
+        self.0.sort_by(|a, b| a.0.cmp(b.0));
+        compensated_sum(self.0.iter().map(|w| w.1))
+    }
+}
+
+fn decay(age_ms: i64, half_life_days: f64) -> f64 {
+    (-(age_ms.max(0) as f64) / (half_life_days * DAY_MS)).exp2()
+}
+
+/// Scores every credential reported up to `as_of_ms`.
+pub fn score(
+    reports: &[IdpReport],
+    verifications: &[Verification],
+    disputes: &[Dispute],
+    params: &CredentialParams,
+    as_of_ms: i64,
+) -> Scored {
+    let mut out = Scored::default();
+    let live: Vec<&IdpReport> = reports.iter().filter(|r| r.at_ms <= as_of_ms).collect();
+    out.after_as_of += (reports.len() - live.len()) as u64;
+    let by_id: HashMap<&str, &IdpReport> = live.iter().map(|r| (r.id.as_str(), *r)).collect();
+    let all_ids: BTreeSet<&str> = reports.iter().map(|r| r.id.as_str()).collect();
+
+    // The latest verification of each report (refuted wins a tie).
+    let mut latest: HashMap<&str, (i64, Outcome)> = HashMap::new();
+    for (k, v) in verifications.iter().enumerate() {
+        if v.at_ms > as_of_ms {
+            out.after_as_of += 1;
+        } else if !all_ids.contains(v.report.as_str()) {
+            out.unknown_verifications.push(k);
+        } else if by_id.contains_key(v.report.as_str()) {
+            let entry = latest.entry(&v.report).or_insert((v.at_ms, v.outcome));
+            *entry = (*entry).max((v.at_ms, v.outcome));
+        }
+    }
+
+    // IdP reputations.
+    let mut per_idp: BTreeMap<&str, IdpTally> = BTreeMap::new();
+    for r in &live {
+        let tally = per_idp.entry(&r.idp).or_default();
+        tally.reports += 1;
+        if let Some(&(at, outcome)) = latest.get(r.id.as_str()) {
+            let w = decay(as_of_ms - at, params.verification_half_life_days);
+            tally.verified += 1;
+            match outcome {
+                Outcome::Confirmed => tally.confirmed.push((&r.id, w)),
+                Outcome::Refuted => tally.refuted.push((&r.id, w)),
+            }
+        }
+    }
+    let mut reputation: HashMap<&str, f64> = HashMap::new();
+    for (idp, tally) in per_idp {
+        let confirmed = tally.confirmed.total();
+        let refuted = tally.refuted.total();
+        let rep = (1.0 + confirmed) / (2.0 + confirmed + refuted);
+        reputation.insert(idp, rep);
+        out.idps.push(IdpReputation {
+            idp: idp.to_owned(),
+            reputation: rep,
+            confirmed,
+            refuted,
+            verified_reports: tally.verified,
+            reports: tally.reports,
+        });
+    }
+
+    // Disputes: which reports a cleared dispute zeroes.
+    let mut cleared: BTreeSet<&str> = BTreeSet::new();
+    let mut dispute_counts: BTreeMap<&str, DisputeCounts> = BTreeMap::new();
+    for (k, d) in disputes.iter().enumerate() {
+        if d.opened_ms > as_of_ms {
+            out.after_as_of += 1;
+            continue;
+        }
+        if let Some(id) =
+            d.reports.iter().find(|id| by_id.get(id.as_str()).is_none_or(|r| r.credential != d.credential))
+        {
+            out.unknown_dispute_reports.push((k, id.clone()));
+            continue;
+        }
+        let counts = dispute_counts.entry(&d.credential).or_default();
+        let resolved = d.resolved_ms.filter(|&t| t <= as_of_ms).and(d.resolution);
+        match resolved {
+            None => counts.open += 1,
+            Some(Resolution::Upheld) => counts.upheld += 1,
+            Some(Resolution::Cleared) => {
+                counts.cleared += 1;
+                let until = d.resolved_ms.unwrap_or(as_of_ms);
+                if d.reports.is_empty() {
+                    cleared.extend(
+                        live.iter().filter(|r| r.credential == d.credential && r.at_ms <= until).map(|r| r.id.as_str()),
+                    );
+                } else {
+                    cleared.extend(d.reports.iter().map(String::as_str));
+                }
+            }
+        }
+    }
+
+    // Credential scores: noisy-OR over IdPs of each IdP's strongest report.
+    let mut per_credential: BTreeMap<&str, Vec<&IdpReport>> = BTreeMap::new();
+    for r in &live {
+        per_credential.entry(&r.credential).or_default().push(r);
+    }
+    for &credential in dispute_counts.keys() {
+        per_credential.entry(credential).or_default();
+    }
+    for (credential, reports) in per_credential {
+        let mut strongest: BTreeMap<&str, f64> = BTreeMap::new();
+        let (mut contributing, mut refuted, mut zeroed) = (0, 0, 0);
+        for r in reports {
+            let weight = if cleared.contains(r.id.as_str()) {
+                zeroed += 1;
+                0.0
+            } else {
+                match latest.get(r.id.as_str()) {
+                    Some((_, Outcome::Refuted)) => {
+                        refuted += 1;
+                        0.0
+                    }
+                    Some((_, Outcome::Confirmed)) => decay(as_of_ms - r.at_ms, params.report_half_life_days),
+                    None => {
+                        reputation.get(r.idp.as_str()).copied().unwrap_or(0.5)
+                            * decay(as_of_ms - r.at_ms, params.report_half_life_days)
+                            * r.confidence
+                    }
+                }
+            };
+            if weight > 0.0 {
+                contributing += 1;
+                let best = strongest.entry(&r.idp).or_insert(0.0);
+                *best = best.max(weight);
+            }
+        }
+        let survival: f64 = strongest.values().map(|w| 1.0 - w).product();
+        let score = (1.0 - survival).clamp(0.0, 1.0);
+        let decisions = params
+            .services
+            .iter()
+            .map(|(service, &threshold)| {
+                (service.clone(), if score > threshold { Decision::Reject } else { Decision::Accept })
+            })
+            .collect();
+        out.credentials.push(CredentialScore {
+            credential_hash: credential.to_owned(),
+            score,
+            contributing_reports: contributing,
+            idps: strongest.len() as u64,
+            refuted_reports: refuted,
+            cleared_reports: zeroed,
+            disputes: dispute_counts.get(credential).copied().unwrap_or_default(),
+            decisions,
+        });
+    }
+    out
+}

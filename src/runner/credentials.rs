@@ -1,0 +1,144 @@
+//! The compromised-credential model: IdP reports, verifications and disputes
+//! → IdP reputations and credential scores with per-service decisions.
+
+use super::{ComputedEpoch, ModelReport};
+use crate::as_of::AsOf;
+use crate::config::{CredentialSpec, LoadedPipeline};
+use crate::error::{Error, Result};
+use crate::ingest::RejectReason;
+use crate::ingest::records;
+use crate::ingest::table;
+use crate::models::credentials::{self, Decision};
+use crate::scoreset::{REJECTED, csv_file, es6_number, jsonl_file};
+use serde::Serialize;
+use serde_json::json;
+
+/// The algorithm identifiers of a credentials epoch.
+pub(super) const ALGORITHMS: &[(&str, &str)] = &[
+    ("idpReputation", "Beta(1,1) posterior mean of age-weighted confirmed vs refuted reports"),
+    (
+        "credentialScore",
+        "noisy-OR over IdPs of max report weight; weight = IdP reputation x 2^(-age/half-life) x confidence (confirmed: decay only; refuted or cleared: 0)",
+    ),
+    ("decision", "reject when score > the service's threshold"),
+];
+
+/// What a credentials epoch computed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialCounts {
+    /// Credentials scored.
+    pub credentials: u64,
+    /// IdPs with reports.
+    pub idps: u64,
+    /// Rejections per service.
+    pub rejected_per_service: std::collections::BTreeMap<String, u64>,
+    /// Reports, verifications and disputes dated after `as_of`.
+    pub after_as_of: u64,
+}
+
+fn spec(loaded: &LoadedPipeline) -> Result<&CredentialSpec> {
+    loaded.pipeline.credentials.as_ref().ok_or_else(|| Error::Config {
+        path: loaded.file.clone(),
+        message: "model = \"credentials\" needs a [credentials] table".into(),
+    })
+}
+
+/// The parameters recorded in the manifest.
+pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
+    let params = spec(loaded).ok().and_then(|s| s.params().ok()).unwrap_or_default();
+    Ok(json!({
+        "reportHalfLifeDays": params.report_half_life_days,
+        "verificationHalfLifeDays": params.verification_half_life_days,
+        "services": params.services,
+        "strict": loaded.pipeline.strict,
+    }))
+}
+
+/// Reads the tables, scores the credentials and renders the files.
+pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    let spec = spec(loaded)?;
+    let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
+    let base = &loaded.base_dir;
+    let label = |p: &std::path::Path| p.display().to_string();
+    let mut rejects = Vec::new();
+    let mut inputs = Vec::new();
+
+    let (mut stats, reports) = records::read_reports(&base.join(&spec.reports), &label(&spec.reports), &mut rejects)?;
+    let reports = table::reject_duplicates(reports, |r| &r.id, "report_id", &mut stats, &mut rejects);
+    inputs.push(stats);
+    let mut verifications = Vec::new();
+    let mut verification_input = None;
+    if let Some(path) = &spec.verifications {
+        let (stats, read) = records::read_verifications(&base.join(path), &label(path), &mut rejects)?;
+        verifications = read;
+        verification_input = Some(inputs.len());
+        inputs.push(stats);
+    }
+    let mut disputes = Vec::new();
+    let mut dispute_input = None;
+    if let Some(path) = &spec.disputes {
+        let (stats, read) = records::read_disputes(&base.join(path), &label(path), &mut rejects)?;
+        disputes = read;
+        dispute_input = Some(inputs.len());
+        inputs.push(stats);
+    }
+
+    let (plain_reports, plain_verifications, plain_disputes) =
+        (table::records(&reports), table::records(&verifications), table::records(&disputes));
+    let scored = credentials::score(&plain_reports, &plain_verifications, &plain_disputes, &params, as_of.unix_ms());
+    if let Some(input) = verification_input {
+        for &k in &scored.unknown_verifications {
+            let v = &verifications[k];
+            let detail = format!("report_id {:?} names no accepted report", v.record.report);
+            inputs[input].reject(
+                &mut rejects,
+                v.position.clone(),
+                RejectReason::UnknownReference,
+                detail,
+                v.raw.clone(),
+            );
+        }
+    }
+    if let Some(input) = dispute_input {
+        for (k, report) in &scored.unknown_dispute_reports {
+            let d = &disputes[*k];
+            let detail = format!("report {report:?} is no accepted report about the disputed credential");
+            inputs[input].reject(
+                &mut rejects,
+                d.position.clone(),
+                RejectReason::UnknownReference,
+                detail,
+                d.raw.clone(),
+            );
+        }
+    }
+
+    let mut rejected_per_service = std::collections::BTreeMap::new();
+    for service in params.services.keys() {
+        let n = scored.credentials.iter().filter(|c| c.decisions.get(service) == Some(&Decision::Reject)).count();
+        rejected_per_service.insert(service.clone(), n as u64);
+    }
+    let services: Vec<&str> = params.services.keys().map(String::as_str).collect();
+    let header: Vec<&str> =
+        ["credential_hash", "score", "contributing_reports"].into_iter().chain(services.iter().copied()).collect();
+    let rows = scored.credentials.iter().map(|c| {
+        let mut row = vec![c.credential_hash.clone(), es6_number(c.score), c.contributing_reports.to_string()];
+        row.extend(c.decisions.values().map(|d| if *d == Decision::Reject { "reject" } else { "accept" }.to_owned()));
+        row
+    });
+    let decisions = csv_file("credential_decisions.csv", &header, rows)?;
+    let counts = CredentialCounts {
+        credentials: scored.credentials.len() as u64,
+        idps: scored.idps.len() as u64,
+        rejected_per_service,
+        after_as_of: scored.after_as_of,
+    };
+    let files = vec![
+        jsonl_file("credential_scores.jsonl", &scored.credentials)?,
+        decisions,
+        jsonl_file("idp_reputation.jsonl", &scored.idps)?,
+        jsonl_file(REJECTED, &rejects)?,
+    ];
+    Ok(ComputedEpoch::new(files, inputs, &rejects, ModelReport::Credentials(counts)))
+}

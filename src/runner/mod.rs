@@ -1,0 +1,213 @@
+//! The pipeline runner: one call = one epoch, through the stages in order
+//! (ingest → graph → compute → emit → seal → publish).
+
+mod credentials;
+mod publishers;
+mod trust;
+
+pub use trust::{ScopeResult, TrustCounts};
+
+use crate::as_of::AsOf;
+use crate::config::{LoadedPipeline, Model};
+use crate::crypto::{digest_bytes, digest_file, keyfile};
+use crate::error::{Error, Result};
+use crate::ingest::{InputStats, Reject};
+use crate::publish::{self, Published};
+use crate::scoreset::manifest::{self, InputRecord, Manifest, PipelineRecord, Software, Subject};
+use crate::scoreset::{self, EpochFile, MANIFEST};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Command-line overrides of a run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Cut-off instant; `None` = now.
+    pub as_of: Option<AsOf>,
+    /// Output root replacing the pipeline's `[output] dir`.
+    pub out_dir: Option<PathBuf>,
+}
+
+/// What the computation produced, before sealing and publishing.
+#[derive(Debug, Clone)]
+pub struct ComputedEpoch {
+    /// The score files (scores, audit log, rejects, …).
+    pub files: Vec<EpochFile>,
+    /// Per-input counts and digests.
+    pub inputs: Vec<InputStats>,
+    /// Rejected records per reason code.
+    pub rejects_by_reason: BTreeMap<&'static str, usize>,
+    /// The first reject, as a strict run names it.
+    pub first_reject: Option<String>,
+    /// What the model computed.
+    pub report: ModelReport,
+}
+
+impl ComputedEpoch {
+    /// An epoch's files with the counts of its inputs and rejects.
+    fn new(files: Vec<EpochFile>, inputs: Vec<InputStats>, rejects: &[Reject], report: ModelReport) -> Self {
+        let mut rejects_by_reason = BTreeMap::new();
+        for r in rejects {
+            *rejects_by_reason.entry(r.reason.code()).or_insert(0) += 1;
+        }
+        ComputedEpoch { files, inputs, rejects_by_reason, first_reject: rejects.first().map(Reject::to_string), report }
+    }
+}
+
+/// What a model computed, for the manifest and the summary.
+#[derive(Debug, Clone)]
+pub enum ModelReport {
+    /// Peer trust and artifact sentiment.
+    Trust(TrustCounts),
+    /// Publisher reputation.
+    Publishers(publishers::PublisherCounts),
+    /// Compromised-credential scores.
+    Credentials(credentials::CredentialCounts),
+}
+
+pub use credentials::CredentialCounts;
+pub use publishers::PublisherCounts;
+
+/// What a run did, for the one-screen summary.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// Pipeline name.
+    pub name: String,
+    /// The cut-off instant.
+    pub as_of: AsOf,
+    /// What was computed.
+    pub computed: ComputedSummary,
+    /// did:key of the signer; `None` for an unsigned epoch.
+    pub signer: Option<String>,
+    /// The epoch this one links to, if any.
+    pub previous: Option<String>,
+    /// Where the epoch went.
+    pub published: Published,
+}
+
+/// Runs the pipeline in `file` once, on the current rayon thread pool.
+pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
+    let loaded = LoadedPipeline::load(file)?;
+    let pipeline = &loaded.pipeline;
+    let as_of = options.as_of.unwrap_or_else(AsOf::now);
+    let epoch = as_of.basic();
+    let pipeline_dir = loaded.out_dir(options.out_dir.as_deref()).join(pipeline.name.as_str());
+    publish::epoch_dir(&pipeline_dir, &epoch)?;
+    let key = pipeline.signing.key.as_ref().map(|k| keyfile::load(&loaded.base_dir.join(k))).transpose()?;
+
+    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = compute_epoch(&loaded, &as_of)?;
+    let computed = ComputedSummary { inputs, rejects_by_reason, report };
+
+    let previous = publish::previous_epoch(&pipeline_dir, &epoch);
+    let previous_cid = match &previous {
+        Some(name) => {
+            let path = pipeline_dir.join(name).join(MANIFEST);
+            Some(digest_file(&path).map_err(|source| Error::Read { path, source })?.cid)
+        }
+        None => None,
+    };
+    let manifest = build_manifest(&loaded, &computed, &as_of, previous_cid)?;
+    let signer = key.as_ref().map(|k| crate::crypto::did_key::did_key(&k.verifying_key()));
+    let files = scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), files)?;
+    let published = publish::publish_epoch(&pipeline_dir, &epoch, &files)?;
+    tracing::info!(dir = %published.dir.display(), signed = signer.is_some(), "epoch published");
+
+    Ok(RunSummary { name: pipeline.name.as_str().to_owned(), as_of, computed, signer, previous, published })
+}
+
+/// The counts of a computed epoch, kept for the manifest and the summary.
+#[derive(Debug, Clone)]
+pub struct ComputedSummary {
+    /// Per-input counts and digests.
+    pub inputs: Vec<InputStats>,
+    /// Rejected records per reason code.
+    pub rejects_by_reason: BTreeMap<&'static str, usize>,
+    /// What the model computed.
+    pub report: ModelReport,
+}
+
+/// Ingests, computes and renders the score files of the pipeline's model:
+/// everything of a run that `verify --recompute` repeats.
+pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    let computed = match loaded.pipeline.model {
+        Model::Trust => trust::compute(loaded, as_of)?,
+        Model::Publishers => publishers::compute(loaded, as_of)?,
+        Model::Credentials => credentials::compute(loaded, as_of)?,
+    };
+    if loaded.pipeline.strict
+        && let Some(first) = computed.first_reject
+    {
+        return Err(Error::Strict { count: computed.rejects_by_reason.values().sum(), first });
+    }
+    Ok(computed)
+}
+
+/// The manifest of an epoch (outputs and issuer are filled in when sealing).
+fn build_manifest(
+    loaded: &LoadedPipeline,
+    computed: &ComputedSummary,
+    as_of: &AsOf,
+    previous: Option<String>,
+) -> Result<Manifest> {
+    let pipeline = &loaded.pipeline;
+    let base_dir = std::path::absolute(&loaded.base_dir)
+        .map_err(|source| Error::Read { path: loaded.base_dir.clone(), source })?;
+    let failed = |e: serde_json::Error| Error::Write { path: MANIFEST.into(), source: e.into() };
+    let (algorithms, parameters, mut counts) = match &computed.report {
+        ModelReport::Trust(c) => (
+            manifest::algorithms(&[("trust", manifest::EIGENTRUST), ("distrust", c.distrust.id())]),
+            trust::manifest_parameters(loaded).map_err(failed)?,
+            c.manifest_counts().map_err(failed)?,
+        ),
+        ModelReport::Publishers(c) => (
+            manifest::algorithms(publishers::ALGORITHMS),
+            publishers::manifest_parameters(loaded).map_err(failed)?,
+            serde_json::to_value(c).map_err(failed)?,
+        ),
+        ModelReport::Credentials(c) => (
+            manifest::algorithms(credentials::ALGORITHMS),
+            credentials::manifest_parameters(loaded).map_err(failed)?,
+            serde_json::to_value(c).map_err(failed)?,
+        ),
+    };
+    if let Some(counts) = counts.as_object_mut() {
+        let by_reason: BTreeMap<&str, usize> = computed.rejects_by_reason.iter().map(|(k, v)| (*k, *v)).collect();
+        counts.insert("rejected".into(), by_reason.values().sum::<usize>().into());
+        counts.insert("rejectedByReason".into(), serde_json::to_value(by_reason).map_err(failed)?);
+    }
+    let subject = Subject {
+        pipeline: PipelineRecord {
+            name: pipeline.name.as_str().to_owned(),
+            file: loaded.label(),
+            base_dir: base_dir.display().to_string(),
+            sha256: digest_bytes(loaded.text.as_bytes()).sha256,
+            toml: loaded.text.clone(),
+        },
+        as_of: as_of.rfc3339(),
+        model: pipeline.model.id().to_owned(),
+        algorithms,
+        parameters,
+        inputs: computed
+            .inputs
+            .iter()
+            .map(|i| InputRecord {
+                source: i.source.clone(),
+                kind: i.kind.to_owned(),
+                digest: i.digest.clone(),
+                records: i.records,
+                rejected: i.rejected,
+            })
+            .collect(),
+        outputs: Vec::new(),
+        counts,
+        previous,
+        software: Software::this(),
+    };
+    Ok(Manifest {
+        context: vec![manifest::VC_CONTEXT.to_owned()],
+        kinds: vec!["VerifiableCredential".into(), "Scoreset".into()],
+        id: format!("urn:scoreset:{}:{}", pipeline.name.as_str(), as_of.basic()),
+        issuer: None,
+        valid_from: as_of.rfc3339(),
+        credential_subject: subject,
+    })
+}

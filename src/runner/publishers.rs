@@ -1,0 +1,198 @@
+//! The publisher model: signal, investigation and vouch tables → replayed
+//! reputation with its audit chain → vouch EigenTrust → publisher files.
+
+use super::{ComputedEpoch, ModelReport};
+use crate::as_of::AsOf;
+use crate::compute::eigentrust;
+use crate::config::{LoadedPipeline, PublisherSpec};
+use crate::error::{Error, Result};
+use crate::graph;
+use crate::ingest::records::{self, Vouch};
+use crate::ingest::table::{self, Located};
+use crate::ingest::{Edge, RejectReason};
+use crate::models::publishers::{self, Publisher, Tier, TierPolicy};
+use crate::scoreset::audit::{self, AUDIT};
+use crate::scoreset::manifest::EIGENTRUST;
+use crate::scoreset::{csv_file, es6_number, jsonl_file};
+use serde::Serialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+/// The algorithm identifiers of a publisher epoch.
+pub(super) const ALGORITHMS: &[(&str, &str)] = &[
+    (
+        "reputation",
+        "publisher reputation (DESIGN 6.1): signal weights clamped to [0, 100], whole-day decay toward the baseline with fractions carried, frozen while investigated",
+    ),
+    ("auditLog", "SHA-256 over the RFC 8785 form of each entry without its hash, chained by prev_hash"),
+    ("vouching", EIGENTRUST),
+];
+
+/// What a publisher epoch computed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublisherCounts {
+    /// Publishers scored.
+    pub publishers: u64,
+    /// Publishers per tier.
+    pub by_tier: BTreeMap<Tier, u64>,
+    /// Signals applied.
+    pub signals_applied: u64,
+    /// Signals refused because their publisher was frozen.
+    pub signals_refused: u64,
+    /// Signals and investigation events dated after `as_of`.
+    pub after_as_of: u64,
+    /// Entries of `audit.jsonl`.
+    pub audit_entries: u64,
+    /// Hash of its last entry.
+    pub audit_head: String,
+    /// Distinct vouches in force.
+    pub vouches: u64,
+    /// EigenTrust iterations over the vouch graph (0 without vouches).
+    pub vouch_iterations: u32,
+}
+
+/// One line of `publisher_scores.jsonl`.
+#[derive(Serialize)]
+struct PublisherLine<'a> {
+    #[serde(flatten)]
+    publisher: &'a Publisher,
+    policy: TierPolicy,
+    recovery: &'static [&'static str],
+    /// EigenTrust score in the vouch graph; `null` without vouches.
+    vouch_trust: Option<f64>,
+    as_of: &'a str,
+}
+
+fn spec(loaded: &LoadedPipeline) -> Result<&PublisherSpec> {
+    loaded.pipeline.publishers.as_ref().ok_or_else(|| Error::Config {
+        path: loaded.file.clone(),
+        message: "model = \"publishers\" needs a [publishers] table".into(),
+    })
+}
+
+/// The parameters recorded in the manifest.
+pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
+    let params = spec(loaded).ok().and_then(|s| s.params().ok()).unwrap_or_default();
+    let e = &loaded.pipeline.eigentrust;
+    Ok(json!({
+        "start": params.start,
+        "baseline": params.baseline,
+        "decayRate": params.decay_rate,
+        "weights": params.weights,
+        "vouching": {"alpha": e.alpha.0, "epsilon": e.epsilon.map(|x| x.0), "maxIterations": e.max_iterations.get(),
+                     "pretrust": "publishers in tier Trusted at as_of (uniform if none)"},
+        "strict": loaded.pipeline.strict,
+    }))
+}
+
+/// Reads the tables, replays every publisher, runs the vouch graph and renders the files.
+pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    let spec = spec(loaded)?;
+    let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
+    let base = &loaded.base_dir;
+    let label = |p: &std::path::Path| p.display().to_string();
+    let mut rejects = Vec::new();
+    let mut inputs = Vec::new();
+
+    let (mut stats, signals) = records::read_signals(&base.join(&spec.signals), &label(&spec.signals), &mut rejects)?;
+    let signals = table::reject_duplicates(signals, |s| &s.id, "signal_id", &mut stats, &mut rejects);
+    inputs.push(stats);
+    let mut investigations = Vec::new();
+    if let Some(path) = &spec.investigations {
+        let (mut stats, read) = records::read_investigations(&base.join(path), &label(path), &mut rejects)?;
+        investigations = table::reject_duplicates(read, |i| &i.id, "investigation_id", &mut stats, &mut rejects);
+        inputs.push(stats);
+    }
+    let mut vouches = Vec::new();
+    if let Some(path) = &spec.vouches {
+        let (stats, read) = records::read_vouches(&base.join(path), &label(path), &mut rejects)?;
+        vouches = read;
+        inputs.push(stats);
+    }
+
+    let as_of_ms = as_of.unix_ms();
+    let replay = publishers::replay(&table::records(&signals), &table::records(&investigations), &params, as_of_ms);
+    for (k, blocker) in &replay.refused {
+        let s = &signals[*k];
+        let detail = format!(
+            "publisher {:?} is frozen by investigation {blocker:?}: the signal is refused, not applied",
+            s.record.publisher
+        );
+        inputs[0].reject(&mut rejects, s.position.clone(), RejectReason::Frozen, detail, s.raw.clone());
+    }
+
+    let (vouch_trust, vouch_count, vouch_iterations) = vouch_trust(&replay.publishers, &vouches, loaded, as_of_ms)?;
+    let chain = audit::chain(&replay.events).map_err(|e| Error::Write { path: AUDIT.into(), source: e.into() })?;
+    let as_of_text = as_of.rfc3339();
+    let lines = replay.publishers.iter().map(|p| PublisherLine {
+        publisher: p,
+        policy: p.tier.policy(),
+        recovery: p.tier.recovery(),
+        vouch_trust: vouch_trust.get(&p.publisher).copied(),
+        as_of: &as_of_text,
+    });
+    let scores = jsonl_file("publisher_scores.jsonl", lines)?;
+    let rows = replay.publishers.iter().map(|p| {
+        let vouch = vouch_trust.get(&p.publisher).map_or(String::new(), |&t| es6_number(t));
+        vec![p.publisher.clone(), es6_number(p.score), format!("{:?}", p.tier), vouch, p.frozen_by.join(";")]
+    });
+    let csv = csv_file("publisher_scores.csv", &["publisher", "score", "tier", "vouch_trust", "frozen_by"], rows)?;
+
+    let mut by_tier = BTreeMap::new();
+    for p in &replay.publishers {
+        *by_tier.entry(p.tier).or_insert(0) += 1;
+    }
+    let counts = PublisherCounts {
+        publishers: replay.publishers.len() as u64,
+        by_tier,
+        signals_applied: replay.publishers.iter().map(|p| p.signals_applied).sum(),
+        signals_refused: replay.publishers.iter().map(|p| p.signals_refused).sum(),
+        after_as_of: replay.after_as_of,
+        audit_entries: chain.entries,
+        audit_head: chain.head,
+        vouches: vouch_count,
+        vouch_iterations,
+    };
+    let files = vec![
+        scores,
+        csv,
+        crate::scoreset::EpochFile { name: AUDIT, bytes: chain.bytes },
+        jsonl_file(crate::scoreset::REJECTED, &rejects)?,
+    ];
+    Ok(ComputedEpoch::new(files, inputs, &rejects, ModelReport::Publishers(counts)))
+}
+
+/// EigenTrust over the vouches in force at `as_of` (the latest vouch of each
+/// pair counts), pre-trusting the publishers in tier Trusted. Returns each
+/// publisher's score, the number of vouches and the iterations.
+fn vouch_trust(
+    scored: &[Publisher],
+    vouches: &[Located<Vouch>],
+    loaded: &LoadedPipeline,
+    as_of_ms: i64,
+) -> Result<(BTreeMap<String, f64>, u64, u32)> {
+    let mut latest: BTreeMap<(&str, &str), (i64, f64)> = BTreeMap::new();
+    for v in vouches.iter().map(|l| &l.record).filter(|v| v.at_ms <= as_of_ms) {
+        let entry = latest.entry((&v.voucher, &v.vouchee)).or_insert((v.at_ms, v.weight));
+        // The latest vouch of a pair counts; at one instant, the stronger (order-independent).
+        if v.at_ms > entry.0 || (v.at_ms == entry.0 && v.weight > entry.1) {
+            *entry = (v.at_ms, v.weight);
+        }
+    }
+    if latest.is_empty() {
+        return Ok((BTreeMap::new(), 0, 0));
+    }
+    let mut ids: Vec<&str> = scored.iter().map(|p| p.publisher.as_str()).collect();
+    ids.extend(latest.keys().flat_map(|&(a, b)| [a, b]));
+    ids.sort_unstable();
+    ids.dedup();
+    let index = |id: &str| ids.binary_search(&id).unwrap_or_default() as u32;
+    let edges =
+        latest.iter().map(|(&(a, b), &(_, w))| Edge { truster: index(a), trustee: index(b), value: w }).collect();
+    let pretrust: Vec<(u32, f64)> =
+        scored.iter().filter(|p| p.tier == Tier::Trusted).map(|p| (index(&p.publisher), 1.0)).collect();
+    let g = graph::build(ids.iter().map(|s| (*s).to_owned()).collect(), edges, &pretrust);
+    let (scores, convergence) = eigentrust(&g.trust, &g.dangling, &g.pretrust, &loaded.pipeline.eigentrust, |_, _| {})?;
+    Ok((g.peers.into_iter().zip(scores).collect(), latest.len() as u64, convergence.iterations))
+}

@@ -1,0 +1,185 @@
+//! The trust model: ingest → combine → per-scope graph → EigenTrust and
+//! distrust → artifact sentiment → score files.
+
+use super::{ComputedEpoch, ModelReport};
+use crate::as_of::AsOf;
+use crate::combine::combine;
+use crate::compute::{Convergence, DistrustMode, discount_one_shot, eigentrust};
+use crate::config::LoadedPipeline;
+use crate::error::{Error, Result};
+use crate::graph::{self, GraphStats};
+use crate::ingest::{self, IngestOptions};
+use crate::models::sentiment::{self, PeerBadge};
+use crate::scoreset::manifest::{Parameters, ScopeCounts};
+use crate::scoreset::{self, ArtifactScores, ScopeScores};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+/// The trust computation of one scope.
+#[derive(Debug, Clone)]
+pub struct ScopeResult {
+    /// Scope name.
+    pub scope: String,
+    /// Peers in its graph.
+    pub peers: usize,
+    /// Edge counts after merging.
+    pub graph: GraphStats,
+    /// How EigenTrust converged.
+    pub convergence: Convergence,
+}
+
+/// What a trust epoch computed, for the manifest and the summary.
+#[derive(Debug, Clone)]
+pub struct TrustCounts {
+    /// Accepted statements that do not count at `as_of`, per reason.
+    pub inactive: BTreeMap<&'static str, u64>,
+    /// One result per computed scope, in the pipeline's order.
+    pub scopes: Vec<ScopeResult>,
+    /// Active reviews, security assertions and endorsements/disputes.
+    pub artifact_opinions: [usize; 3],
+    /// The distrust adjustment applied.
+    pub distrust: DistrustMode,
+}
+
+/// The trust model's block of manifest counts.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Counts {
+    inactive_by_reason: BTreeMap<String, u64>,
+    scopes: Vec<ScopeCounts>,
+    reviews: u64,
+    security_assertions: u64,
+    assertion_opinions: u64,
+}
+
+impl TrustCounts {
+    /// The counts recorded in the manifest.
+    pub(super) fn manifest_counts(&self) -> serde_json::Result<serde_json::Value> {
+        let computed = self;
+        let counts = Counts {
+            inactive_by_reason: computed.inactive.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            scopes: computed
+                .scopes
+                .iter()
+                .map(|s| ScopeCounts {
+                    scope: s.scope.clone(),
+                    peers: s.peers as u64,
+                    input_edges: s.graph.input_edges as u64,
+                    trust_edges: s.graph.trust_edges as u64,
+                    distrust_edges: s.graph.distrust_edges as u64,
+                    net_zero_pairs: s.graph.neutral_pairs as u64,
+                    iterations: s.convergence.iterations,
+                    residual: s.convergence.residual,
+                    epsilon: s.convergence.epsilon,
+                })
+                .collect(),
+            reviews: computed.artifact_opinions[0] as u64,
+            security_assertions: computed.artifact_opinions[1] as u64,
+            assertion_opinions: computed.artifact_opinions[2] as u64,
+        };
+        serde_json::to_value(counts)
+    }
+}
+
+/// The trust model's parameters, defaults resolved, as recorded in the manifest.
+pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
+    let pipeline = &loaded.pipeline;
+    let parameters = Parameters {
+        scopes: pipeline.scopes.clone(),
+        alpha: pipeline.eigentrust.alpha.0,
+        epsilon: pipeline.eigentrust.epsilon.map(|e| e.0),
+        max_iterations: pipeline.eigentrust.max_iterations.get(),
+        distrust: pipeline.distrust.mode.id().to_owned(),
+        decay_half_life_days: pipeline.decay.half_life_days,
+        require_proofs: pipeline.require_proofs,
+        sentiment_scope: pipeline.sentiment.scope_in(&pipeline.scopes).to_owned(),
+        sentiment_thresholds: pipeline.sentiment.thresholds.id().to_owned(),
+        strict: pipeline.strict,
+    };
+    serde_json::to_value(parameters)
+}
+
+/// Ingests, combines, builds each scope's graph, computes and renders the score files.
+pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    let pipeline = &loaded.pipeline;
+    let started = Instant::now();
+    let options = IngestOptions { scopes: pipeline.scopes.clone(), require_proofs: pipeline.require_proofs };
+    let mut ingested =
+        ingest::ingest(&pipeline.sources, &pipeline.pretrust, &options, &loaded.base_dir, &loaded.label())?;
+    tracing::info!(attestations = ingested.attestations.len(), rejects = ingested.rejects.len(), elapsed = ?started.elapsed(), "ingest done");
+
+    let mut combined = combine(&mut ingested, &pipeline.scopes, &pipeline.decay, as_of.unix_ms());
+    if combined.scopes.iter().all(|(_, edges)| edges.is_empty()) {
+        return Err(Error::Config {
+            path: loaded.file.clone(),
+            message: format!(
+                "no accepted statement holds at {} in the computed scopes {:?} (see the rejects and the inactive counts)",
+                as_of.rfc3339(),
+                pipeline.scopes
+            ),
+        });
+    }
+
+    // Pre-trusted peers are the ones given a positive weight (a uniform default trusts nobody in particular).
+    let explicit_pretrust = ingested.pretrust.iter().any(|&(_, w)| w > 0.0);
+    let sentiment_scope = pipeline.sentiment.scope_in(&pipeline.scopes).to_owned();
+    let mut artifact_scores = ArtifactScores { scope: sentiment_scope.clone(), ..ArtifactScores::default() };
+    let mut scores = Vec::new();
+    let mut results = Vec::new();
+    for (scope, edges) in std::mem::take(&mut combined.scopes) {
+        let graph = graph::build_scope(&ingested.peers, edges, &ingested.pretrust);
+        let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| explicit_pretrust && p > 0.0).collect();
+        let highly = sentiment::highly_trusted(&graph, &pretrusted);
+        let badges = sentiment::peer_badges(&graph, &highly);
+        let (result, scope_scores) = score_scope(scope, graph, badges, loaded)?;
+        if scope_scores.scope == sentiment_scope {
+            let weakest = sentiment::weakest_highly_trusted(&scope_scores.trust_positive, &highly);
+            let trust: HashMap<&str, f64> =
+                scope_scores.peers.iter().map(String::as_str).zip(scope_scores.trust.iter().copied()).collect();
+            let opinions = sentiment::opinions(&combined.reviews, &combined.security, &combined.opinions, |p| {
+                trust.get(p).copied().unwrap_or(0.0)
+            });
+            artifact_scores.weakest_highly_trusted = weakest;
+            artifact_scores.scores = sentiment::score_artifacts(&opinions, weakest, pipeline.sentiment.thresholds);
+        }
+        results.push(result);
+        scores.push(scope_scores);
+    }
+    let files = scoreset::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339())?;
+    let counts = TrustCounts {
+        scopes: results,
+        artifact_opinions: [combined.reviews.len(), combined.security.len(), combined.opinions.len()],
+        inactive: combined.inactive,
+        distrust: pipeline.distrust.mode,
+    };
+    Ok(ComputedEpoch::new(files, ingested.inputs, &ingested.rejects, ModelReport::Trust(counts)))
+}
+
+/// EigenTrust and the distrust adjustment on one scope's graph.
+fn score_scope(
+    scope: String,
+    graph: graph::TrustGraph,
+    badges: Vec<Option<PeerBadge>>,
+    loaded: &LoadedPipeline,
+) -> Result<(ScopeResult, ScopeScores)> {
+    let pipeline = &loaded.pipeline;
+    let started = Instant::now();
+    let progress = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} EigenTrust {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let (trust_positive, convergence) =
+        eigentrust(&graph.trust, &graph.dangling, &graph.pretrust, &pipeline.eigentrust, |k, residual| {
+            progress.set_message(format!("{scope}: iteration {k}, residual {residual:.3e}"));
+            progress.tick();
+        })?;
+    progress.finish_and_clear();
+    let trust = match pipeline.distrust.mode {
+        DistrustMode::None => trust_positive.clone(),
+        DistrustMode::OneShot => discount_one_shot(&graph.distrust, &trust_positive),
+    };
+    tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), "scope computed");
+    let result = ScopeResult { scope: scope.clone(), peers: graph.peers.len(), graph: graph.stats, convergence };
+    Ok((result, ScopeScores { scope, peers: graph.peers, trust_positive, trust, badges }))
+}
