@@ -43,18 +43,20 @@ enum Command {
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
     },
-    /// Write a generated sample (credentials.jsonl, pretrust.txt) to a folder.
+    /// Write a generated sample to a folder (the same seed gives the same bytes).
     SampleData {
         /// Output folder (created if needed; the two files are replaced).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// `credentials`: every credential shape with planted rejects; `snaps`: the Snaps
-        /// community with a sybil ring (data/snaps).
-        #[arg(long, default_value = "credentials", value_parser = ["credentials", "snaps"])]
+        /// community with a sybil ring (data/snaps); `publishers`: a publisher history
+        /// (data/publishers); `idp-reports`: IdP reports of compromised credentials (data/credentials).
+        #[arg(long, default_value = "credentials", value_parser = ["credentials", "snaps", "publishers", "idp-reports"])]
         scenario: String,
-        /// Number of credentials.
-        #[arg(long, default_value_t = 3000)]
-        credentials: usize,
+        /// Size: credentials (`credentials`), publishers (`publishers`) or credential hashes (`idp-reports`).
+        /// (default: 3000 credentials, 64 publishers, 2000 credential hashes).
+        #[arg(long, visible_alias = "size")]
+        credentials: Option<usize>,
         /// Random seed: the same seed gives the same bytes.
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -122,28 +124,40 @@ fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SampleData { out, scenario, credentials, seed } => {
-            let sample = match scenario.as_str() {
+            use crate::synth::{credentials as creds, reputation, snaps};
+            let lines = |rows: &[String]| rows.iter().map(|l| format!("{l}\n")).collect::<String>();
+            let (files, expected_rejects) = match scenario.as_str() {
                 "snaps" => {
-                    let scenario = crate::synth::snaps::SnapsScenario { seed, ..Default::default() };
-                    let s = crate::synth::snaps::snaps_sample(&scenario);
-                    crate::synth::credentials::Sample {
-                        credentials: s.credentials,
-                        pretrust: s.pretrust,
-                        ..Default::default()
-                    }
+                    let s = snaps::snaps_sample(&snaps::SnapsScenario { seed, ..Default::default() });
+                    let files =
+                        vec![("credentials.jsonl", lines(&s.credentials)), ("pretrust.txt", lines(&s.pretrust))];
+                    (files, Default::default())
                 }
-                _ => crate::synth::credentials::sample(credentials, seed),
+                "publishers" => {
+                    let s = reputation::publishers(credentials.unwrap_or(64), seed);
+                    (s.files, s.expected_rejects)
+                }
+                "idp-reports" => {
+                    let s = reputation::credentials(credentials.unwrap_or(2000), seed);
+                    (s.files, s.expected_rejects)
+                }
+                _ => {
+                    let s = creds::sample(credentials.unwrap_or(3000), seed);
+                    let files =
+                        vec![("credentials.jsonl", lines(&s.credentials)), ("pretrust.txt", lines(&s.pretrust))];
+                    (files, s.expected_rejects)
+                }
             };
             std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
-            for (name, lines) in [("credentials.jsonl", &sample.credentials), ("pretrust.txt", &sample.pretrust)] {
+            for (name, text) in &files {
                 let path = out.join(name);
-                let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
                 std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
             }
-            let expected: Vec<String> = sample.expected_rejects.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            let expected: Vec<String> = expected_rejects.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            let names: Vec<&str> = files.iter().map(|f| f.0).collect();
             println!(
-                "wrote {} credentials to {}; made to be rejected: {}",
-                sample.credentials.len(),
+                "wrote {} to {}; made to be rejected: {}",
+                names.join(", "),
                 out.display(),
                 if expected.is_empty() { "none".to_owned() } else { expected.join(", ") }
             );

@@ -294,3 +294,122 @@ pub fn score(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AS_OF: i64 = 1_800_000_000_000;
+    const DAY: i64 = 86_400_000;
+
+    fn report(id: &str, credential: &str, idp: &str, confidence: f64, days_ago: i64) -> IdpReport {
+        IdpReport {
+            id: id.into(),
+            credential: credential.into(),
+            idp: idp.into(),
+            confidence,
+            source: None,
+            at_ms: AS_OF - days_ago * DAY,
+        }
+    }
+
+    fn verification(report: &str, outcome: Outcome) -> Verification {
+        Verification { report: report.into(), outcome, at_ms: AS_OF }
+    }
+
+    fn score_of(scored: &Scored, credential: &str) -> f64 {
+        scored.credentials.iter().find(|c| c.credential_hash == credential).map_or(0.0, |c| c.score)
+    }
+
+    fn params() -> CredentialParams {
+        CredentialParams {
+            services: BTreeMap::from([("strict".into(), 0.2), ("lenient".into(), 0.8)]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn unverified_idps_weigh_one_half_and_reports_combine_by_noisy_or() {
+        let one = score(&[report("r1", "c", "a", 1.0, 0)], &[], &[], &params(), AS_OF);
+        assert_eq!(score_of(&one, "c"), 0.5);
+        let two = score(&[report("r1", "c", "a", 1.0, 0), report("r2", "c", "b", 0.8, 0)], &[], &[], &params(), AS_OF);
+        assert!((score_of(&two, "c") - (1.0 - 0.5 * 0.6)).abs() < 1e-15);
+        let three = [report("r1", "c", "a", 1.0, 0), report("r2", "c", "b", 0.8, 0), report("r3", "c", "d", 0.5, 0)];
+        let three = score(&three, &[], &[], &params(), AS_OF);
+        assert!(score_of(&three, "c") > score_of(&two, "c"), "an independent report raises the score");
+        // The same IdP repeating itself is not independent.
+        let again =
+            score(&[report("r1", "c", "a", 1.0, 0), report("r2", "c", "a", 1.0, 0)], &[], &[], &params(), AS_OF);
+        assert_eq!(score_of(&again, "c"), 0.5);
+    }
+
+    #[test]
+    fn a_refuted_heavy_idp_weighs_less_than_a_confirmed_heavy_one() {
+        let mut reports = vec![report("good-new", "x", "good", 1.0, 0), report("bad-new", "y", "bad", 1.0, 0)];
+        let mut verifications = Vec::new();
+        for k in 0..4 {
+            reports.push(report(&format!("g{k}"), &format!("old{k}"), "good", 1.0, 10));
+            reports.push(report(&format!("b{k}"), &format!("old{k}"), "bad", 1.0, 10));
+            verifications.push(verification(&format!("g{k}"), Outcome::Confirmed));
+            verifications.push(verification(&format!("b{k}"), Outcome::Refuted));
+        }
+        let scored = score(&reports, &verifications, &[], &params(), AS_OF);
+        let rep = |idp: &str| scored.idps.iter().find(|i| i.idp == idp).unwrap().reputation;
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-15;
+        assert!(close(rep("good"), 5.0 / 6.0) && close(rep("bad"), 1.0 / 6.0), "Beta(1,1) posterior, verified as_of");
+        assert!(close(score_of(&scored, "x"), 5.0 / 6.0) && close(score_of(&scored, "y"), 1.0 / 6.0));
+        assert_eq!(scored.credentials.iter().find(|c| c.credential_hash == "old0").unwrap().refuted_reports, 1);
+    }
+
+    #[test]
+    fn time_decay_lowers_old_reports_and_old_verifications() {
+        let fresh = score(&[report("r", "c", "a", 1.0, 0)], &[], &[], &params(), AS_OF);
+        let old = score(&[report("r", "c", "a", 1.0, 90)], &[], &[], &params(), AS_OF);
+        assert_eq!(score_of(&old, "c"), 0.25, "one half-life halves the weight 0.5");
+        assert!(score_of(&old, "c") < score_of(&fresh, "c"));
+        let mut v = verification("r", Outcome::Refuted);
+        v.at_ms = AS_OF - 365 * DAY;
+        let scored = score(&[report("r", "c", "a", 1.0, 400)], &[v], &[], &params(), AS_OF);
+        assert_eq!(scored.idps[0].refuted, 0.5);
+        assert_eq!(scored.idps[0].reputation, 1.0 / 2.5);
+    }
+
+    #[test]
+    fn a_cleared_dispute_zeroes_the_reports_it_names_and_thresholds_decide() {
+        let reports = [report("r1", "c", "a", 1.0, 0), report("r2", "c", "b", 0.8, 0), report("r3", "d", "a", 0.3, 0)];
+        let dispute = |ids: &[&str], resolution| Dispute {
+            credential: "c".into(),
+            opened_by: "holder".into(),
+            opened_ms: AS_OF - DAY,
+            resolution,
+            resolved_ms: resolution.map(|_| AS_OF),
+            reports: ids.iter().map(|s| s.to_string()).collect(),
+        };
+        let named = score(&reports, &[], &[dispute(&["r1"], Some(Resolution::Cleared))], &params(), AS_OF);
+        assert!((score_of(&named, "c") - 0.4).abs() < 1e-15, "only r2 (0.5 x 0.8) is left");
+        let all = score(&reports, &[], &[dispute(&[], Some(Resolution::Cleared))], &params(), AS_OF);
+        assert_eq!(score_of(&all, "c"), 0.0);
+        let upheld = score(&reports, &[], &[dispute(&[], Some(Resolution::Upheld))], &params(), AS_OF);
+        assert!((score_of(&upheld, "c") - 0.7).abs() < 1e-15);
+        let c = upheld.credentials.iter().find(|c| c.credential_hash == "c").unwrap();
+        assert_eq!(c.disputes, DisputeCounts { open: 0, cleared: 0, upheld: 1 });
+        assert_eq!((c.decisions["strict"], c.decisions["lenient"]), (Decision::Reject, Decision::Accept));
+        let d = upheld.credentials.iter().find(|c| c.credential_hash == "d").unwrap();
+        assert!((d.score - 0.15).abs() < 1e-15);
+        assert_eq!((d.decisions["strict"], d.decisions["lenient"]), (Decision::Accept, Decision::Accept));
+        let wrong = score(&reports, &[], &[dispute(&["r3"], Some(Resolution::Cleared))], &params(), AS_OF);
+        assert_eq!(wrong.unknown_dispute_reports, [(0, "r3".to_owned())], "r3 is about another credential");
+    }
+
+    #[test]
+    fn a_score_exactly_at_the_threshold_is_accepted() {
+        let p = CredentialParams { services: BTreeMap::from([("s".into(), 0.5)]), ..Default::default() };
+        let scored = score(&[report("r", "c", "a", 1.0, 0)], &[], &[], &p, AS_OF);
+        assert_eq!(scored.credentials[0].decisions["s"], Decision::Accept);
+        let verified =
+            score(&[report("r", "c", "a", 1.0, 0)], &[verification("r", Outcome::Confirmed)], &[], &p, AS_OF);
+        assert_eq!((verified.credentials[0].score, verified.credentials[0].decisions["s"]), (1.0, Decision::Reject));
+        let unknown = score(&[], &[verification("nope", Outcome::Confirmed)], &[], &p, AS_OF);
+        assert_eq!(unknown.unknown_verifications, [0]);
+    }
+}

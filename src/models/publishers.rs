@@ -387,7 +387,7 @@ impl State {
             trace,
             json!({"from": from, "to": tier, "score": score, "cause": cause}),
         );
-        if tier < from || from == Tier::Suspended {
+        if (tier < from || from == Tier::Suspended) && !tier.recovery().is_empty() {
             self.emit(
                 at_ms,
                 EventCode::ReputationRecoveryStarted,
@@ -542,5 +542,149 @@ mod tests {
         );
         assert_eq!(r.publishers[0].signals_applied, 2);
         assert_eq!(r.publishers[0].frozen_by, ["i2"]);
+    }
+
+    fn weighted(id: &str, weight: f64, day: f64) -> Signal {
+        Signal { weight: Some(weight), ..signal(id, SignalKind::CommunityReport, day) }
+    }
+
+    fn tiers_of(r: &Replay) -> Vec<(Tier, Tier)> {
+        r.events
+            .iter()
+            .filter(|e| e.code == EventCode::ReputationTransition)
+            .map(|e| {
+                let tier = |k: &str| serde_json::from_value::<Tier>(e.payload[k].clone()).unwrap();
+                (tier("from"), tier("to"))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn all_nine_kinds_in_sequence_with_their_default_weights() {
+        use SignalKind::*;
+        let kinds = [
+            ProvenanceConsistency,
+            VulnerabilityResponseTime,
+            RevocationEvent,
+            ExtensionQuality,
+            CommunityReport,
+            CertificationAdherence,
+            CertificationLapse,
+            QuarantineEvent,
+            QuarantineResolution,
+        ];
+        // All on day 0 (ids in order), as_of the same instant: no decay.
+        let signals: Vec<Signal> =
+            kinds.iter().enumerate().map(|(k, &kind)| signal(&format!("s{k}"), kind, 0.0)).collect();
+        let r = run(&signals, &[], 0.0);
+        let p = &r.publishers[0];
+        let path: Vec<f64> = p.changes.iter().map(|c| c.to).collect();
+        assert_eq!(path, [35.0, 43.0, 28.0, 31.0, 33.0, 39.0, 31.0, 11.0, 21.0]);
+        assert_eq!((p.score, p.tier, p.signals_applied), (21.0, Tier::Provisional, 9));
+        assert_eq!(p.changes[2].explanation, "signal s2 (revocation_event -15)");
+        assert_eq!(p.changes[7].explanation, "signal s7 (quarantine_event -20)");
+        assert_eq!(tiers_of(&r), [(Tier::Provisional, Tier::Untrusted), (Tier::Untrusted, Tier::Provisional)]);
+        let transition = r.events.iter().find(|e| e.code == EventCode::ReputationTransition).unwrap();
+        assert_eq!(
+            (transition.trace_id.as_str(), transition.payload["cause"].as_str()),
+            ("s7", Some("signal s7 (quarantine_event -20)"))
+        );
+    }
+
+    #[test]
+    fn clamped_after_each_signal_at_both_ends() {
+        let r = run(
+            &[
+                weighted("a", 500.0, 0.0),
+                weighted("b", -30.0, 0.0),
+                weighted("c", -900.0, 0.0),
+                weighted("d", 7.0, 0.0),
+            ],
+            &[],
+            0.0,
+        );
+        let path: Vec<f64> = r.publishers[0].changes.iter().map(|c| c.to).collect();
+        assert_eq!(path, [100.0, 70.0, 0.0, 7.0]);
+        assert!(r.publishers[0].changes[0].explanation.ends_with("(clamped to [0, 100])"));
+        assert!(!r.publishers[0].changes[1].explanation.contains("clamped"));
+    }
+
+    #[test]
+    fn decay_over_30_and_90_days_from_above_and_below_the_baseline() {
+        // Reach 90 (30 + 60) and 10 (30 - 20) on day 0, then let 30 or 90 days pass.
+        for (weight, start) in [(60.0, 90.0), (-20.0, 10.0)] {
+            for days in [30, 90] {
+                let r = run(&[weighted("a", weight, 0.0)], &[], f64::from(days));
+                let expected = 50.0 + (start - 50.0) * 0.995f64.powi(days);
+                assert!((r.publishers[0].score - expected).abs() < 1e-12, "{start} after {days}");
+            }
+        }
+        let r = run(&[weighted("a", 60.0, 0.0)], &[], 30.0);
+        assert!((r.publishers[0].score - (50.0 + 40.0 * 0.995f64.powi(30))).abs() < 1e-12);
+        assert_eq!(r.publishers[0].changes[1].explanation, "decay over 30 day(s) toward 50");
+    }
+
+    #[test]
+    fn decay_split_across_events_equals_one_step() {
+        let one = run(&[weighted("a", 60.0, 0.0)], &[], 90.0).publishers[0].score;
+        // Zero-weight signals cut the 90 days into 10.5 + 20.25 + 59.25 days.
+        let split = run(&[weighted("a", 60.0, 0.0), weighted("b", 0.0, 10.5), weighted("c", 0.0, 30.75)], &[], 90.0)
+            .publishers[0]
+            .score;
+        assert!((one - split).abs() < 1e-12, "{one} vs {split}");
+    }
+
+    #[test]
+    fn freeze_refuses_signals_and_decay_and_unfreeze_restores_the_tier() {
+        let inv = Investigation {
+            id: "inv".into(),
+            publisher: "p".into(),
+            opened_ms: T0 + DAY_MS,
+            closed_ms: Some(T0 + 41 * DAY_MS),
+            outcome: Some("cleared".into()),
+        };
+        // 90 on day 0; frozen from day 1 to day 41; a signal on day 2 is refused; as_of day 41.
+        let r = run(&[weighted("a", 60.0, 0.0), weighted("b", -50.0, 2.0)], std::slice::from_ref(&inv), 41.0);
+        let p = &r.publishers[0];
+        let expected = 50.0 + 40.0 * 0.995; // one day of decay before the freeze, none during it
+        assert!((p.score - expected).abs() < 1e-12, "{}", p.score);
+        assert_eq!((p.tier, p.signals_refused, p.signals_applied), (Tier::Trusted, 1, 1));
+        assert_eq!(r.refused, [(1, "inv".to_owned())]);
+        assert_eq!(
+            tiers_of(&r),
+            [(Tier::Provisional, Tier::Trusted), (Tier::Trusted, Tier::Suspended), (Tier::Suspended, Tier::Trusted)]
+        );
+        let refused = r.events.iter().find(|e| e.trace_id == "b").unwrap();
+        assert_eq!(refused.payload["status"], "refused");
+        // Still open at as_of: Suspended, score kept.
+        let open = run(&[weighted("a", 60.0, 0.0)], &[Investigation { closed_ms: None, ..inv }], 100.0);
+        assert_eq!(
+            (open.publishers[0].tier, open.publishers[0].frozen_by.clone()),
+            (Tier::Suspended, vec!["inv".to_owned()])
+        );
+        assert!((open.publishers[0].score - expected).abs() < 1e-12);
+    }
+
+    #[test]
+    fn every_tier_boundary_crossed_emits_a_transition() {
+        // 30 → 50 → 80 → 79 → 49 → 19 → 20 → 100: up and down through every boundary.
+        let steps = [20.0, 30.0, -1.0, -30.0, -30.0, 1.0, 80.0];
+        let signals: Vec<Signal> = steps.iter().enumerate().map(|(k, &w)| weighted(&format!("s{k}"), w, 0.0)).collect();
+        let r = run(&signals, &[], 0.0);
+        use Tier::*;
+        assert_eq!(
+            tiers_of(&r),
+            [
+                (Provisional, Established),
+                (Established, Trusted),
+                (Trusted, Established),
+                (Established, Provisional),
+                (Provisional, Untrusted),
+                (Untrusted, Provisional),
+                (Provisional, Trusted),
+            ]
+        );
+        let recoveries = r.events.iter().filter(|e| e.code == EventCode::ReputationRecoveryStarted).count();
+        assert_eq!(recoveries, 3, "one per fall");
     }
 }
