@@ -5,6 +5,7 @@
 use crate::as_of::AsOf;
 use crate::crypto::{did_key, keyfile};
 use crate::error::Error;
+use crate::history;
 use crate::ingest::credential::parse_time_ms;
 use crate::runner::{self, ModelReport, RunOptions, RunSummary, TrustCounts};
 use crate::scoreset::audit::AuditFilter;
@@ -50,8 +51,9 @@ enum Command {
         out: PathBuf,
         /// `credentials`: every credential shape with planted rejects; `snaps`: the Snaps
         /// community with a sybil ring (data/snaps); `publishers`: a publisher history
-        /// (data/publishers); `idp-reports`: IdP reports of compromised credentials (data/credentials).
-        #[arg(long, default_value = "credentials", value_parser = ["credentials", "snaps", "publishers", "idp-reports"])]
+        /// (data/publishers); `idp-reports`: IdP reports of compromised credentials (data/credentials);
+        /// `patches`: patches, issues, vouches and an application history, imported into history.db (data/patches).
+        #[arg(long, default_value = "credentials", value_parser = ["credentials", "snaps", "publishers", "idp-reports", "patches"])]
         scenario: String,
         /// Size: credentials (`credentials`), publishers (`publishers`) or credential hashes (`idp-reports`).
         /// (default: 3000 credentials, 64 publishers, 2000 credential hashes).
@@ -75,6 +77,11 @@ enum Command {
         #[arg(long, value_name = "RFC3339")]
         to: Option<String>,
     },
+    /// Write to the patch-history database (SQLite; created and migrated as needed).
+    History {
+        #[command(subcommand)]
+        action: HistoryAction,
+    },
     /// Make a new Ed25519 signing key (mode 0600) and print its did:key.
     Keygen {
         /// Where to write the key; refuses to overwrite.
@@ -97,6 +104,42 @@ enum Command {
         /// Worker threads for --recompute.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HistoryAction {
+    /// Record one application (a no-op if the same event is already recorded).
+    Add {
+        /// The database file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Unique id of the event.
+        #[arg(long)]
+        event_id: String,
+        /// The patch applied.
+        #[arg(long)]
+        patch: String,
+        /// Where it was applied.
+        #[arg(long)]
+        target: String,
+        /// When (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        at: String,
+        /// `success` or `failure`.
+        #[arg(long, value_parser = ["success", "failure"])]
+        outcome: String,
+        /// Hash of the provenance chain applied (64 hex digits).
+        #[arg(long, value_name = "HEX")]
+        provenance_hash: Option<String>,
+    },
+    /// Record every event of a JSON-lines or CSV file in one transaction (all or nothing).
+    Import {
+        /// The database file.
+        #[arg(long, value_name = "FILE")]
+        db: PathBuf,
+        /// Events: `.jsonl` objects or `.csv` with a header (event_id, patch, target, applied_at, outcome, provenance_hash).
+        file: PathBuf,
     },
 }
 
@@ -137,6 +180,10 @@ fn execute(command: Command) -> anyhow::Result<()> {
                     let s = reputation::publishers(credentials.unwrap_or(64), seed);
                     (s.files, s.expected_rejects)
                 }
+                "patches" => {
+                    let s = crate::synth::patches::patches_sample(seed);
+                    (s.files, s.expected_rejects)
+                }
                 "idp-reports" => {
                     let s = reputation::credentials(credentials.unwrap_or(2000), seed);
                     (s.files, s.expected_rejects)
@@ -152,6 +199,13 @@ fn execute(command: Command) -> anyhow::Result<()> {
             for (name, text) in &files {
                 let path = out.join(name);
                 std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+            }
+            if scenario == "patches" {
+                let db = out.join("history.db");
+                for stale in ["history.db", "history.db-wal", "history.db-shm"] {
+                    let _ = std::fs::remove_file(out.join(stale));
+                }
+                history::record(&db, &history::read_import(&out.join("history.jsonl"))?)?;
             }
             let expected: Vec<String> = expected_rejects.iter().map(|(r, n)| format!("{r} {n}")).collect();
             let names: Vec<&str> = files.iter().map(|f| f.0).collect();
@@ -181,6 +235,33 @@ fn execute(command: Command) -> anyhow::Result<()> {
             });
             eprintln!("chain valid: {} entries, head {}; {} match", report.total, report.head, report.entries.len());
             eprintln!("{query}");
+            Ok(())
+        }
+        Command::History { action } => {
+            let (db, events) = match action {
+                HistoryAction::Add { db, event_id, patch, target, at, outcome, provenance_hash } => {
+                    let outcome = if outcome == "success" {
+                        history::ApplicationOutcome::Success
+                    } else {
+                        history::ApplicationOutcome::Failure
+                    };
+                    let event =
+                        history::Application { event_id, patch, target, applied_at: at, outcome, provenance_hash };
+                    (db, vec![("the event".to_owned(), event)])
+                }
+                HistoryAction::Import { db, file } => {
+                    let events = history::read_import(&file)?;
+                    (db, events)
+                }
+            };
+            let count = history::record(&db, &events)?;
+            println!(
+                "{}: {} added, {} already recorded (schema version {})",
+                db.display(),
+                count.added,
+                count.unchanged,
+                history::SCHEMA_VERSION
+            );
             Ok(())
         }
         Command::Keygen { out } => {
@@ -249,6 +330,14 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
                     "vouching", p.vouches, p.vouch_iterations
                 ));
             }
+        }
+        ModelReport::Patches(p) => {
+            let decisions: Vec<String> = p.decisions.iter().map(|(d, n)| format!("{d} {n}")).collect();
+            lines.push(format!("{:<11} {} patches: {}", "patches", p.patches, decisions.join(", ")));
+            lines.push(format!(
+                "{:<11} {} authors; {} applications on {} targets",
+                "history", p.authors, p.applications, p.targets
+            ));
         }
         ModelReport::Credentials(k) => {
             lines.push(format!("{:<11} {} credentials scored, {} IdPs", "credentials", k.credentials, k.idps));

@@ -5,11 +5,15 @@
 //! never silently change a result; values are range-checked while parsing.
 
 use crate::combine::DecayParams;
-use crate::compute::{DistrustParams, EigenTrustParams};
+use crate::compute::DistrustParams;
+use crate::compute::EigenTrustParams;
 use crate::error::{Error, Result};
 use crate::ingest::records::SignalKind;
 use crate::ingest::{DEFAULT_SCOPE, PretrustSpec, SourceSpec};
 use crate::models::credentials::CredentialParams;
+use crate::models::patches::{
+    QualityWeights, ReputationParams as PatchReputationParams, ReputationWeights, Rule, SeverityWeights,
+};
 use crate::models::publishers::ReputationParams;
 use crate::models::sentiment::SentimentParams;
 use serde::Deserialize;
@@ -54,6 +58,8 @@ pub struct Pipeline {
     pub publishers: Option<PublisherSpec>,
     /// `[credentials]`: the compromised-credential model's inputs and parameters.
     pub credentials: Option<CredentialSpec>,
+    /// `[patches]`: the patch model's inputs, weights and policy rules.
+    pub patches: Option<PatchSpec>,
     /// `[output]` settings.
     #[serde(default)]
     pub output: OutputSpec,
@@ -82,6 +88,8 @@ pub enum Model {
     Publishers,
     /// Compromised-credential scores (DESIGN 6.3) from `[credentials]`.
     Credentials,
+    /// Patch decisions (DESIGN 6.2) from `[patches]`.
+    Patches,
 }
 
 impl Model {
@@ -91,6 +99,7 @@ impl Model {
             Model::Trust => "trust",
             Model::Publishers => "publishers",
             Model::Credentials => "credentials",
+            Model::Patches => "patches",
         }
     }
 }
@@ -103,7 +112,7 @@ pub struct PublisherSpec {
     pub signals: PathBuf,
     /// Investigation table (`publisher, investigation_id, opened_at, closed_at, outcome`).
     pub investigations: Option<PathBuf>,
-    /// Vouch table (`publisher, vouchee, timestamp, weight`), fed to EigenTrust.
+    /// Vouch table (`voucher, vouchee, timestamp, weight`), fed to EigenTrust.
     pub vouches: Option<PathBuf>,
     /// Score of a new publisher (default 30).
     pub start: Option<f64>,
@@ -142,6 +151,93 @@ impl PublisherSpec {
             params.weights.insert(kind, weight);
         }
         Ok(params)
+    }
+}
+
+/// The `[patches]` table.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatchSpec {
+    /// Candidate patches, JSON lines (`patch_id, author, severity, coverage, static_analysis, ratings, provenance`).
+    pub patches: PathBuf,
+    /// The patch-history database (SQLite, written by `scoreset history`).
+    pub history: PathBuf,
+    /// Issue table (`issue_id, patch_id, severity, reported_at, acknowledged_at, resolved_at`).
+    pub issues: Option<PathBuf>,
+    /// Vouch table (`voucher, vouchee, timestamp, weight`), author → author.
+    pub vouches: Option<PathBuf>,
+    /// Authors pre-trusted in the vouch graph.
+    #[serde(default)]
+    pub maintainers: Vec<String>,
+    /// Weights of the author reputation components.
+    #[serde(default)]
+    pub reputation_weights: ReputationWeights,
+    /// Weights of the patch quality components.
+    #[serde(default)]
+    pub quality_weights: QualityWeights,
+    /// Issue severity weights.
+    #[serde(default)]
+    pub severity_weights: SeverityWeights,
+    /// Hours to acknowledge an issue that score 0.5 (default 24).
+    pub acknowledge_target_hours: Option<f64>,
+    /// Hours to resolve an issue that score 0.5 (default 168).
+    pub resolve_target_hours: Option<f64>,
+    /// Policy rules, in order (`[[patches.rule]]`).
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<Rule>,
+}
+
+impl PatchSpec {
+    /// The reputation parameters, defaults resolved.
+    pub fn reputation_params(&self, eigentrust: &EigenTrustParams) -> PatchReputationParams {
+        PatchReputationParams {
+            weights: self.reputation_weights.clone(),
+            severity: self.severity_weights.clone(),
+            acknowledge_target_hours: self.acknowledge_target_hours.unwrap_or(24.0),
+            resolve_target_hours: self.resolve_target_hours.unwrap_or(168.0),
+            maintainers: self.maintainers.clone(),
+            eigentrust: *eigentrust,
+        }
+    }
+
+    /// Checks weights and rules; `Err` names the problem.
+    pub fn check(&self) -> Result<(), String> {
+        let r = &self.reputation_weights;
+        let q = &self.quality_weights;
+        let s = &self.severity_weights;
+        let weights = [
+            ("reputation_weights.success_rate", r.success_rate),
+            ("reputation_weights.issue_rate", r.issue_rate),
+            ("reputation_weights.severity", r.severity),
+            ("reputation_weights.acknowledge", r.acknowledge),
+            ("reputation_weights.resolve", r.resolve),
+            ("reputation_weights.vouching", r.vouching),
+            ("quality_weights.coverage", q.coverage),
+            ("quality_weights.static_analysis", q.static_analysis),
+            ("quality_weights.feedback", q.feedback),
+            ("severity_weights.critical", s.critical),
+            ("severity_weights.major", s.major),
+            ("severity_weights.minor", s.minor),
+        ];
+        if let Some((name, w)) = weights.iter().find(|(_, w)| !(w.is_finite() && *w >= 0.0)) {
+            return Err(format!("[patches] {name} = {w} must be a finite weight >= 0"));
+        }
+        for (name, hours) in [
+            ("acknowledge_target_hours", self.acknowledge_target_hours),
+            ("resolve_target_hours", self.resolve_target_hours),
+        ] {
+            if hours.is_some_and(|h| !(h.is_finite() && h > 0.0)) {
+                return Err(format!("[patches] {name} must be a positive number of hours"));
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for rule in &self.rules {
+            rule.check()?;
+            if !names.insert(&rule.name) {
+                return Err(format!("[[patches.rule]] name {:?} is used twice", rule.name));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -280,7 +376,10 @@ impl LoadedPipeline {
             Model::Credentials if pipeline.credentials.is_none() => {
                 return refuse(format!("model = \"{model}\" needs a [credentials] table"));
             }
-            Model::Publishers | Model::Credentials if !pipeline.sources.is_empty() => {
+            Model::Patches if pipeline.patches.is_none() => {
+                return refuse(format!("model = \"{model}\" needs a [patches] table"));
+            }
+            Model::Publishers | Model::Credentials | Model::Patches if !pipeline.sources.is_empty() => {
                 return refuse(format!(
                     "model = \"{model}\" reads its own tables; [[source]] is for model = \"trust\""
                 ));
@@ -291,6 +390,9 @@ impl LoadedPipeline {
             return refuse(message);
         }
         if let Some(message) = pipeline.credentials.as_ref().and_then(|c| c.params().err()) {
+            return refuse(message);
+        }
+        if let Some(message) = pipeline.patches.as_ref().and_then(|p| p.check().err()) {
             return refuse(message);
         }
         let mut seen = std::collections::BTreeSet::new();

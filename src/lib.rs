@@ -27,6 +27,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod graph;
+pub mod history;
 pub mod ingest;
 pub mod models;
 pub mod numeric;

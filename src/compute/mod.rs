@@ -1,4 +1,5 @@
-//! Trust computation: EigenTrust power iteration and the distrust adjustment.
+//! Trust computation: EigenTrust power iteration, the distrust adjustment,
+//! and EigenTrust over vouch graphs.
 //!
 //! Both kernels are written by hand rather than with a sparse-algebra crate's
 //! product: they gather over the incoming edges of each peer in a fixed order
@@ -8,6 +9,8 @@
 
 pub mod distrust;
 pub mod eigentrust;
+pub mod vouching;
 
 pub use distrust::{DistrustMode, DistrustParams, discount_one_shot};
 pub use eigentrust::{Convergence, EigenTrustParams, eigentrust};
+pub use vouching::{Vouching, vouching};

@@ -7,6 +7,7 @@ pub mod credential;
 mod edges;
 pub mod identity;
 mod indexer;
+pub mod patches;
 mod pretrust;
 pub mod records;
 mod reject;

@@ -120,7 +120,7 @@ pub const SIGNAL_COLUMNS: &[&str] = &["signal_id", "publisher", "kind", "timesta
 /// Columns of an investigation table.
 pub const INVESTIGATION_COLUMNS: &[&str] = &["publisher", "investigation_id", "opened_at", "closed_at", "outcome"];
 /// Columns of a vouch table.
-pub const VOUCH_COLUMNS: &[&str] = &["publisher", "vouchee", "timestamp", "weight"];
+pub const VOUCH_COLUMNS: &[&str] = &["voucher", "vouchee", "timestamp", "weight"];
 
 /// Reads a signal table.
 pub fn read_signals(path: &Path, label: &str, rejects: &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<Signal>>)> {
@@ -167,7 +167,7 @@ pub fn read_vouches(path: &Path, label: &str, rejects: &mut Vec<Reject>) -> Resu
     let spec = TableSpec { kind: "vouches", columns: VOUCH_COLUMNS, redact: &[] };
     table::read(path, label, &spec, rejects, |f| {
         let vouch = Vouch {
-            voucher: f.text("publisher")?.to_owned(),
+            voucher: f.text("voucher")?.to_owned(),
             vouchee: f.text("vouchee")?.to_owned(),
             at_ms: f.time_ms("timestamp")?,
             weight: f.optional_number("weight")?.unwrap_or(1.0),

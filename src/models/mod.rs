@@ -2,5 +2,6 @@
 //! scores, and the reputation models of DESIGN section 6.
 
 pub mod credentials;
+pub mod patches;
 pub mod publishers;
 pub mod sentiment;

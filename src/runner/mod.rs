@@ -2,6 +2,7 @@
 //! (ingest → graph → compute → emit → seal → publish).
 
 mod credentials;
+mod patches;
 mod publishers;
 mod trust;
 
@@ -62,9 +63,12 @@ pub enum ModelReport {
     Publishers(publishers::PublisherCounts),
     /// Compromised-credential scores.
     Credentials(credentials::CredentialCounts),
+    /// Patch decisions.
+    Patches(patches::PatchCounts),
 }
 
 pub use credentials::CredentialCounts;
+pub use patches::PatchCounts;
 pub use publishers::PublisherCounts;
 
 /// What a run did, for the one-screen summary.
@@ -132,6 +136,7 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
         Model::Trust => trust::compute(loaded, as_of)?,
         Model::Publishers => publishers::compute(loaded, as_of)?,
         Model::Credentials => credentials::compute(loaded, as_of)?,
+        Model::Patches => patches::compute(loaded, as_of)?,
     };
     if loaded.pipeline.strict
         && let Some(first) = computed.first_reject
@@ -166,6 +171,11 @@ fn build_manifest(
         ModelReport::Credentials(c) => (
             manifest::algorithms(credentials::ALGORITHMS),
             credentials::manifest_parameters(loaded).map_err(failed)?,
+            serde_json::to_value(c).map_err(failed)?,
+        ),
+        ModelReport::Patches(c) => (
+            manifest::algorithms(patches::ALGORITHMS),
+            patches::manifest_parameters(loaded).map_err(failed)?,
             serde_json::to_value(c).map_err(failed)?,
         ),
     };

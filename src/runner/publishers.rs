@@ -3,13 +3,12 @@
 
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
-use crate::compute::eigentrust;
+use crate::compute::{Vouching, vouching};
 use crate::config::{LoadedPipeline, PublisherSpec};
 use crate::error::{Error, Result};
-use crate::graph;
-use crate::ingest::records::{self, Vouch};
-use crate::ingest::table::{self, Located};
-use crate::ingest::{Edge, RejectReason};
+use crate::ingest::RejectReason;
+use crate::ingest::records;
+use crate::ingest::table;
 use crate::models::publishers::{self, Publisher, Tier, TierPolicy};
 use crate::scoreset::audit::{self, AUDIT};
 use crate::scoreset::manifest::EIGENTRUST;
@@ -122,7 +121,12 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
         inputs[0].reject(&mut rejects, s.position.clone(), RejectReason::Frozen, detail, s.raw.clone());
     }
 
-    let (vouch_trust, vouch_count, vouch_iterations) = vouch_trust(&replay.publishers, &vouches, loaded, as_of_ms)?;
+    let ids: Vec<&str> = replay.publishers.iter().map(|p| p.publisher.as_str()).collect();
+    let trusted: Vec<&str> =
+        replay.publishers.iter().filter(|p| p.tier == Tier::Trusted).map(|p| p.publisher.as_str()).collect();
+    let in_force = table::records(&vouches);
+    let Vouching { trust: vouch_trust, vouches: vouch_count, iterations: vouch_iterations } =
+        vouching(&ids, &in_force, &trusted, &loaded.pipeline.eigentrust, as_of_ms)?;
     let chain = audit::chain(&replay.events).map_err(|e| Error::Write { path: AUDIT.into(), source: e.into() })?;
     let as_of_text = as_of.rfc3339();
     let lines = replay.publishers.iter().map(|p| PublisherLine {
@@ -161,38 +165,4 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
         jsonl_file(crate::scoreset::REJECTED, &rejects)?,
     ];
     Ok(ComputedEpoch::new(files, inputs, &rejects, ModelReport::Publishers(counts)))
-}
-
-/// EigenTrust over the vouches in force at `as_of` (the latest vouch of each
-/// pair counts), pre-trusting the publishers in tier Trusted. Returns each
-/// publisher's score, the number of vouches and the iterations.
-fn vouch_trust(
-    scored: &[Publisher],
-    vouches: &[Located<Vouch>],
-    loaded: &LoadedPipeline,
-    as_of_ms: i64,
-) -> Result<(BTreeMap<String, f64>, u64, u32)> {
-    let mut latest: BTreeMap<(&str, &str), (i64, f64)> = BTreeMap::new();
-    for v in vouches.iter().map(|l| &l.record).filter(|v| v.at_ms <= as_of_ms) {
-        let entry = latest.entry((&v.voucher, &v.vouchee)).or_insert((v.at_ms, v.weight));
-        // The latest vouch of a pair counts; at one instant, the stronger (order-independent).
-        if v.at_ms > entry.0 || (v.at_ms == entry.0 && v.weight > entry.1) {
-            *entry = (v.at_ms, v.weight);
-        }
-    }
-    if latest.is_empty() {
-        return Ok((BTreeMap::new(), 0, 0));
-    }
-    let mut ids: Vec<&str> = scored.iter().map(|p| p.publisher.as_str()).collect();
-    ids.extend(latest.keys().flat_map(|&(a, b)| [a, b]));
-    ids.sort_unstable();
-    ids.dedup();
-    let index = |id: &str| ids.binary_search(&id).unwrap_or_default() as u32;
-    let edges =
-        latest.iter().map(|(&(a, b), &(_, w))| Edge { truster: index(a), trustee: index(b), value: w }).collect();
-    let pretrust: Vec<(u32, f64)> =
-        scored.iter().filter(|p| p.tier == Tier::Trusted).map(|p| (index(&p.publisher), 1.0)).collect();
-    let g = graph::build(ids.iter().map(|s| (*s).to_owned()).collect(), edges, &pretrust);
-    let (scores, convergence) = eigentrust(&g.trust, &g.dangling, &g.pretrust, &loaded.pipeline.eigentrust, |_, _| {})?;
-    Ok((g.peers.into_iter().zip(scores).collect(), latest.len() as u64, convergence.iterations))
 }

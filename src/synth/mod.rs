@@ -2,6 +2,7 @@
 //! samples: the same seed gives the same bytes.
 
 pub mod credentials;
+pub mod patches;
 pub mod reputation;
 pub mod rmat;
 pub mod snaps;

@@ -38,7 +38,7 @@ pub fn publishers(count: usize, seed: u64) -> TableSample {
     let start = AS_OF_MS - 730 * DAY_MS;
     let mut signals = vec!["signal_id,publisher,kind,timestamp,weight,evidence".to_owned()];
     let mut investigations = vec!["publisher,investigation_id,opened_at,closed_at,outcome".to_owned()];
-    let mut vouches = vec!["publisher,vouchee,timestamp,weight".to_owned()];
+    let mut vouches = vec!["voucher,vouchee,timestamp,weight".to_owned()];
     let mut windows: Vec<(String, i64, i64)> = Vec::new();
     let mut next = 0;
     let mut dated: Vec<(String, i64)> = Vec::new();
