@@ -8,16 +8,20 @@
 //! 3. [`combine`] — what holds at `as_of`: cut-off, validity, supersede,
 //!    revocation, decay, scopes;
 //! 4. [`graph`] — per scope, peers in sorted order, row-stochastic trust and distrust;
-//! 5. [`compute`] — EigenTrust and the distrust adjustment;
+//! 5. [`compute`] — EigenTrust, the distrust adjustment, vouch graphs;
+//!    [`models`] — artifact sentiment and the reputation models (publishers,
+//!    compromised credentials, patches), pure functions of their inputs;
 //! 6. [`scoreset`] — render the epoch's files, then seal them: the signed
 //!    `manifest.json` and the `scoreset.car`;
 //! 7. [`publish`] — write the epoch atomically and move `latest`.
 //!
-//! [`runner`] strings the stages together; [`verify`] checks a published
-//! epoch and can re-run it; [`cli`] is the command line. Below the stages,
-//! [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
+//! [`runner`] strings the stages together for the pipeline's model;
+//! [`verify`] checks a published epoch (and a publisher epoch's audit chain)
+//! and can re-run it; [`cli`] is the command line; [`history`] is the
+//! patch-history database the patch model reads and `scoreset history` writes.
+//! Below the stages, [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
 //! did:key and eddsa-jcs-2022 proofs, and [`synth`] the seeded synthetic
-//! graphs used by benchmarks.
+//! graphs and samples used by benchmarks, tests and `data/`.
 
 pub mod as_of;
 pub mod cli;
