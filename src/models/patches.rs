@@ -604,16 +604,34 @@ mod tests {
         let mut relinked = chain.clone();
         relinked[2].prev = Some("00".repeat(32));
         assert!(verify_chain(&relinked, "ann").unwrap_err().contains("prev is not the hash of link 1"));
-        let facts = Facts {
-            author_reputation: Some(1.0),
-            reputation_drop: BTreeMap::new(),
-            quality: Some(1.0),
-            severity: Severity::Minor,
-            provenance: verify_chain(&tampered, "ann"),
-        };
-        let verdict = decide(&facts, &[]);
-        assert_eq!((verdict.rule.as_str(), verdict.action), ("provenance", Action::Quarantine));
-        assert!(verdict.reason.contains("tampered"));
+        // Each broken chain quarantines, before any rule (here one that would approve everything), with its reason.
+        let approve_all =
+            [Rule { name: "approve-all".into(), when: Conditions::default(), action: Action::Approve, percent: None }];
+        let cases = [
+            (verify_chain(&tampered, "ann"), "hash does not match its content (tampered)"),
+            (verify_chain(&chain, "bob"), "the author link names \"ann\""),
+            (verify_chain(&chain[..3], "ann"), "missing link 3 (build_process)"),
+            (verify_chain(&chain, "ann"), ""),
+        ];
+        for (provenance, reason) in cases {
+            let broken = provenance.is_err();
+            let facts = Facts {
+                author_reputation: Some(1.0),
+                reputation_drop: BTreeMap::new(),
+                quality: Some(1.0),
+                severity: Severity::Minor,
+                provenance,
+            };
+            let verdict = decide(&facts, &approve_all);
+            if broken {
+                assert_eq!((verdict.rule.as_str(), verdict.action), ("provenance", Action::Quarantine));
+                assert!(
+                    verdict.reason.starts_with("provenance chain does not verify: ") && verdict.reason.contains(reason)
+                );
+            } else {
+                assert_eq!((verdict.rule.as_str(), verdict.action), ("approve-all", Action::Approve));
+            }
+        }
     }
 
     fn rule(name: &str, when: Conditions, action: Action) -> Rule {
