@@ -218,12 +218,25 @@ pub fn author_reputations(
     let vouch = vouching(&ids, vouches, &maintainers, &params.eigentrust, at_ms)?;
     let top = vouch.trust.values().copied().fold(0.0, f64::max);
     const HOUR_MS: f64 = 3_600_000.0;
-    for author in authors {
-        let mine = |patch: &str| author_of.get(patch) == Some(&author);
-        let applied: Vec<&Application> =
-            applications.iter().filter(|a| mine(&a.patch) && a.applied_at_ms().is_ok_and(|t| t <= at_ms)).collect();
-        let reported: Vec<&Issue> = issues.iter().filter(|i| mine(&i.patch) && i.reported_ms <= at_ms).collect();
-        let patches_of = patches.iter().filter(|p| p.author == author).count() as f64;
+    // Each author's applications, issues and patch count up to `at_ms`, in one pass over each.
+    let mut by_author: BTreeMap<&str, (Vec<&Application>, Vec<&Issue>, f64)> =
+        authors.iter().map(|&a| (a, (Vec::new(), Vec::new(), 0.0))).collect();
+    for a in applications.iter().filter(|a| a.applied_at_ms().is_ok_and(|t| t <= at_ms)) {
+        if let Some(entry) = author_of.get(a.patch.as_str()).and_then(|author| by_author.get_mut(author)) {
+            entry.0.push(a);
+        }
+    }
+    for i in issues.iter().filter(|i| i.reported_ms <= at_ms) {
+        if let Some(entry) = author_of.get(i.patch.as_str()).and_then(|author| by_author.get_mut(author)) {
+            entry.1.push(i);
+        }
+    }
+    for p in patches {
+        if let Some(entry) = by_author.get_mut(p.author.as_str()) {
+            entry.2 += 1.0;
+        }
+    }
+    for (author, (applied, reported, patches_of)) in by_author {
         let n = applied.len() as f64;
         let successes = applied.iter().filter(|a| a.outcome == ApplicationOutcome::Success).count() as f64;
         let weighted: f64 = reported.iter().map(|i| params.severity.of(i.severity)).sum();
