@@ -204,6 +204,11 @@ pub fn score(
         });
     }
 
+    let mut per_credential: BTreeMap<&str, Vec<&IdpReport>> = BTreeMap::new();
+    for r in &live {
+        per_credential.entry(&r.credential).or_default().push(r);
+    }
+
     // Disputes: which reports a cleared dispute zeroes.
     let mut cleared: BTreeSet<&str> = BTreeSet::new();
     let mut dispute_counts: BTreeMap<&str, DisputeCounts> = BTreeMap::new();
@@ -228,7 +233,12 @@ pub fn score(
                 let until = d.resolved_ms.unwrap_or(as_of_ms);
                 if d.reports.is_empty() {
                     cleared.extend(
-                        live.iter().filter(|r| r.credential == d.credential && r.at_ms <= until).map(|r| r.id.as_str()),
+                        per_credential
+                            .get(d.credential.as_str())
+                            .into_iter()
+                            .flatten()
+                            .filter(|r| r.at_ms <= until)
+                            .map(|r| r.id.as_str()),
                     );
                 } else {
                     cleared.extend(d.reports.iter().map(String::as_str));
@@ -238,10 +248,6 @@ pub fn score(
     }
 
     // Credential scores: noisy-OR over IdPs of each IdP's strongest report.
-    let mut per_credential: BTreeMap<&str, Vec<&IdpReport>> = BTreeMap::new();
-    for r in &live {
-        per_credential.entry(&r.credential).or_default().push(r);
-    }
     for &credential in dispute_counts.keys() {
         per_credential.entry(credential).or_default();
     }
