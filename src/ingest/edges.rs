@@ -23,18 +23,26 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
-    /// Files one checked record: interns its peers and keeps the edge, or rejects it.
+    /// Files one checked record: interns its peers (unless `known` already
+    /// holds their indices) and keeps the edge, or rejects it.
     fn take(
         &mut self,
         position: Position,
         checked: Result<Checked<'_>, Refusal>,
+        known: [Option<u32>; 2],
         raw: impl FnOnce() -> String,
     ) -> Result<()> {
         let Some((truster, trustee, value, time_ms)) = self.stats.admit(self.rejects, position, checked, raw) else {
             return Ok(());
         };
-        let truster = self.peers.intern(&truster, self.path)?;
-        let trustee = self.peers.intern(&trustee, self.path)?;
+        let truster = match known[0] {
+            Some(index) => index,
+            None => self.peers.intern(&truster, self.path)?,
+        };
+        let trustee = match known[1] {
+            Some(index) => index,
+            None => self.peers.intern(&trustee, self.path)?,
+        };
         if time_ms.is_some() && self.batch.times_ms.is_none() {
             self.batch.times_ms = Some(vec![None; self.batch.edges.len()]);
         }
@@ -83,14 +91,54 @@ pub(super) fn read(
         read_parquet(path, spec.value_scale, &mut collector)?;
     } else {
         let bytes = tabular::read_all(path)?;
-        tabular::for_each_parsed_line(
-            &bytes,
-            spec.header,
-            |line| csv_record(line, spec.value_scale),
-            |line, checked| collector.take(Position::Line(line.number), checked, || line.raw()),
-        )?;
+        read_csv(&bytes, spec, &mut collector)?;
     }
     Ok(collector.batch)
+}
+
+/// Lines per block of [`read_csv`].
+const BLOCK_LINES: usize = 1 << 16;
+
+/// Reads a text edge list a block of lines at a time. Each block is parsed in
+/// parallel while the previous one is filed; then the ids its lines name that
+/// earlier blocks already interned are looked up in parallel (read-only), so
+/// the sequential filing interns only ids new in this block, in line order —
+/// the numbering is the same as interning every line in order.
+fn read_csv(bytes: &[u8], spec: &SourceSpec, collector: &mut Collector<'_>) -> Result<()> {
+    use rayon::prelude::*;
+    type Block<'a> = (Vec<Line<'a>>, Vec<Result<Checked<'a>, Refusal>>, Vec<[Option<u32>; 2]>);
+    let file = |collector: &mut Collector<'_>, block: Option<Block<'_>>| -> Result<()> {
+        let Some((lines, parsed, known)) = block else { return Ok(()) };
+        for ((line, checked), known) in lines.iter().zip(parsed).zip(known) {
+            collector.take(Position::Line(line.number), checked, known, || line.raw())?;
+        }
+        Ok(())
+    };
+    // One allocation for the edges: growing by doubling would copy them and fault in fresh pages each time.
+    let line_count = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    collector.batch.edges.reserve_exact(line_count);
+    let mut lines = tabular::lines(bytes, spec.header).peekable();
+    let mut pending: Option<Block<'_>> = None;
+    loop {
+        let block: Vec<Line<'_>> = lines.by_ref().take(BLOCK_LINES).collect();
+        let (filed, parsed) = rayon::join(
+            || file(collector, pending.take()),
+            || block.par_iter().map(|line| csv_record(line, spec.value_scale)).collect::<Vec<_>>(),
+        );
+        filed?;
+        let peers: &PeerIds = collector.peers;
+        let known = parsed
+            .par_iter()
+            .map(|checked| match checked {
+                Ok((truster, trustee, ..)) => [peers.get(truster), peers.get(trustee)],
+                Err(_) => [None, None],
+            })
+            .collect();
+        pending = Some((block, parsed, known));
+        if lines.peek().is_none() {
+            return file(collector, pending.take());
+        }
+    }
 }
 
 /// Unix seconds (a timestamp field) to milliseconds.
@@ -163,7 +211,7 @@ fn read_parquet(path: &Path, scale: f64, out: &mut Collector<'_>) -> Result<()> 
             (Some(_), Some(_), Some(_)) => Err((RejectReason::NonFinite, "value or timestamp is not finite".into())),
             _ => Err((RejectReason::ParseError, "missing truster, trustee or value".into())),
         };
-        out.take(position, checked, raw)?;
+        out.take(position, checked, [None, None], raw)?;
     }
     Ok(())
 }

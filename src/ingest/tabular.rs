@@ -86,8 +86,11 @@ pub(crate) fn for_each_parsed_line<'a, T: Send>(
     }
 }
 
-/// Reads a whole (possibly gzipped) file.
+/// Reads a whole (possibly gzipped) file; a plain file in one read into a buffer of its size.
 pub(crate) fn read_all(path: &Path) -> Result<Vec<u8>> {
+    if path.extension().is_none_or(|e| e != "gz") {
+        return std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source });
+    }
     let mut bytes = Vec::new();
     open(path)?.read_to_end(&mut bytes).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     Ok(bytes)
