@@ -19,6 +19,14 @@ impl Incoming {
         Incoming { matrix: csr.to_other_storage() }
     }
 
+    /// Wraps compressed columns (rows sorted and distinct within each column), checked by sprs.
+    pub fn from_csc(n: usize, colptr: Vec<usize>, rows: Vec<u32>, vals: Vec<f64>) -> Self {
+        let matrix = CsMatI::try_new_csc((n, n), colptr, rows, vals)
+            .map_err(|(_, _, _, e)| e)
+            .expect("columns built in row order form a valid CSC matrix");
+        Incoming { matrix }
+    }
+
     /// Builds from rows of `(column, value)` (any order within a row, distinct
     /// columns); convenient for tests and small hand-made matrices.
     pub fn from_rows(n: usize, rows: &[Vec<(u32, f64)>]) -> Self {

@@ -218,25 +218,72 @@ impl Rows {
         self.closed = self.vals.len();
     }
 
-    /// Concatenates chunks (in row order) into the incoming-edge form; also
+    /// Turns chunks of rows (in row order) into the incoming-edge form; also
     /// returns the empty rows.
     fn assemble(n: usize, parts: Vec<Rows>) -> (Incoming, Vec<u32>) {
-        let mut indptr = vec![0usize; n + 1];
-        for (row, len) in parts.iter().flat_map(|p| p.lengths.iter()) {
-            indptr[*row as usize + 1] = *len;
+        let mut filled = vec![false; n];
+        for &(row, _) in parts.iter().flat_map(|p| p.lengths.iter()) {
+            filled[row as usize] = true;
         }
-        for i in 0..n {
-            indptr[i + 1] += indptr[i];
-        }
-        let empty = (0..n).filter(|&i| indptr[i] == indptr[i + 1]).map(|i| i as u32).collect();
-        let nnz = indptr[n];
-        let (mut cols, mut vals) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
-        for part in parts {
-            cols.extend_from_slice(&part.cols);
-            vals.extend_from_slice(&part.vals);
-        }
-        (Incoming::from_csr(n, indptr, cols, vals), empty)
+        let empty = (0..n).filter(|&i| !filled[i]).map(|i| i as u32).collect();
+        let (colptr, rows, vals) = transpose(n, &parts);
+        (Incoming::from_csc(n, colptr, rows, vals), empty)
     }
+}
+
+/// The compressed-column form of the row chunks `parts`: column pointers,
+/// the row of each entry and its value, rows ascending within each column.
+///
+/// Written by hand because it is the costliest step of building a large
+/// graph: sprs's sequential CSR→CSC conversion (after concatenating the
+/// chunks) took 1 s of 1.8 s for 16.8M edges. Here each worker owns a range
+/// of columns holding about the same number of entries, and scans the chunks
+/// in row order writing only its own columns, so the output slices are
+/// disjoint (no locking, no unsafe) and the result is the same for any
+/// number of workers.
+fn transpose(n: usize, parts: &[Rows]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+    let mut colptr = vec![0usize; n + 1];
+    for &j in parts.iter().flat_map(|p| p.cols.iter()) {
+        colptr[j as usize + 1] += 1;
+    }
+    for j in 0..n {
+        colptr[j + 1] += colptr[j];
+    }
+    let nnz = colptr[n];
+    let workers = rayon::current_num_threads().clamp(1, n.max(1));
+    let mut bounds: Vec<usize> =
+        (0..workers).map(|w| colptr.partition_point(|&x| x < nnz * w / workers).min(n)).collect();
+    bounds[0] = 0;
+    bounds.push(n);
+    let (mut rows, mut vals) = (vec![0u32; nnz], vec![0.0f64; nnz]);
+    let mut slices = Vec::with_capacity(workers);
+    let (mut rows_left, mut vals_left) = (&mut rows[..], &mut vals[..]);
+    for w in 0..workers {
+        let len = colptr[bounds[w + 1]] - colptr[bounds[w]];
+        let (r, rest_r) = std::mem::take(&mut rows_left).split_at_mut(len);
+        let (v, rest_v) = std::mem::take(&mut vals_left).split_at_mut(len);
+        (rows_left, vals_left) = (rest_r, rest_v);
+        slices.push((bounds[w]..bounds[w + 1], r, v));
+    }
+    slices.into_par_iter().for_each(|(columns, rows_out, vals_out)| {
+        let base = colptr[columns.start];
+        let mut cursor: Vec<usize> = colptr[columns.clone()].iter().map(|&p| p - base).collect();
+        for part in parts {
+            let mut at = 0;
+            for &(row, len) in &part.lengths {
+                for (&j, &v) in part.cols[at..at + len].iter().zip(&part.vals[at..at + len]) {
+                    if columns.contains(&(j as usize)) {
+                        let slot = &mut cursor[j as usize - columns.start];
+                        rows_out[*slot] = row;
+                        vals_out[*slot] = v;
+                        *slot += 1;
+                    }
+                }
+                at += len;
+            }
+        }
+    });
+    (colptr, rows, vals)
 }
 
 #[cfg(test)]
@@ -315,6 +362,29 @@ mod tests {
             g.dangling.len(),
             (0..n as usize).filter(|&i| csr.outer_view(i).is_none_or(|r| r.nnz() == 0)).count()
         );
+    }
+
+    #[test]
+    fn the_hand_written_transpose_equals_sprs_for_any_worker_count() {
+        let n = 2000u32;
+        let edges: Vec<Edge> = (0..60_000u64)
+            .map(|k| {
+                let h = k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                let (i, j) = ((h % u64::from(n)) as u32, ((h >> 24) % u64::from(n / 3)) as u32);
+                edge(i, if i == j { (j + 1) % n } else { j }, ((h >> 40) % 9) as f64 + 1.0)
+            })
+            .collect();
+        let names: Vec<String> = (0..n).map(|i| format!("p{i:04}")).collect();
+        let g = build(names.clone(), edges.clone(), &[]);
+        // The same rows through sprs's own conversion.
+        let csr = g.trust.matrix().to_other_storage();
+        let rows: Vec<Vec<(u32, f64)>> =
+            csr.outer_iterator().map(|r| r.indices().iter().copied().zip(r.data().iter().copied()).collect()).collect();
+        assert_eq!(g.trust, Incoming::from_rows(n as usize, &rows));
+        for threads in [1, 3, 7] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            assert_eq!(pool.install(|| build(names.clone(), edges.clone(), &[])).trust, g.trust, "{threads} workers");
+        }
     }
 
     #[test]
