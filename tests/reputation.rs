@@ -259,3 +259,64 @@ fn pipeline_mistakes_are_named() {
         assert!(!dir.path().join("out").exists());
     }
 }
+
+#[test]
+fn signal_tables_in_csv_jsonl_and_parquet_give_the_same_scores_and_log() {
+    use polars::prelude::*;
+    let csv_path = data("publishers/signals.csv");
+    let mut reader = csv::Reader::from_path(&csv_path).unwrap();
+    let rows: Vec<Vec<String>> = reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect();
+    let header = ["signal_id", "publisher", "kind", "timestamp", "weight", "evidence"];
+    let dir = tempfile::tempdir().unwrap();
+
+    // JSON lines: only the non-empty fields, the weight as a number where it is one.
+    let jsonl: String = rows
+        .iter()
+        .map(|row| {
+            let mut object = serde_json::Map::new();
+            for (name, cell) in header.iter().zip(row).filter(|(_, c)| !c.is_empty()) {
+                let value = match (*name, cell.parse::<f64>()) {
+                    ("weight", Ok(w)) if w.is_finite() => serde_json::json!(w),
+                    _ => Value::String(cell.clone()),
+                };
+                object.insert((*name).to_owned(), value);
+            }
+            format!("{}\n", Value::Object(object))
+        })
+        .collect();
+    fs::write(dir.path().join("signals.jsonl"), jsonl).unwrap();
+
+    // Parquet: text columns with nulls for empty cells, the weight as a float column.
+    let text = |k: usize| -> Vec<Option<String>> {
+        rows.iter().map(|r| Some(r[k].clone()).filter(|c| !c.is_empty())).collect()
+    };
+    let weight: Vec<Option<f64>> = rows.iter().map(|r| r[4].parse::<f64>().ok()).collect();
+    let mut frame = DataFrame::new_infer_height(vec![
+        Column::new("signal_id".into(), text(0)),
+        Column::new("publisher".into(), text(1)),
+        Column::new("kind".into(), text(2)),
+        Column::new("timestamp".into(), text(3)),
+        Column::new("weight".into(), weight),
+        Column::new("evidence".into(), text(5)),
+    ])
+    .unwrap();
+    let mut file = fs::File::create(dir.path().join("signals.parquet")).unwrap();
+    ParquetWriter::new(&mut file).finish(&mut frame).unwrap();
+
+    let outputs: Vec<(Vec<u8>, Vec<u8>)> = ["signals.csv", "signals.jsonl", "signals.parquet"]
+        .iter()
+        .map(|name| {
+            let table = if *name == "signals.csv" { csv_path.clone() } else { dir.path().join(name) };
+            let run = Signed::new("publishers");
+            let text = fs::read_to_string(&run.pipeline).unwrap();
+            fs::write(&run.pipeline, text.replace(&csv_path.display().to_string(), &table.display().to_string()))
+                .unwrap();
+            let epoch = run.run();
+            let rejected = fs::read_to_string(epoch.join("rejected.jsonl")).unwrap();
+            assert_eq!(rejected.lines().count(), 10, "{name}: the same ten records refused\n{rejected}");
+            (fs::read(epoch.join("publisher_scores.jsonl")).unwrap(), fs::read(epoch.join("audit.jsonl")).unwrap())
+        })
+        .collect();
+    assert!(outputs[0] == outputs[1], "JSONL differs from CSV");
+    assert!(outputs[0] == outputs[2], "Parquet differs from CSV");
+}
