@@ -6,7 +6,7 @@ mod common;
 
 use common::shared;
 use ed25519_dalek::Signer;
-use scoreset::crypto::{canonical_json, cid_of, did_key, eddsa_jcs};
+use scoreset::crypto::{canonical_json, canonical_value, cid_of, did_key, eddsa_jcs};
 use scoreset::scoreset::{car, es6_number};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -96,6 +96,7 @@ fn rfc8785_testdata() {
         let input: Value = serde_json::from_slice(&fs::read(dir.join("input").join(&name)).unwrap()).unwrap();
         let expected = fs::read(dir.join("output").join(&name)).unwrap();
         assert_eq!(canonical_json(&input).unwrap(), expected, "{name:?}");
+        assert_eq!(canonical_value(&input).unwrap(), expected, "fast path, {name:?}");
     }
 }
 
@@ -107,6 +108,8 @@ fn es6_numbers_100k_through_the_output_paths() {
         let (bits, expected) = line.split_once(',').unwrap();
         let x = f64::from_bits(u64::from_str_radix(bits, 16).unwrap());
         assert_eq!(String::from_utf8(canonical_json(&x).unwrap()).unwrap(), expected, "JSON, bits {bits}");
+        let value = Value::from(x);
+        assert_eq!(String::from_utf8(canonical_value(&value).unwrap()).unwrap(), expected, "fast path, bits {bits}");
         assert_eq!(es6_number(x), expected, "CSV, bits {bits}");
         count += 1;
     }

@@ -3,7 +3,7 @@
 //! (proof config hash ‖ document hash), and signed with Ed25519; the
 //! signature is written as base58btc multibase in `proofValue`.
 
-use super::canonical_json;
+use super::canonical_value;
 use super::did_key::{self, KeyError};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde_json::{Map, Value};
@@ -56,8 +56,8 @@ pub fn proof_config(document: &Value, created: &str, verification_method: &str) 
 /// hashData = SHA-256(JCS(proof config)) ‖ SHA-256(JCS(unsecured document)).
 pub fn hash_data(unsecured: &Value, proof_config: &Value) -> Result<[u8; 64], serde_json::Error> {
     let mut out = [0u8; 64];
-    out[..32].copy_from_slice(&Sha256::digest(canonical_json(proof_config)?));
-    out[32..].copy_from_slice(&Sha256::digest(canonical_json(unsecured)?));
+    out[..32].copy_from_slice(&Sha256::digest(canonical_value(proof_config)?));
+    out[32..].copy_from_slice(&Sha256::digest(canonical_value(unsecured)?));
     Ok(out)
 }
 

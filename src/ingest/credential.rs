@@ -13,7 +13,7 @@
 
 use super::identity::{ArtifactId, assertion_reference, normalise_artifact, normalise_did};
 use super::{Refusal, RejectReason};
-use crate::crypto::{canonical_json, cid_of, eddsa_jcs};
+use crate::crypto::{canonical_value, cid_of, eddsa_jcs};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -99,7 +99,7 @@ impl ContentId {
     pub fn get(&self) -> &str {
         self.cid.get_or_init(|| {
             // The text parsed once already, so it parses again.
-            let canonical = serde_json::from_str::<Value>(&self.source).ok().and_then(|v| canonical_json(&v).ok());
+            let canonical = serde_json::from_str::<Value>(&self.source).ok().and_then(|v| canonical_value(&v).ok());
             cid_of(canonical.as_deref().unwrap_or(self.source.as_bytes())).to_string()
         })
     }
