@@ -231,7 +231,9 @@ fn open_read_only(path: &Path) -> Result<Connection> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such database file"),
         });
     }
-    let uri = format!("file:{}?immutable=1", path.display());
+    // A URI: the characters that would end or escape the path are percent-encoded.
+    let escaped = path.display().to_string().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
+    let uri = format!("file:{escaped}?immutable=1");
     Connection::open_with_flags(uri, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI)
         .map_err(|e| db_error(path, e))
 }
@@ -265,6 +267,14 @@ mod tests {
             outcome: if ok { ApplicationOutcome::Success } else { ApplicationOutcome::Failure },
             provenance_hash: Some("ab".repeat(32)),
         }
+    }
+
+    #[test]
+    fn paths_with_uri_characters_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("odd?name#50%.db");
+        record(&db, &[("a".into(), event("e1", "p1", true))]).unwrap();
+        assert_eq!(read_all(&db).unwrap(), vec![event("e1", "p1", true)]);
     }
 
     #[test]
