@@ -171,6 +171,9 @@ pub fn score(
         } else if by_id.contains_key(v.report.as_str()) {
             let entry = latest.entry(&v.report).or_insert((v.at_ms, v.outcome));
             *entry = (*entry).max((v.at_ms, v.outcome));
+        } else {
+            // It verifies a report dated after `as_of`: it counts once that report does.
+            out.after_as_of += 1;
         }
     }
 
