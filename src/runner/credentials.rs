@@ -3,7 +3,7 @@
 
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
-use crate::config::{CredentialSpec, LoadedPipeline};
+use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
 use crate::ingest::records;
@@ -37,16 +37,12 @@ pub struct CredentialCounts {
     pub after_as_of: u64,
 }
 
-fn spec(loaded: &LoadedPipeline) -> Result<&CredentialSpec> {
-    loaded.pipeline.credentials.as_ref().ok_or_else(|| Error::Config {
-        path: loaded.file.clone(),
-        message: "model = \"credentials\" needs a [credentials] table".into(),
-    })
-}
-
 /// The parameters recorded in the manifest.
 pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
-    let params = spec(loaded).ok().and_then(|s| s.params().ok()).unwrap_or_default();
+    let params = super::model_table(loaded, &loaded.pipeline.credentials, "credentials")
+        .ok()
+        .and_then(|s| s.params().ok())
+        .unwrap_or_default();
     Ok(json!({
         "reportHalfLifeDays": params.report_half_life_days,
         "verificationHalfLifeDays": params.verification_half_life_days,
@@ -57,7 +53,7 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
 
 /// Reads the tables, scores the credentials and renders the files.
 pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let spec = spec(loaded)?;
+    let spec = super::model_table(loaded, &loaded.pipeline.credentials, "credentials")?;
     let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
     let base = &loaded.base_dir;
     let label = |p: &std::path::Path| p.display().to_string();

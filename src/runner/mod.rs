@@ -146,6 +146,14 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
     Ok(computed)
 }
 
+/// The model's own table of the pipeline, `[name]` (checked present when the file was loaded).
+fn model_table<'a, T>(loaded: &LoadedPipeline, table: &'a Option<T>, name: &str) -> Result<&'a T> {
+    table.as_ref().ok_or_else(|| Error::Config {
+        path: loaded.file.clone(),
+        message: format!("model = \"{}\" needs a [{name}] table", loaded.pipeline.model.id()),
+    })
+}
+
 /// The manifest of an epoch (outputs and issuer are filled in when sealing).
 fn build_manifest(
     loaded: &LoadedPipeline,

@@ -3,7 +3,7 @@
 
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
-use crate::config::{LoadedPipeline, PatchSpec};
+use crate::config::LoadedPipeline;
 use crate::crypto::digest_file;
 use crate::error::{Error, Result};
 use crate::history;
@@ -85,16 +85,11 @@ struct Cohort {
     of: usize,
 }
 
-fn spec(loaded: &LoadedPipeline) -> Result<&PatchSpec> {
-    loaded.pipeline.patches.as_ref().ok_or_else(|| Error::Config {
-        path: loaded.file.clone(),
-        message: "model = \"patches\" needs a [patches] table".into(),
-    })
-}
-
 /// The parameters recorded in the manifest.
 pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
-    let Ok(spec) = spec(loaded) else { return Ok(serde_json::Value::Null) };
+    let Ok(spec) = super::model_table(loaded, &loaded.pipeline.patches, "patches") else {
+        return Ok(serde_json::Value::Null);
+    };
     let params = spec.reputation_params(&loaded.pipeline.eigentrust);
     Ok(json!({
         "reputationWeights": params.weights,
@@ -110,7 +105,7 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
 
 /// Reads the inputs, scores authors and patches and decides each patch.
 pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let spec = spec(loaded)?;
+    let spec = super::model_table(loaded, &loaded.pipeline.patches, "patches")?;
     let base = &loaded.base_dir;
     let label = |p: &std::path::Path| p.display().to_string();
     let mut rejects = Vec::new();

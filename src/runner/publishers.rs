@@ -4,7 +4,7 @@
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
 use crate::compute::{Vouching, vouching};
-use crate::config::{LoadedPipeline, PublisherSpec};
+use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
 use crate::ingest::records;
@@ -63,16 +63,12 @@ struct PublisherLine<'a> {
     as_of: &'a str,
 }
 
-fn spec(loaded: &LoadedPipeline) -> Result<&PublisherSpec> {
-    loaded.pipeline.publishers.as_ref().ok_or_else(|| Error::Config {
-        path: loaded.file.clone(),
-        message: "model = \"publishers\" needs a [publishers] table".into(),
-    })
-}
-
 /// The parameters recorded in the manifest.
 pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
-    let params = spec(loaded).ok().and_then(|s| s.params().ok()).unwrap_or_default();
+    let params = super::model_table(loaded, &loaded.pipeline.publishers, "publishers")
+        .ok()
+        .and_then(|s| s.params().ok())
+        .unwrap_or_default();
     let e = &loaded.pipeline.eigentrust;
     Ok(json!({
         "start": params.start,
@@ -87,7 +83,7 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
 
 /// Reads the tables, replays every publisher, runs the vouch graph and renders the files.
 pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let spec = spec(loaded)?;
+    let spec = super::model_table(loaded, &loaded.pipeline.publishers, "publishers")?;
     let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
     let base = &loaded.base_dir;
     let label = |p: &std::path::Path| p.display().to_string();
