@@ -182,7 +182,8 @@ pub struct ScoreChange {
     pub from: f64,
     /// Score after.
     pub to: f64,
-    /// What moved it, naming the signal or the decay.
+    /// What moved it, naming the signal or the decay, and the tier change if any
+    /// (`signal s7 (quarantine_event -20); tier Provisional -> Untrusted`).
     pub explanation: String,
 }
 
@@ -368,9 +369,14 @@ impl State {
         let from = self.publisher.score;
         self.publisher.score = to;
         let tier = Tier::of_score(to);
-        let cause = explanation.clone();
-        self.publisher.changes.push(ScoreChange { at: format_ms(at_ms), from, to, explanation });
-        self.transition(at_ms, tier, &cause, trace);
+        let old_tier = self.publisher.tier;
+        let described = if tier == old_tier {
+            explanation.clone()
+        } else {
+            format!("{explanation}; tier {old_tier:?} -> {tier:?}")
+        };
+        self.publisher.changes.push(ScoreChange { at: format_ms(at_ms), from, to, explanation: described });
+        self.transition(at_ms, tier, &explanation, trace);
     }
 
     /// Moves to `tier`, logging the transition (and recovery actions when it is a fall).
@@ -582,7 +588,8 @@ mod tests {
         assert_eq!(path, [35.0, 43.0, 28.0, 31.0, 33.0, 39.0, 31.0, 11.0, 21.0]);
         assert_eq!((p.score, p.tier, p.signals_applied), (21.0, Tier::Provisional, 9));
         assert_eq!(p.changes[2].explanation, "signal s2 (revocation_event -15)");
-        assert_eq!(p.changes[7].explanation, "signal s7 (quarantine_event -20)");
+        assert_eq!(p.changes[7].explanation, "signal s7 (quarantine_event -20); tier Provisional -> Untrusted");
+        assert_eq!(p.changes[8].explanation, "signal s8 (quarantine_resolution +10); tier Untrusted -> Provisional");
         assert_eq!(tiers_of(&r), [(Tier::Provisional, Tier::Untrusted), (Tier::Untrusted, Tier::Provisional)]);
         let transition = r.events.iter().find(|e| e.code == EventCode::ReputationTransition).unwrap();
         assert_eq!(
@@ -605,7 +612,10 @@ mod tests {
         );
         let path: Vec<f64> = r.publishers[0].changes.iter().map(|c| c.to).collect();
         assert_eq!(path, [100.0, 70.0, 0.0, 7.0]);
-        assert!(r.publishers[0].changes[0].explanation.ends_with("(clamped to [0, 100])"));
+        assert_eq!(
+            r.publishers[0].changes[0].explanation,
+            "signal a (community_report +500) (clamped to [0, 100]); tier Provisional -> Trusted"
+        );
         assert!(!r.publishers[0].changes[1].explanation.contains("clamped"));
     }
 
