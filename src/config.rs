@@ -9,7 +9,7 @@ use crate::compute::DistrustParams;
 use crate::compute::EigenTrustParams;
 use crate::error::{Error, Result};
 use crate::ingest::records::SignalKind;
-use crate::ingest::{DEFAULT_SCOPE, PretrustSpec, SourceSpec};
+use crate::ingest::{DEFAULT_SCOPE, PretrustSpec, SourceFormat, SourceSpec};
 use crate::models::credentials::CredentialParams;
 use crate::models::patches::{
     QualityWeights, ReputationParams as PatchReputationParams, ReputationWeights, Rule, SeverityWeights,
@@ -160,8 +160,9 @@ impl PublisherSpec {
 pub struct PatchSpec {
     /// Candidate patches, JSON lines (`patch_id, author, severity, coverage, static_analysis, ratings, provenance`).
     pub patches: PathBuf,
-    /// The patch-history database (SQLite, written by `scoreset history`).
-    pub history: PathBuf,
+    /// The patch-history database (SQLite, written by `scoreset history`); or name
+    /// it as a `[[source]]` with `format = "patch-history"`.
+    pub history: Option<PathBuf>,
     /// Issue table (`issue_id, patch_id, severity, reported_at, acknowledged_at, resolved_at`).
     pub issues: Option<PathBuf>,
     /// Vouch table (`voucher, vouchee, timestamp, weight`), author → author.
@@ -379,7 +380,22 @@ impl LoadedPipeline {
             Model::Patches if pipeline.patches.is_none() => {
                 return refuse(format!("model = \"{model}\" needs a [patches] table"));
             }
-            Model::Publishers | Model::Credentials | Model::Patches if !pipeline.sources.is_empty() => {
+            Model::Patches => {
+                let databases = pipeline.sources.iter().filter(|s| s.format == SourceFormat::PatchHistory).count()
+                    + usize::from(pipeline.patches.as_ref().is_some_and(|p| p.history.is_some()));
+                if let Some(other) = pipeline.sources.iter().find(|s| s.format != SourceFormat::PatchHistory) {
+                    return refuse(format!(
+                        "model = \"{model}\" reads only a [[source]] of format \"patch-history\", not {:?}",
+                        other.format.id()
+                    ));
+                }
+                if databases != 1 {
+                    return refuse(format!(
+                        "model = \"{model}\" needs exactly one patch-history database ([patches] history or a [[source]] with format = \"patch-history\"), found {databases}"
+                    ));
+                }
+            }
+            Model::Publishers | Model::Credentials if !pipeline.sources.is_empty() => {
                 return refuse(format!(
                     "model = \"{model}\" reads its own tables; [[source]] is for model = \"trust\""
                 ));

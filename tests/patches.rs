@@ -221,3 +221,49 @@ fn the_patches_sample_is_generated_decides_as_designed_and_recomputes() {
     let erin: Value = serde_json::from_str(authors.lines().find(|l| l.contains("\"erin\"")).unwrap()).unwrap();
     assert!(erin["components"]["success_rate"].is_null() && erin["applications"] == 0, "{erin}");
 }
+
+#[test]
+fn the_history_database_is_named_once_as_a_source_or_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let shipped = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/patches.toml"))
+        .unwrap()
+        .replace("\"../data/patches/", &format!("\"{}/", data("").display()));
+    assert!(shipped.contains("format = \"patch-history\""));
+    let db = format!("{}/history.db", data("").display());
+    // The same database named by the [patches] key instead of a [[source]]: the same decisions.
+    let keyed = shipped
+        .replace("[[source]]", "")
+        .replace("format = \"patch-history\"\n", "")
+        .replace(&format!("path = \"{db}\"\n"), "")
+        .replace("[patches]\n", &format!("[patches]\nhistory = \"{db}\"\n"));
+    let both = shipped.replace("[patches]\n", &format!("[patches]\nhistory = \"{db}\"\n"));
+    let trust_with_history = format!("name = \"t\"\n[[source]]\nformat = \"patch-history\"\npath = \"{db}\"\n");
+    let mut decisions = Vec::new();
+    for (name, text) in [("shipped", &shipped), ("keyed", &keyed)] {
+        let pipeline = dir.path().join(format!("{name}.toml"));
+        fs::write(&pipeline, text).unwrap();
+        let out = dir.path().join(name);
+        let run =
+            scoreset(&["run", pipeline.to_str().unwrap(), "--as-of", PATCHES_AS_OF, "--out", out.to_str().unwrap()]);
+        assert!(run.status.success(), "{name}: {}", describe(&run));
+        decisions.push(fs::read(out.join("patches/latest/patch_decisions.jsonl")).unwrap());
+    }
+    assert!(decisions[0] == decisions[1], "the two ways of naming the database decide alike");
+    for (name, text, message) in [
+        ("both", both, "exactly one patch-history database"),
+        ("trust", trust_with_history, "read by model = \"patches\""),
+    ] {
+        let pipeline = dir.path().join(format!("{name}.toml"));
+        fs::write(&pipeline, text).unwrap();
+        let run = scoreset(&[
+            "run",
+            pipeline.to_str().unwrap(),
+            "--as-of",
+            PATCHES_AS_OF,
+            "--out",
+            dir.path().join("x").to_str().unwrap(),
+        ]);
+        assert_eq!(run.status.code(), Some(2), "{name}: {}", describe(&run));
+        assert!(String::from_utf8_lossy(&run.stderr).contains(message), "{name}: {}", describe(&run));
+    }
+}

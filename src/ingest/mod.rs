@@ -68,6 +68,8 @@ pub enum SourceFormat {
     VcJson,
     /// The Snaps indexer's `id;timestamp_ms;schema_id;json` CSV.
     IndexerCsv,
+    /// The patch-history database (SQLite), read by `model = "patches"`.
+    PatchHistory,
 }
 
 impl SourceFormat {
@@ -78,6 +80,7 @@ impl SourceFormat {
             SourceFormat::VcJsonl => "vc-jsonl",
             SourceFormat::VcJson => "vc-json",
             SourceFormat::IndexerCsv => "indexer-csv",
+            SourceFormat::PatchHistory => "patch-history",
         }
     }
 }
@@ -274,6 +277,12 @@ fn read_source(
         SourceFormat::Edges => {
             let batch = edges::read(path, spec, stats, peers, &mut out.rejects)?;
             out.edges.push(batch);
+        }
+        SourceFormat::PatchHistory => {
+            return Err(Error::Input {
+                path: path.to_path_buf(),
+                message: "a patch-history source is read by model = \"patches\", not by the trust model".into(),
+            });
         }
         SourceFormat::VcJsonl | SourceFormat::VcJson | SourceFormat::IndexerCsv => {
             let mut sink = vc::Sink { options, stats, peers, out };

@@ -8,7 +8,7 @@ use crate::crypto::digest_file;
 use crate::error::{Error, Result};
 use crate::history;
 use crate::ingest::patches::{self, Severity};
-use crate::ingest::{InputStats, RejectReason, records, table};
+use crate::ingest::{InputStats, RejectReason, SourceFormat, records, table};
 use crate::models::patches::{
     Action, AuthorReputation, Components, Facts, author_reputations, decide, in_cohort, quality, verify_chain,
     window_key,
@@ -116,9 +116,20 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
     inputs.push(stats);
     let candidates = table::records(&located);
 
-    let db = base.join(&spec.history);
+    let history_path = spec
+        .history
+        .as_ref()
+        .or_else(|| {
+            let sources = loaded.pipeline.sources.iter();
+            sources.filter(|s| s.format == SourceFormat::PatchHistory).map(|s| &s.path).next()
+        })
+        .ok_or_else(|| Error::Config {
+            path: loaded.file.clone(),
+            message: "model = \"patches\" needs a patch-history database".into(),
+        })?;
+    let db = base.join(history_path);
     let applications = history::read_all(&db)?;
-    let mut stats = InputStats::new(&label(&spec.history), "patch-history");
+    let mut stats = InputStats::new(&label(history_path), "patch-history");
     stats.digest = Some(digest_file(&db).map_err(|source| Error::Read { path: db.clone(), source })?);
     stats.records = applications.len() as u64;
     inputs.push(stats);
