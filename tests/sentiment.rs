@@ -99,6 +99,47 @@ mod unanimity {
         Badge, Thresholds, highly_trusted, opinions, score_artifacts, weakest_highly_trusted,
     };
 
+    /// The open question of the artifact-scoring issue, pinned: with distrust,
+    /// a member of P_h can be outvoted. Root r trusts a and b (both in P_h), b
+    /// trusts a, a distrusts b. Then T(b) = T⁺(b) − T⁺(a) < 0, so DESIGN 4.4
+    /// ignores b's dispute and a's lone endorsement makes the artifact
+    /// Endorsed, although b (the weakest of P_h) disagrees with every other
+    /// opiner. The unanimity property above therefore holds on trust-only
+    /// graphs; whether a distrusted auditor should keep its veto is for the
+    /// design's owner to decide, and this test will then change with the rule.
+    #[test]
+    fn a_distrusted_member_of_p_h_is_outvoted_as_design_reads() {
+        use scoreset::compute::discount_one_shot;
+        let (r, a, b) = (0u32, 1u32, 2u32);
+        let edge = |truster, trustee, value| Edge { truster, trustee, value };
+        let edges = vec![edge(r, a, 1.0), edge(r, b, 1.0), edge(b, a, 1.0), edge(a, b, -1.0)];
+        let g = graph::build(vec!["r".into(), "a".into(), "b".into()], edges, &[(r, 1.0)]);
+        let (t_positive, _) =
+            eigentrust(&g.trust, &g.dangling, &g.pretrust, &EigenTrustParams::default(), |_, _| {}).unwrap();
+        let t = discount_one_shot(&g.distrust, &t_positive);
+        let at = |name: &str| g.peers.iter().position(|p| p == name).unwrap();
+        let highly = highly_trusted(&g, &g.pretrust.iter().map(|&p| p > 0.0).collect::<Vec<_>>());
+        assert!(highly[at("a")] && highly[at("b")], "a and b are in P_h");
+        assert!(t[at("b")] <= 0.0 && t_positive[at("b")] > 0.0, "b is distrusted below zero by a");
+        let artifact = ArtifactId { id: "did:snap:x".into(), version: None };
+        let review = |p: &str, endorsed: bool| Review {
+            issuer: p.into(),
+            artifact: artifact.clone(),
+            endorsed,
+            issued_ms: 0,
+            weight: 1.0,
+        };
+        let reviews = [review("a", true), review("b", false)];
+        let trust = |p: &str| t[at(p)];
+        let scores = score_artifacts(
+            &opinions(&reviews, &[], &[], trust),
+            weakest_highly_trusted(&t_positive, &highly),
+            Thresholds::Caip,
+        );
+        assert_eq!(scores[0].badge, Badge::Endorsed);
+        assert_eq!(scores[0].opinions, 1, "b's dispute is ignored (T(b) <= 0)");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
