@@ -30,9 +30,19 @@ pub struct Located<T> {
     pub record: T,
 }
 
-/// The records of `located`, without their positions.
-pub fn records<T: Clone>(located: &[Located<T>]) -> Vec<T> {
-    located.iter().map(|l| l.record.clone()).collect()
+/// Where a record came from: what a reject made after reading names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// Position in its source.
+    pub position: Position,
+    /// The record's text as reported in rejects.
+    pub raw: String,
+}
+
+/// Splits located records into the records (for the models, which take plain
+/// slices) and their origins, index for index; nothing is copied.
+pub fn split<T>(located: Vec<Located<T>>) -> (Vec<T>, Vec<Origin>) {
+    located.into_iter().map(|l| (l.record, Origin { position: l.position, raw: l.raw })).unzip()
 }
 
 /// How to read one table.

@@ -567,18 +567,8 @@ mod tests {
 
     #[test]
     fn all_nine_kinds_in_sequence_with_their_default_weights() {
-        use SignalKind::*;
-        let kinds = [
-            ProvenanceConsistency,
-            VulnerabilityResponseTime,
-            RevocationEvent,
-            ExtensionQuality,
-            CommunityReport,
-            CertificationAdherence,
-            CertificationLapse,
-            QuarantineEvent,
-            QuarantineResolution,
-        ];
+        // SignalKind::ALL lists the kinds in DESIGN 6.1's order.
+        let kinds = SignalKind::ALL;
         // All on day 0 (ids in order), as_of the same instant: no decay.
         let signals: Vec<Signal> =
             kinds.iter().enumerate().map(|(k, &kind)| signal(&format!("s{k}"), kind, 0.0)).collect();

@@ -80,13 +80,14 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
         inputs.push(stats);
     }
 
-    let (plain_reports, plain_verifications, plain_disputes) =
-        (table::records(&reports), table::records(&verifications), table::records(&disputes));
-    let scored = credentials::score(&plain_reports, &plain_verifications, &plain_disputes, &params, as_of.unix_ms());
+    let reports = table::split(reports).0;
+    let (verifications, verification_origins) = table::split(verifications);
+    let (disputes, dispute_origins) = table::split(disputes);
+    let scored = credentials::score(&reports, &verifications, &disputes, &params, as_of.unix_ms());
     if let Some(input) = verification_input {
         for &k in &scored.unknown_verifications {
-            let v = &verifications[k];
-            let detail = format!("report_id {:?} names no accepted report", v.record.report);
+            let v = &verification_origins[k];
+            let detail = format!("report_id {:?} names no accepted report", verifications[k].report);
             inputs[input].reject(
                 &mut rejects,
                 v.position.clone(),
@@ -98,7 +99,7 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
     }
     if let Some(input) = dispute_input {
         for (k, report) in &scored.unknown_dispute_reports {
-            let d = &disputes[*k];
+            let d = &dispute_origins[*k];
             let detail = format!("report {report:?} is no accepted report about the disputed credential");
             inputs[input].reject(
                 &mut rejects,

@@ -114,7 +114,7 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
     let (mut stats, read) = patches::read_patches(&base.join(&spec.patches), &label(&spec.patches), &mut rejects)?;
     let located = table::reject_duplicates(read, |p| &p.patch_id, "patch_id", &mut stats, &mut rejects);
     inputs.push(stats);
-    let candidates = table::records(&located);
+    let candidates = table::split(located).0;
 
     let history_path = spec
         .history
@@ -152,7 +152,7 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
     let mut vouches = Vec::new();
     if let Some(path) = &spec.vouches {
         let (stats, read) = records::read_vouches(&base.join(path), &label(path), &mut rejects)?;
-        vouches = table::records(&read);
+        vouches = table::split(read).0;
         inputs.push(stats);
     }
 

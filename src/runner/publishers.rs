@@ -107,20 +107,21 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
     }
 
     let as_of_ms = as_of.unix_ms();
-    let replay = publishers::replay(&table::records(&signals), &table::records(&investigations), &params, as_of_ms);
+    let (signals, signal_origins) = table::split(signals);
+    let replay = publishers::replay(&signals, &table::split(investigations).0, &params, as_of_ms);
     for (k, blocker) in &replay.refused {
-        let s = &signals[*k];
         let detail = format!(
             "publisher {:?} is frozen by investigation {blocker:?}: the signal is refused, not applied",
-            s.record.publisher
+            signals[*k].publisher
         );
-        inputs[0].reject(&mut rejects, s.position.clone(), RejectReason::Frozen, detail, s.raw.clone());
+        let origin = &signal_origins[*k];
+        inputs[0].reject(&mut rejects, origin.position.clone(), RejectReason::Frozen, detail, origin.raw.clone());
     }
 
     let ids: Vec<&str> = replay.publishers.iter().map(|p| p.publisher.as_str()).collect();
     let trusted: Vec<&str> =
         replay.publishers.iter().filter(|p| p.tier == Tier::Trusted).map(|p| p.publisher.as_str()).collect();
-    let in_force = table::records(&vouches);
+    let in_force = table::split(vouches).0;
     let Vouching { trust: vouch_trust, vouches: vouch_count, iterations: vouch_iterations } =
         vouching(&ids, &in_force, &trusted, &loaded.pipeline.eigentrust, as_of_ms)?;
     let chain = audit::chain(&replay.events).map_err(|e| Error::Write { path: AUDIT.into(), source: e.into() })?;
