@@ -7,7 +7,7 @@
 //! combined score is missing too.
 
 use crate::compute::{EigenTrustParams, vouching};
-use crate::crypto::canonical_json;
+use crate::crypto::canonical_value;
 use crate::error::Result;
 use crate::history::{Application, ApplicationOutcome};
 use crate::ingest::patches::{Issue, Link, Patch, Severity};
@@ -28,7 +28,7 @@ pub const CHAIN: [(&str, &[&str]); 4] = [
 /// The hash a link must carry.
 pub fn link_hash(kind: &str, data: &Value, prev: Option<&str>) -> String {
     let unhashed = json!({"kind": kind, "data": data, "prev": prev});
-    hex::encode(Sha256::digest(canonical_json(&unhashed).unwrap_or_default()))
+    hex::encode(Sha256::digest(canonical_value(&unhashed).unwrap_or_default()))
 }
 
 /// Builds a valid chain from link facts (kind, data), for samples and tests.

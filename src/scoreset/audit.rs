@@ -10,7 +10,7 @@
 //! detected too.
 
 use crate::as_of::format_ms;
-use crate::crypto::canonical_json;
+use crate::crypto::canonical_value;
 use crate::ingest::credential::parse_time_ms;
 use crate::models::publishers::AuditEvent;
 use serde_json::{Map, Value, json};
@@ -49,7 +49,7 @@ pub fn chain(events: &[AuditEvent]) -> Result<Chain, serde_json::Error> {
         });
         head = entry_hash(&entry)?;
         entry["hash"] = Value::String(head.clone());
-        bytes.extend_from_slice(&canonical_json(&entry)?);
+        bytes.extend_from_slice(&canonical_value(&entry)?);
         bytes.push(b'\n');
     }
     Ok(Chain { bytes, head, entries: events.len() as u64 })
@@ -61,7 +61,7 @@ fn entry_hash(entry: &Value) -> Result<String, serde_json::Error> {
     if let Some(map) = unhashed.as_object_mut() {
         map.remove("hash");
     }
-    Ok(hex::encode(Sha256::digest(canonical_json(&unhashed)?)))
+    Ok(hex::encode(Sha256::digest(canonical_value(&unhashed)?)))
 }
 
 /// The first entry where a log stops verifying.
@@ -100,7 +100,7 @@ pub fn verify(bytes: &[u8]) -> Result<(Vec<Map<String, Value>>, String), Broken>
         if stated != actual {
             return Err(broken(format!("hash {stated:?} does not match the entry's content ({actual})")));
         }
-        if canonical_json(&value).ok().as_deref() != Some(line.as_bytes()) {
+        if canonical_value(&value).ok().as_deref() != Some(line.as_bytes()) {
             return Err(broken("not in RFC 8785 canonical form".into()));
         }
         head = actual;
