@@ -107,8 +107,8 @@ fn db_error(path: &Path, e: impl std::fmt::Display) -> Error {
 /// Opens (creating if needed) the database for writing and migrates it to [`SCHEMA_VERSION`].
 pub fn open_for_writing(path: &Path) -> Result<Connection> {
     let mut conn = Connection::open(path).map_err(|e| db_error(path, e))?;
-    conn.busy_timeout(Duration::from_secs(30)).map_err(|e| db_error(path, e))?;
-    conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| db_error(path, e))?;
+    conn.busy_timeout(BUSY_WAIT).map_err(|e| db_error(path, e))?;
+    use_wal(&conn, path)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| db_error(path, e))?;
     let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| db_error(path, e))?;
     if version > SCHEMA_VERSION {
@@ -120,6 +120,26 @@ pub fn open_for_writing(path: &Path) -> Result<Connection> {
     tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| db_error(path, e))?;
     tx.commit().map_err(|e| db_error(path, e))?;
     Ok(conn)
+}
+
+/// How long a writer waits for another to finish.
+const BUSY_WAIT: Duration = Duration::from_secs(30);
+
+/// Switches the file to WAL journaling (a no-op once it is). Two processes
+/// making the switch at once would deadlock, so SQLite refuses one at once
+/// instead of waiting its busy timeout: that one tries again.
+fn use_wal(conn: &Connection, path: &Path) -> Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && started.elapsed() < BUSY_WAIT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other.map_err(|e| db_error(path, format!("switching to WAL: {e}"))),
+        }
+    }
 }
 
 /// The schema version of the file at `path`.
