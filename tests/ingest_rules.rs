@@ -126,6 +126,26 @@ fn revocation_by_cid_removes_the_assertion_only_for_its_issuer() {
 }
 
 #[test]
+fn revocation_names_the_cid_in_any_multibase_but_not_under_another_codec() {
+    let assertion = trust(A, B, SEC, 1.0, "2024-01-01T00:00:00Z");
+    let target = cid_of(&canonical_json(&assertion).unwrap());
+    let revoke = |cid: String| {
+        json!({"type": ["VerifiableCredential", "PeerTrustCredential"], "issuer": A, "issuanceDate": "2024-02-01T00:00:00Z",
+            "credentialStatus": {"id": cid, "type": "CredentialStatus", "statusPurpose": "revocation"}})
+    };
+    let base58 = target.to_string_of_base(multibase::Base::Base58Btc).unwrap();
+    assert!(base58.starts_with('z'));
+    let (i, c) = run(&[assertion.clone(), revoke(base58)], &[SEC], None);
+    assert_eq!(graph(&i, &c), only(SEC, &[]));
+    assert_eq!(inactive(&c), [("revoked", 1)]);
+    // The same digest as a dag-pb CID names other content.
+    let dag_pb = cid::Cid::new_v1(0x70, *target.hash()).to_string();
+    let (i, c) = run(&[assertion, revoke(dag_pb)], &[SEC], None);
+    assert_eq!(graph(&i, &c), only(SEC, &[(A, B, 1.0)]));
+    assert_eq!(inactive(&c), []);
+}
+
+#[test]
 fn validity_window_is_from_inclusive_until_exclusive() {
     let windowed = |subject: &str, from: &str, until: &str| {
         let mut v = trust(A, subject, SEC, 1.0, "2024-01-01T00:00:00Z");

@@ -17,11 +17,15 @@
 //! timestamp when the file gives one. `Honesty` distrust (a negative level)
 //! is added to every computed scope.
 
+use crate::crypto::sha256_of_cid;
 use crate::ingest::identity::ArtifactId;
 use crate::ingest::{Attestation, Claim, Edge, Findings, HONESTY, Ingested};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+/// A hash set seeded randomly per process (no crafted input can make its lookups collide).
+type HashSet<T> = std::collections::HashSet<T, foldhash::quality::RandomState>;
 
 /// `[decay]` parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
@@ -148,8 +152,9 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
 
     // Steps 1–2, and the revocations that hold.
     let mut live: Vec<&Attestation> = Vec::new();
-    let mut revoked: BTreeSet<(u32, &str)> = BTreeSet::new();
-    let mut revoking: BTreeSet<u32> = BTreeSet::new();
+    // Looked up, never iterated: hash sets keep nothing of their order in the output.
+    let mut revoked: HashSet<(u32, [u8; 32])> = HashSet::default();
+    let mut revoking: HashSet<u32> = HashSet::default();
     for a in &ingested.attestations {
         let c = &a.credential;
         if c.issued_ms > as_of_ms {
@@ -159,7 +164,10 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
         } else if c.valid_until_ms.is_some_and(|t| t <= as_of_ms) {
             count("expired");
         } else if let Claim::Revocation { target } = &c.claim {
-            revoked.insert((a.issuer, target.as_str()));
+            // A CID of another kind than credentials' content ids names none of them.
+            if let Some(sha256) = sha256_of_cid(target) {
+                revoked.insert((a.issuer, sha256));
+            }
             revoking.insert(a.issuer);
         } else {
             live.push(a);
@@ -196,13 +204,13 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
         .map(|group| {
             let latest = group[group.len() - 1].1;
             let tied = group.iter().rev().take_while(|c| c.1 == latest);
-            let winner = tied.max_by(|x, y| x.2.credential.cid.get().cmp(y.2.credential.cid.get()));
+            let winner = tied.max_by(|x, y| x.2.credential.cid.cid().cmp(&y.2.credential.cid.cid()));
             winner.unwrap_or(&group[group.len() - 1])
         })
         .collect();
     // Content ids are only needed where a revocation might name them: compute those in parallel.
     winners.par_iter().filter(|w| revoking.contains(&w.2.issuer)).for_each(|w| {
-        w.2.credential.cid.get();
+        w.2.credential.cid.sha256();
     });
 
     let peer = |i: u32| ingested.peers[i as usize].clone();
@@ -211,7 +219,7 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
             count("superseded");
         }
         let (key, issued, a, level) = winner;
-        if revoking.contains(&a.issuer) && revoked.contains(&(a.issuer, a.credential.cid.get())) {
+        if revoking.contains(&a.issuer) && revoked.contains(&(a.issuer, *a.credential.cid.sha256())) {
             count("revoked");
             continue;
         }
@@ -247,7 +255,7 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
                 issuer: peer(a.issuer),
                 artifact: artifact.clone(),
                 findings: *findings,
-                cid: a.credential.cid.get().to_owned(),
+                cid: a.credential.cid.cid(),
                 issued_ms: *issued,
                 weight,
             }),

@@ -32,6 +32,15 @@ pub fn cid_of_sha256(sha256: &[u8; 32]) -> Cid {
     Cid::new_v1(RAW_CODEC, hash)
 }
 
+/// The SHA-256 a CID names, if it is of the kind [`cid_of_sha256`] makes
+/// (v1, raw codec, sha2-256); no content id this tool computes equals any other.
+pub fn sha256_of_cid(text: &str) -> Option<[u8; 32]> {
+    let cid = Cid::try_from(text).ok()?;
+    let hash = cid.hash();
+    let ours = cid.version() == cid::Version::V1 && cid.codec() == RAW_CODEC && hash.code() == SHA2_256;
+    if ours { hash.digest().try_into().ok() } else { None }
+}
+
 /// The CIDv1 (raw codec) of bytes in memory.
 pub fn cid_of(bytes: &[u8]) -> Cid {
     cid_of_sha256(&Sha256::digest(bytes).into())
@@ -71,6 +80,19 @@ mod tests {
         assert_eq!(d.cid, "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e");
         assert_eq!(d.sha256, "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
         assert_eq!(d.size, 11);
+    }
+
+    #[test]
+    fn sha256_of_cid_inverts_cid_of_sha256_and_refuses_other_kinds() {
+        let sha: [u8; 32] = Sha256::digest(b"hello world").into();
+        let cid = cid_of_sha256(&sha);
+        assert_eq!(sha256_of_cid(&cid.to_string()), Some(sha));
+        assert_eq!(sha256_of_cid(&cid.to_string_of_base(multibase::Base::Base58Btc).unwrap()), Some(sha));
+        let dag_pb = Cid::new_v1(0x70, *cid.hash());
+        assert_eq!(sha256_of_cid(&dag_pb.to_string()), None);
+        let v0 = Cid::new_v0(*cid.hash()).unwrap();
+        assert_eq!(sha256_of_cid(&v0.to_string()), None);
+        assert_eq!(sha256_of_cid("not-a-cid"), None);
     }
 
     #[test]

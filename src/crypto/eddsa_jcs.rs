@@ -118,7 +118,7 @@ pub fn verify(secured: &Value) -> Result<Verified, ProofError> {
         .and_then(Value::as_str)
         .ok_or_else(|| malformed("verificationMethod is missing"))?
         .to_owned();
-    let key: VerifyingKey = did_key::parse_did_key(&vm)?;
+    let key: VerifyingKey = did_key::parse_did_key_memoised(&vm)?;
     let hash = hash_data(&Value::Object(unsecured), &Value::Object(options)).map_err(|e| malformed(&e.to_string()))?;
     key.verify_strict(&hash, &signature).map_err(|_| ProofError::BadSignature)?;
     let signer = vm.split_once('#').map_or(vm.as_str(), |(did, _)| did).to_owned();

@@ -9,7 +9,7 @@ pub mod did_key;
 pub mod eddsa_jcs;
 pub mod keyfile;
 
-pub use content::{Digest, cid_of, digest_bytes, digest_file};
+pub use content::{Digest, cid_of, cid_of_sha256, digest_bytes, digest_file, sha256_of_cid};
 
 /// RFC 8785 (JCS) canonical bytes of any serialisable value.
 pub fn canonical_json(value: &impl serde::Serialize) -> Result<Vec<u8>, serde_json::Error> {

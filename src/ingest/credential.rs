@@ -13,8 +13,11 @@
 
 use super::identity::{ArtifactId, assertion_reference, normalise_artifact, normalise_did};
 use super::{Refusal, RejectReason};
-use crate::crypto::{canonical_value, cid_of, eddsa_jcs};
+use crate::crypto::{canonical_value, cid_of_sha256, eddsa_jcs};
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::ops::Range;
+use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -78,6 +81,31 @@ fn refuse<T>(reason: RejectReason, detail: impl Into<String>) -> Result<T, Refus
     Err((reason, detail.into()))
 }
 
+/// The text a credential was read from: a range of a buffer that every
+/// credential of one source file shares, so keeping it costs no copy.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    buffer: Arc<Vec<u8>>,
+    range: Range<usize>,
+}
+
+impl SourceText {
+    /// `range` of a shared file buffer.
+    pub fn slice(buffer: &Arc<Vec<u8>>, range: Range<usize>) -> Self {
+        SourceText { buffer: Arc::clone(buffer), range }
+    }
+
+    /// A text of its own (an item of a JSON array, a field of a CSV row).
+    pub fn owned(text: &str) -> Self {
+        let buffer = Arc::new(text.as_bytes().to_vec());
+        SourceText { range: 0..buffer.len(), buffer }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.buffer.get(self.range.clone()).unwrap_or_default()
+    }
+}
+
 /// A credential's content id (CIDv1, raw, sha2-256 of its RFC 8785 canonical
 /// form), computed when first asked for. Canonicalising every credential was
 /// two thirds of ingest time (measured with perf), yet only security
@@ -85,36 +113,57 @@ fn refuse<T>(reason: RejectReason, detail: impl Into<String>) -> Result<T, Refus
 /// something, and supersede ties need one.
 #[derive(Debug, Clone)]
 pub struct ContentId {
-    source: Box<str>,
-    cid: std::sync::OnceLock<String>,
+    source: SourceText,
+    sha256: std::sync::OnceLock<[u8; 32]>,
 }
 
 impl ContentId {
-    /// The content id of the credential whose JSON text is `source`.
-    pub fn of_text(source: &str) -> Self {
-        ContentId { source: source.into(), cid: std::sync::OnceLock::new() }
+    /// The content id of the credential whose JSON text is `source`, computed on first use.
+    pub fn of_source(source: SourceText) -> Self {
+        ContentId { source, sha256: std::sync::OnceLock::new() }
     }
 
-    /// The CID, computed on first use.
-    pub fn get(&self) -> &str {
-        self.cid.get_or_init(|| {
+    /// Computes it now, from `value`, the parsed source.
+    pub fn compute_from(&self, value: &Value) {
+        self.sha256.get_or_init(|| canonical_sha256(value, self.source.bytes()));
+    }
+
+    /// The SHA-256 of the canonical form.
+    pub fn sha256(&self) -> &[u8; 32] {
+        self.sha256.get_or_init(|| {
             // The text parsed once already, so it parses again.
-            let canonical = serde_json::from_str::<Value>(&self.source).ok().and_then(|v| canonical_value(&v).ok());
-            cid_of(canonical.as_deref().unwrap_or(self.source.as_bytes())).to_string()
+            let text = self.source.bytes();
+            match serde_json::from_slice::<Value>(text) {
+                Ok(value) => canonical_sha256(&value, text),
+                Err(_) => Sha256::digest(text).into(),
+            }
         })
+    }
+
+    /// The CID, as text.
+    pub fn cid(&self) -> String {
+        cid_of_sha256(self.sha256()).to_string()
+    }
+}
+
+/// SHA-256 of the RFC 8785 form of `value`; of `fallback` if it has none.
+fn canonical_sha256(value: &Value, fallback: &[u8]) -> [u8; 32] {
+    match canonical_value(value) {
+        Ok(canonical) => Sha256::digest(canonical).into(),
+        Err(_) => Sha256::digest(fallback).into(),
     }
 }
 
 impl PartialEq for ContentId {
     fn eq(&self, other: &Self) -> bool {
-        self.get() == other.get()
+        self.sha256() == other.sha256()
     }
 }
 
 /// Reads a credential whose JSON text is `source` (and parsed form `value`).
 /// `fallback_ms` is the source's own timestamp (indexer CSV), used when the
 /// credential carries no date.
-pub fn parse_credential(value: &Value, source: &str, fallback_ms: Option<i64>) -> Result<Credential, Refusal> {
+pub fn parse_credential(value: &Value, source: SourceText, fallback_ms: Option<i64>) -> Result<Credential, Refusal> {
     let Value::Object(doc) = value else {
         return refuse(RejectReason::ParseError, "a credential must be a JSON object");
     };
@@ -144,9 +193,9 @@ pub fn parse_credential(value: &Value, source: &str, fallback_ms: Option<i64>) -
     };
     let claim = claim(doc, &issuer)?;
     let proof = check_proof(value, &issuer)?;
-    let cid = ContentId::of_text(source);
+    let cid = ContentId::of_source(source);
     if matches!(claim, Claim::Security { .. }) {
-        cid.get(); // always named by endorsements: compute it here, in parallel
+        cid.compute_from(value); // always named by endorsements: computed here, in parallel
     }
     Ok(Credential { issuer, claim, issued_ms, valid_from_ms, valid_until_ms, cid, proof })
 }
@@ -310,7 +359,7 @@ mod tests {
     const B: &str = "did:pkh:eip155:1:0xfa045b2f2a25ad0b7365010eaf9ac2dd9905895c";
 
     fn parse(v: Value) -> Result<Credential, Refusal> {
-        parse_credential(&v, &v.to_string(), None)
+        parse_credential(&v, SourceText::owned(&v.to_string()), None)
     }
 
     fn reason(v: Value) -> RejectReason {
@@ -338,7 +387,7 @@ mod tests {
         );
         assert_eq!(c.issued_ms, 1_707_980_756_273);
         assert_eq!(c.proof, ProofStatus::Unproven);
-        assert!(c.cid.get().starts_with("bafkrei"));
+        assert!(c.cid.cid().starts_with("bafkrei"));
     }
 
     #[test]
@@ -364,7 +413,7 @@ mod tests {
                 findings: Findings::Critical
             }
         );
-        let cid = security.cid.get().to_owned();
+        let cid = security.cid.cid();
         let dispute =
             parse(base("DisputeAssertion", json!({"id": format!("ipfs://{cid}"), "currentStatus": "Disputed"})))
                 .unwrap();
@@ -432,7 +481,10 @@ mod tests {
         // The indexer's timestamp stands in for a missing date.
         let mut undated = ok.clone();
         undated.as_object_mut().unwrap().remove("issuanceDate");
-        assert_eq!(parse_credential(&undated, &undated.to_string(), Some(42)).unwrap().issued_ms, 42);
+        assert_eq!(
+            parse_credential(&undated, SourceText::owned(&undated.to_string()), Some(42)).unwrap().issued_ms,
+            42
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `csv` crate (quoted fields may span lines); line numbers come from byte
 //! offsets, so they are exact.
 
+use super::credential::SourceText;
 use super::credential::{Claim, Credential};
 use super::vc::{Sink, parse_text};
 use super::{Position, Refusal, RejectReason, tabular};
@@ -44,7 +45,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         .par_iter()
         .map(|row| {
             let (timestamp, schema, json) = row.fields.clone()?;
-            let credential = parse_text(&json, Some(timestamp))?;
+            let credential = parse_text(&json, SourceText::owned(&json), Some(timestamp))?;
             match (schema, &credential.claim) {
                 (1, Claim::Review { .. }) | (2, Claim::Trust { .. } | Claim::Revocation { .. }) => Ok(credential),
                 _ => Err((RejectReason::SchemaMismatch, format!("schema {schema} does not hold this credential type"))),

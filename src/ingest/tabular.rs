@@ -24,10 +24,12 @@ pub(crate) fn open(path: &Path) -> Result<Box<dyn BufRead>> {
     }
 }
 
-/// One record: its 1-based line number and its text.
+/// One record: its 1-based line number, where it starts, and its text.
 pub(crate) struct Line<'a> {
     /// 1-based line number in the (decompressed) file.
     pub number: u64,
+    /// Byte offset of its first byte in the (decompressed) file.
+    pub offset: usize,
     /// The line without its terminator; `Err` holds the bytes of a line that is not UTF-8.
     pub text: Result<&'a str, &'a [u8]>,
 }
@@ -45,13 +47,16 @@ impl Line<'_> {
 /// The non-blank lines of `bytes` with their 1-based numbers (a trailing
 /// `\r` dropped), the first line skipped if `header`.
 pub(crate) fn lines(bytes: &[u8], header: bool) -> impl Iterator<Item = Line<'_>> {
+    let mut next_offset = 0;
     bytes.split(|&b| b == b'\n').enumerate().filter_map(move |(index, raw)| {
         let number = index as u64 + 1;
+        let offset = next_offset;
+        next_offset += raw.len() + 1;
         let text = raw.strip_suffix(b"\r").unwrap_or(raw);
         if (header && number == 1) || text.iter().all(u8::is_ascii_whitespace) {
             return None;
         }
-        Some(Line { number, text: std::str::from_utf8(text).map_err(|_| text) })
+        Some(Line { number, offset, text: std::str::from_utf8(text).map_err(|_| text) })
     })
 }
 
@@ -133,6 +138,14 @@ mod tests {
     fn line_numbers_are_exact_around_blank_lines_and_crlf() {
         let got = lines_of(b"h\r\na,b,1\r\n\r\n   \nc,d,2\nlast", true);
         assert_eq!(got, vec![(2, true, "a,b,1".into()), (5, true, "c,d,2".into()), (6, true, "last".into())]);
+    }
+
+    #[test]
+    fn offsets_point_at_each_line_in_the_buffer() {
+        let bytes = b"h\r\na,b,1\r\n\r\n   \nc,d,2\nlast";
+        let found: Vec<(usize, &str)> = lines(bytes, false).map(|l| (l.offset, l.text.unwrap())).collect();
+        assert_eq!(found, vec![(0, "h"), (3, "a,b,1"), (16, "c,d,2"), (22, "last")]);
+        assert!(found.iter().all(|(at, text)| &bytes[*at..at + text.len()] == text.as_bytes()));
     }
 
     #[test]

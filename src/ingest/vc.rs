@@ -3,13 +3,14 @@
 //! files). Credentials are parsed and checked in parallel, then taken in
 //! input order, so the result does not depend on the thread count.
 
-use super::credential::{Claim, Credential, HONESTY, ProofStatus, parse_credential};
+use super::credential::{Claim, Credential, HONESTY, ProofStatus, SourceText, parse_credential};
 use super::{Attestation, IngestOptions, Ingested, InputStats, PeerIds, Position, Refusal, RejectReason, tabular};
 use crate::crypto::{Digest, digest_bytes};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 use serde_json::Value;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Where accepted credentials and rejects of one source go.
 pub(super) struct Sink<'a> {
@@ -63,20 +64,23 @@ impl Sink<'_> {
     }
 }
 
-/// Parses one credential's text.
-pub(super) fn parse_text(text: &str, fallback_ms: Option<i64>) -> Result<Credential, Refusal> {
+/// Parses one credential's text (`source` holds the same text, for its content id).
+pub(super) fn parse_text(text: &str, source: SourceText, fallback_ms: Option<i64>) -> Result<Credential, Refusal> {
     let value: Value = serde_json::from_str(text).map_err(|e| (RejectReason::ParseError, format!("not JSON: {e}")))?;
-    parse_credential(&value, text, fallback_ms)
+    parse_credential(&value, source, fallback_ms)
 }
 
 /// `vc-jsonl`: one credential per non-blank line.
 pub(super) fn read_jsonl(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
-    let bytes = tabular::read_all(path)?;
+    let bytes = Arc::new(tabular::read_all(path)?);
+    // Room for a credential per line at once: growing the list by doubling
+    // copied it and faulted in fresh pages (a tenth of ingest time, measured).
+    sink.out.attestations.reserve(bytes.iter().filter(|&&b| b == b'\n').count() + 1);
     tabular::for_each_parsed_line(
         &bytes,
         false,
         |line| match line.text {
-            Ok(text) => parse_text(text, None),
+            Ok(text) => parse_text(text, SourceText::slice(&bytes, line.offset..line.offset + text.len()), None),
             Err(_) => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
         },
         |line, result| sink.take(path, Position::Line(line.number), || line.raw(), result),
@@ -106,13 +110,16 @@ fn take_document(path: &Path, text: &str, file: Option<&str>, sink: &mut Sink<'_
     };
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) => {
-            let parsed: Vec<_> = items.par_iter().map(|v| parse_credential(v, &v.to_string(), None)).collect();
+            let parsed: Vec<_> =
+                items.par_iter().map(|v| parse_credential(v, SourceText::owned(&v.to_string()), None)).collect();
             for (i, (item, result)) in items.iter().zip(parsed).enumerate() {
                 sink.take(path, position(Some(i)), || item.to_string(), result)?;
             }
             Ok(())
         }
-        Ok(value) => sink.take(path, position(None), || text.to_owned(), parse_credential(&value, text, None)),
+        Ok(value) => {
+            sink.take(path, position(None), || text.to_owned(), parse_credential(&value, SourceText::owned(text), None))
+        }
         Err(e) => sink.take(
             path,
             position(None),
