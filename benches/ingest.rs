@@ -59,6 +59,23 @@ fn bench_credentials(dir: &Path) {
         });
         report("vc-jsonl", &format!("scoreset ingest + combine, {threads} thread(s)"), n, t, baseline);
     }
+    // What checking the proofs costs: the same credentials with every proof taken off.
+    let unsigned = dir.join("unsigned.jsonl");
+    let stripped = sample.credentials.iter().map(|line| match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(serde_json::Value::Object(mut doc)) if doc.get("proof").is_some_and(|p| p.get("proofValue").is_some()) => {
+            doc.remove("proof");
+            serde_json::Value::Object(doc).to_string()
+        }
+        _ => line.clone(),
+    });
+    write_lines(&unsigned, stripped);
+    let t = on_threads(2, || {
+        time(|| {
+            let i = run(dir, SourceFormat::VcJsonl, "unsigned.jsonl", &["Software security", "Software development"]);
+            i.0 + i.1
+        })
+    });
+    report("vc-jsonl", "the same with the proofs taken off, 2 threads", n, t, baseline);
 }
 
 fn bench_edges(dir: &Path) {

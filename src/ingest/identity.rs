@@ -54,7 +54,9 @@ fn evm(chain: &str, address: &str) -> Option<String> {
     did.push_str("did:pkh:eip155:");
     did.push_str(chain);
     did.push_str(":0x");
-    did.extend(hex.chars().map(|c| c.to_ascii_lowercase()));
+    let start = did.len();
+    did.push_str(hex);
+    did[start..].make_ascii_lowercase();
     Some(did)
 }
 

@@ -45,18 +45,21 @@ impl Line<'_> {
 }
 
 /// The non-blank lines of `bytes` with their 1-based numbers (a trailing
-/// `\r` dropped), the first line skipped if `header`.
+/// `\r` dropped), the first line skipped if `header`. Line ends are found
+/// with `memchr` (SIMD): splitting byte by byte took a twentieth of
+/// ingesting credentials (measured).
 pub(crate) fn lines(bytes: &[u8], header: bool) -> impl Iterator<Item = Line<'_>> {
-    let mut next_offset = 0;
-    bytes.split(|&b| b == b'\n').enumerate().filter_map(move |(index, raw)| {
+    let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
+    let mut offset = 0;
+    ends.enumerate().filter_map(move |(index, end)| {
         let number = index as u64 + 1;
-        let offset = next_offset;
-        next_offset += raw.len() + 1;
+        let raw = &bytes[offset..end];
+        let line_offset = std::mem::replace(&mut offset, end + 1);
         let text = raw.strip_suffix(b"\r").unwrap_or(raw);
         if (header && number == 1) || text.iter().all(u8::is_ascii_whitespace) {
             return None;
         }
-        Some(Line { number, offset, text: std::str::from_utf8(text).map_err(|_| text) })
+        Some(Line { number, offset: line_offset, text: std::str::from_utf8(text).map_err(|_| text) })
     })
 }
 
