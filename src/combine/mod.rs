@@ -151,8 +151,8 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
     }
 
     // Steps 1–2, and the revocations that hold.
-    // Lists are sized once: growing them by doubling faulted in fresh pages
-    // for a fifth of the stage's time (measured).
+    // Lists are sized once: growing them by doubling copied them and faulted
+    // in fresh pages (seen with perf).
     let mut live: Vec<&Attestation> = Vec::with_capacity(ingested.attestations.len());
     // Looked up, never iterated: hash sets keep nothing of their order in the output.
     let mut revoked: HashSet<(u32, [u8; 32])> = HashSet::default();
