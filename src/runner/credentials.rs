@@ -7,7 +7,7 @@ use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
 use crate::ingest::records;
-use crate::ingest::table;
+use crate::ingest::table::{self, Origin};
 use crate::models::credentials::{self, Decision};
 use crate::scoreset::{REJECTED, csv_file, es6_number, jsonl_file};
 use serde::Serialize;
@@ -55,30 +55,16 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
 pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
     let spec = super::model_table(loaded, &loaded.pipeline.credentials, "credentials")?;
     let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
-    let base = &loaded.base_dir;
-    let label = |p: &std::path::Path| p.display().to_string();
-    let mut rejects = Vec::new();
-    let mut inputs = Vec::new();
-
-    let (mut stats, reports) = records::read_reports(&base.join(&spec.reports), &label(&spec.reports), &mut rejects)?;
-    let reports = table::reject_duplicates(reports, |r| &r.id, "report_id", &mut stats, &mut rejects);
-    inputs.push(stats);
-    let mut verifications = Vec::new();
-    let mut verification_input = None;
-    if let Some(path) = &spec.verifications {
-        let (stats, read) = records::read_verifications(&base.join(path), &label(path), &mut rejects)?;
-        verifications = read;
-        verification_input = Some(inputs.len());
-        inputs.push(stats);
-    }
-    let mut disputes = Vec::new();
-    let mut dispute_input = None;
-    if let Some(path) = &spec.disputes {
-        let (stats, read) = records::read_disputes(&base.join(path), &label(path), &mut rejects)?;
-        disputes = read;
-        dispute_input = Some(inputs.len());
-        inputs.push(stats);
-    }
+    let mut tables = super::Tables::default();
+    let (_, reports) = tables.read_unique(loaded, &spec.reports, records::read_reports, |r| &r.id, "report_id")?;
+    let (verification_input, verifications) = match &spec.verifications {
+        Some(path) => tables.read(loaded, path, records::read_verifications).map(|(k, v)| (Some(k), v))?,
+        None => (None, Vec::new()),
+    };
+    let (dispute_input, disputes) = match &spec.disputes {
+        Some(path) => tables.read(loaded, path, records::read_disputes).map(|(k, d)| (Some(k), d))?,
+        None => (None, Vec::new()),
+    };
 
     let reports = table::split(reports).0;
     let (verifications, verification_origins) = table::split(verifications);
@@ -86,28 +72,16 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
     let scored = credentials::score(&reports, &verifications, &disputes, &params, as_of.unix_ms());
     if let Some(input) = verification_input {
         for &k in &scored.unknown_verifications {
-            let v = &verification_origins[k];
+            let Origin { position, raw } = verification_origins[k].clone();
             let detail = format!("report_id {:?} names no accepted report", verifications[k].report);
-            inputs[input].reject(
-                &mut rejects,
-                v.position.clone(),
-                RejectReason::UnknownReference,
-                detail,
-                v.raw.clone(),
-            );
+            tables.refuse(input, position, raw, RejectReason::UnknownReference, detail);
         }
     }
     if let Some(input) = dispute_input {
         for (k, report) in &scored.unknown_dispute_reports {
-            let d = &dispute_origins[*k];
+            let Origin { position, raw } = dispute_origins[*k].clone();
             let detail = format!("report {report:?} is no accepted report about the disputed credential");
-            inputs[input].reject(
-                &mut rejects,
-                d.position.clone(),
-                RejectReason::UnknownReference,
-                detail,
-                d.raw.clone(),
-            );
+            tables.refuse(input, position, raw, RejectReason::UnknownReference, detail);
         }
     }
 
@@ -135,7 +109,7 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
         jsonl_file("credential_scores.jsonl", &scored.credentials)?,
         decisions,
         jsonl_file("idp_reputation.jsonl", &scored.idps)?,
-        jsonl_file(REJECTED, &rejects)?,
+        jsonl_file(REJECTED, &tables.rejects)?,
     ];
-    Ok(ComputedEpoch::new(files, inputs, &rejects, ModelReport::Credentials(counts)))
+    Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, ModelReport::Credentials(counts)))
 }

@@ -12,7 +12,8 @@ use crate::as_of::AsOf;
 use crate::config::{LoadedPipeline, Model};
 use crate::crypto::{digest_bytes, digest_file, keyfile};
 use crate::error::{Error, Result};
-use crate::ingest::{InputStats, Reject};
+use crate::ingest::table::{self, Located};
+use crate::ingest::{InputStats, Position, Reject, RejectReason};
 use crate::publish::{self, Published};
 use crate::scoreset::manifest::{self, InputRecord, Manifest, PipelineRecord, Software, Subject};
 use crate::scoreset::{self, EpochFile, MANIFEST};
@@ -152,6 +153,47 @@ fn model_table<'a, T>(loaded: &LoadedPipeline, table: &'a Option<T>, name: &str)
         path: loaded.file.clone(),
         message: format!("model = \"{}\" needs a [{name}] table", loaded.pipeline.model.id()),
     })
+}
+
+/// What a reputation model read: each table's stats, in reading order, and every record refused.
+#[derive(Default)]
+struct Tables {
+    stats: Vec<InputStats>,
+    rejects: Vec<Reject>,
+}
+
+impl Tables {
+    /// Reads the table at `path` (relative to the pipeline's folder) with
+    /// `read`; returns the index of its stats and its records.
+    fn read<T>(
+        &mut self,
+        loaded: &LoadedPipeline,
+        path: &Path,
+        read: impl FnOnce(&Path, &str, &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<T>>)>,
+    ) -> Result<(usize, Vec<Located<T>>)> {
+        let (stats, records) = read(&loaded.base_dir.join(path), &path.display().to_string(), &mut self.rejects)?;
+        self.stats.push(stats);
+        Ok((self.stats.len() - 1, records))
+    }
+
+    /// [`Tables::read`], then refuses the records whose `id` repeats (see [`table::reject_duplicates`]).
+    fn read_unique<T: PartialEq>(
+        &mut self,
+        loaded: &LoadedPipeline,
+        path: &Path,
+        read: impl FnOnce(&Path, &str, &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<T>>)>,
+        id: impl Fn(&T) -> &str,
+        what: &str,
+    ) -> Result<(usize, Vec<Located<T>>)> {
+        let (input, records) = self.read(loaded, path, read)?;
+        let records = table::reject_duplicates(records, id, what, &mut self.stats[input], &mut self.rejects);
+        Ok((input, records))
+    }
+
+    /// Refuses a record of input `input` that was accepted when read (e.g. it names no accepted record).
+    fn refuse(&mut self, input: usize, position: Position, raw: String, reason: RejectReason, detail: String) {
+        self.stats[input].reject(&mut self.rejects, position, reason, detail, raw);
+    }
 }
 
 /// The manifest of an epoch (outputs and issuer are filled in when sealing).

@@ -106,14 +106,8 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
 /// Reads the inputs, scores authors and patches and decides each patch.
 pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
     let spec = super::model_table(loaded, &loaded.pipeline.patches, "patches")?;
-    let base = &loaded.base_dir;
-    let label = |p: &std::path::Path| p.display().to_string();
-    let mut rejects = Vec::new();
-    let mut inputs = Vec::new();
-
-    let (mut stats, read) = patches::read_patches(&base.join(&spec.patches), &label(&spec.patches), &mut rejects)?;
-    let located = table::reject_duplicates(read, |p| &p.patch_id, "patch_id", &mut stats, &mut rejects);
-    inputs.push(stats);
+    let mut tables = super::Tables::default();
+    let (_, located) = tables.read_unique(loaded, &spec.patches, patches::read_patches, |p| &p.patch_id, "patch_id")?;
     let candidates = table::split(located).0;
 
     let history_path = spec
@@ -127,34 +121,30 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
             path: loaded.file.clone(),
             message: "model = \"patches\" needs a patch-history database".into(),
         })?;
-    let db = base.join(history_path);
+    let db = loaded.base_dir.join(history_path);
     let applications = history::read_all(&db)?;
-    let mut stats = InputStats::new(&label(history_path), "patch-history");
+    let mut stats = InputStats::new(&history_path.display().to_string(), "patch-history");
     stats.digest = Some(digest_file(&db).map_err(|source| Error::Read { path: db.clone(), source })?);
     stats.records = applications.len() as u64;
-    inputs.push(stats);
+    tables.stats.push(stats);
 
     let known: BTreeSet<&str> = candidates.iter().map(|p| p.patch_id.as_str()).collect();
     let mut issues = Vec::new();
     if let Some(path) = &spec.issues {
-        let (mut stats, read) = patches::read_issues(&base.join(path), &label(path), &mut rejects)?;
-        let read = table::reject_duplicates(read, |i| &i.id, "issue_id", &mut stats, &mut rejects);
+        let (input, read) = tables.read_unique(loaded, path, patches::read_issues, |i| &i.id, "issue_id")?;
         for issue in read {
             if known.contains(issue.record.patch.as_str()) {
                 issues.push(issue.record);
             } else {
                 let detail = format!("patch_id {:?} names no accepted patch", issue.record.patch);
-                stats.reject(&mut rejects, issue.position, RejectReason::UnknownReference, detail, issue.raw);
+                tables.refuse(input, issue.position, issue.raw, RejectReason::UnknownReference, detail);
             }
         }
-        inputs.push(stats);
     }
-    let mut vouches = Vec::new();
-    if let Some(path) = &spec.vouches {
-        let (stats, read) = records::read_vouches(&base.join(path), &label(path), &mut rejects)?;
-        vouches = table::split(read).0;
-        inputs.push(stats);
-    }
+    let vouches = match &spec.vouches {
+        Some(path) => table::split(tables.read(loaded, path, records::read_vouches)?.1).0,
+        None => Vec::new(),
+    };
 
     let params = spec.reputation_params(&loaded.pipeline.eigentrust);
     let as_of_ms = as_of.unix_ms();
@@ -232,7 +222,7 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
     let files = vec![
         jsonl_file("patch_decisions.jsonl", &lines)?,
         jsonl_file("author_reputation.jsonl", &now)?,
-        jsonl_file(REJECTED, &rejects)?,
+        jsonl_file(REJECTED, &tables.rejects)?,
     ];
-    Ok(ComputedEpoch::new(files, inputs, &rejects, ModelReport::Patches(counts)))
+    Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, ModelReport::Patches(counts)))
 }

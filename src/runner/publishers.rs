@@ -8,7 +8,7 @@ use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
 use crate::ingest::records;
-use crate::ingest::table;
+use crate::ingest::table::{self, Origin};
 use crate::models::publishers::{self, Publisher, Tier, TierPolicy};
 use crate::scoreset::audit::{self, AUDIT};
 use crate::scoreset::manifest::EIGENTRUST;
@@ -85,26 +85,17 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
 pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
     let spec = super::model_table(loaded, &loaded.pipeline.publishers, "publishers")?;
     let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
-    let base = &loaded.base_dir;
-    let label = |p: &std::path::Path| p.display().to_string();
-    let mut rejects = Vec::new();
-    let mut inputs = Vec::new();
-
-    let (mut stats, signals) = records::read_signals(&base.join(&spec.signals), &label(&spec.signals), &mut rejects)?;
-    let signals = table::reject_duplicates(signals, |s| &s.id, "signal_id", &mut stats, &mut rejects);
-    inputs.push(stats);
-    let mut investigations = Vec::new();
-    if let Some(path) = &spec.investigations {
-        let (mut stats, read) = records::read_investigations(&base.join(path), &label(path), &mut rejects)?;
-        investigations = table::reject_duplicates(read, |i| &i.id, "investigation_id", &mut stats, &mut rejects);
-        inputs.push(stats);
-    }
-    let mut vouches = Vec::new();
-    if let Some(path) = &spec.vouches {
-        let (stats, read) = records::read_vouches(&base.join(path), &label(path), &mut rejects)?;
-        vouches = read;
-        inputs.push(stats);
-    }
+    let mut tables = super::Tables::default();
+    let (signal_input, signals) =
+        tables.read_unique(loaded, &spec.signals, records::read_signals, |s| &s.id, "signal_id")?;
+    let investigations = match &spec.investigations {
+        Some(path) => tables.read_unique(loaded, path, records::read_investigations, |i| &i.id, "investigation_id")?.1,
+        None => Vec::new(),
+    };
+    let vouches = match &spec.vouches {
+        Some(path) => tables.read(loaded, path, records::read_vouches)?.1,
+        None => Vec::new(),
+    };
 
     let as_of_ms = as_of.unix_ms();
     let (signals, signal_origins) = table::split(signals);
@@ -114,8 +105,8 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
             "publisher {:?} is frozen by investigation {blocker:?}: the signal is refused, not applied",
             signals[*k].publisher
         );
-        let origin = &signal_origins[*k];
-        inputs[0].reject(&mut rejects, origin.position.clone(), RejectReason::Frozen, detail, origin.raw.clone());
+        let Origin { position, raw } = signal_origins[*k].clone();
+        tables.refuse(signal_input, position, raw, RejectReason::Frozen, detail);
     }
 
     let ids: Vec<&str> = replay.publishers.iter().map(|p| p.publisher.as_str()).collect();
@@ -159,7 +150,7 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
         scores,
         csv,
         crate::scoreset::EpochFile { name: AUDIT, bytes: chain.bytes },
-        jsonl_file(crate::scoreset::REJECTED, &rejects)?,
+        jsonl_file(crate::scoreset::REJECTED, &tables.rejects)?,
     ];
-    Ok(ComputedEpoch::new(files, inputs, &rejects, ModelReport::Publishers(counts)))
+    Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, ModelReport::Publishers(counts)))
 }
