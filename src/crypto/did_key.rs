@@ -59,8 +59,13 @@ pub fn parse_did_key(did: &str) -> Result<VerifyingKey, KeyError> {
         return Err(KeyError::Malformed(format!("{did:?}: fragment does not match the key")));
     }
     let bytes = parse_multikey(id, ED25519_PUB, "an Ed25519 did:key")?;
-    VerifyingKey::from_bytes(&bytes)
-        .map_err(|e| KeyError::Malformed(format!("{did:?} is not a valid Ed25519 point: {e}")))
+    let key = VerifyingKey::from_bytes(&bytes)
+        .map_err(|e| KeyError::Malformed(format!("{did:?} is not a valid Ed25519 point: {e}")))?;
+    if key.is_weak() {
+        // Anyone can make signatures that such a key "verifies".
+        return Err(KeyError::Malformed(format!("{did:?} is a small-order point, not a usable key")));
+    }
+    Ok(key)
 }
 
 /// [`parse_did_key`], remembering the keys this thread decoded last: a signer
@@ -112,6 +117,28 @@ mod tests {
         // A secp256k1 did:key (zQ3s…) is not Ed25519.
         assert!(parse_did_key("did:key:zQ3shokFTS3brHcDQrn82RUDfCZESWL1ZdCEJwekUDPQiYBme").is_err());
         assert!(parse_did_key("did:web:example.com").is_err());
+    }
+
+    #[test]
+    fn small_order_keys_are_refused() {
+        // The identity point (y = 1) and the point of order 2 (y = −1).
+        let identity = VerifyingKey::from_bytes(&{
+            let mut y = [0u8; 32];
+            y[0] = 1;
+            y
+        })
+        .unwrap();
+        let minus_one = VerifyingKey::from_bytes(&{
+            let mut y = [0xff; 32];
+            y[0] = 0xec;
+            y[31] = 0x7f;
+            y
+        })
+        .unwrap();
+        for weak in [identity, minus_one] {
+            let err = parse_did_key(&did_key(&weak)).unwrap_err();
+            assert!(err.to_string().contains("small-order"), "{err}");
+        }
     }
 
     #[test]

@@ -5,7 +5,8 @@
 
 use super::canonical_value;
 use super::did_key::{self, KeyError};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use super::ed25519::{self, SignedMessage};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
@@ -81,9 +82,30 @@ pub fn sign(unsecured: &Value, key: &SigningKey, created: &str) -> Result<Value,
     Ok(Value::Object(secured))
 }
 
+/// A proof read and its hashData computed: everything of a verification but
+/// the signature check itself, which [`ed25519::verify_all`] can batch.
+#[derive(Debug, Clone)]
+pub struct ReadProof {
+    /// The proof's `verificationMethod`.
+    pub verification_method: String,
+    /// The did:key the proof names as signer (the method without its fragment).
+    pub signer: String,
+    /// The signature over hashData, by the did:key's public key.
+    pub signed: SignedMessage,
+}
+
 /// Verifies the single eddsa-jcs-2022 proof of `secured` whose verification
-/// method is an Ed25519 did:key.
+/// method is an Ed25519 did:key (Ed25519 under the ZIP-215 rules, see [`ed25519`]).
 pub fn verify(secured: &Value) -> Result<Verified, ProofError> {
+    let proof = read_proof(secured)?;
+    if !ed25519::verify(&proof.signed) {
+        return Err(ProofError::BadSignature);
+    }
+    Ok(Verified { verification_method: proof.verification_method, signer: proof.signer })
+}
+
+/// Reads the proof of `secured` and computes what its signature signs.
+pub fn read_proof(secured: &Value) -> Result<ReadProof, ProofError> {
     let malformed = |m: &str| ProofError::Malformed(m.to_owned());
     let Value::Object(fields) = secured else {
         return Err(malformed("the document is not a JSON object"));
@@ -101,9 +123,9 @@ pub fn verify(secured: &Value) -> Result<Verified, ProofError> {
     }
     let proof_value = options.remove("proofValue").ok_or_else(|| malformed("proofValue is missing"))?;
     let proof_value = proof_value.as_str().ok_or_else(|| malformed("proofValue is not a string"))?;
-    let signature = match multibase::decode(proof_value) {
+    let signature: [u8; 64] = match multibase::decode(proof_value) {
         Ok((multibase::Base::Base58Btc, bytes)) => {
-            Signature::from_slice(&bytes).map_err(|_| malformed("proofValue is not a 64-byte signature"))?
+            bytes.try_into().map_err(|_| malformed("proofValue is not a 64-byte signature"))?
         }
         _ => return Err(malformed("proofValue is not base58btc multibase")),
     };
@@ -120,9 +142,9 @@ pub fn verify(secured: &Value) -> Result<Verified, ProofError> {
         .to_owned();
     let key: VerifyingKey = did_key::parse_did_key_memoised(&vm)?;
     let hash = hash_data(&Value::Object(unsecured), &Value::Object(options)).map_err(|e| malformed(&e.to_string()))?;
-    key.verify_strict(&hash, &signature).map_err(|_| ProofError::BadSignature)?;
+    let signed = SignedMessage { key: key.to_bytes(), signature, message: hash.to_vec() };
     let signer = vm.split_once('#').map_or(vm.as_str(), |(did, _)| did).to_owned();
-    Ok(Verified { verification_method: vm, signer })
+    Ok(ReadProof { verification_method: vm, signer, signed })
 }
 
 /// Whether the document's `@context` starts with every value of the proof's, in order.

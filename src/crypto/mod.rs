@@ -1,11 +1,13 @@
 //! Integrity primitives shared by every stage that checks or produces proofs:
 //! content ids, did:key identifiers, key files and the eddsa-jcs-2022 Data
 //! Integrity cryptosuite. Standard encodings come from well-kept crates
-//! (RFC 8785 from `serde_json_canonicalizer`, Ed25519 from `ed25519-dalek`,
+//! (RFC 8785 from `serde_json_canonicalizer`, Ed25519 keys and signing from
+//! `ed25519-dalek`, ZIP-215 checks from `ed25519-zebra`,
 //! multibase/CID from `multibase`/`cid`); this module only composes them.
 
 pub mod content;
 pub mod did_key;
+pub mod ed25519;
 pub mod eddsa_jcs;
 pub mod keyfile;
 

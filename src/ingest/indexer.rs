@@ -3,8 +3,7 @@
 //! `csv` crate (quoted fields may span lines); line numbers come from byte
 //! offsets, so they are exact.
 
-use super::credential::SourceText;
-use super::credential::{Claim, Credential};
+use super::credential::{Claim, SourceText, check_signatures};
 use super::vc::{Sink, parse_text};
 use super::{Position, Refusal, RejectReason, tabular};
 use crate::error::{Error, Result};
@@ -41,18 +40,20 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
             }
         }
     }
-    let parsed: Vec<Result<Credential, Refusal>> = rows
-        .par_iter()
-        .map(|row| {
-            let (timestamp, schema, json) = row.fields.clone()?;
-            let credential = parse_text(&json, SourceText::owned(&json), Some(timestamp))?;
-            match (schema, &credential.claim) {
-                (1, Claim::Review { .. }) | (2, Claim::Trust { .. } | Claim::Revocation { .. }) => Ok(credential),
-                _ => Err((RejectReason::SchemaMismatch, format!("schema {schema} does not hold this credential type"))),
-            }
-        })
-        .collect();
+    let parsed = check_signatures(
+        rows.par_iter()
+            .map(|row| {
+                let (timestamp, _, json) = row.fields.clone()?;
+                parse_text(&json, SourceText::owned(&json), Some(timestamp))
+            })
+            .collect(),
+    );
     for (row, result) in rows.iter().zip(parsed) {
+        let schema = row.fields.as_ref().map_or(0, |(_, schema, _)| *schema); // (a row without fields is refused already)
+        let result = result.and_then(|credential| match (schema, &credential.claim) {
+            (1, Claim::Review { .. }) | (2, Claim::Trust { .. } | Claim::Revocation { .. }) => Ok(credential),
+            _ => Err((RejectReason::SchemaMismatch, format!("schema {schema} does not hold this credential type"))),
+        });
         sink.take(path, Position::Line(row.line), || row.raw.clone(), result)?;
     }
     Ok(())

@@ -63,19 +63,19 @@ pub(crate) fn lines(bytes: &[u8], header: bool) -> impl Iterator<Item = Line<'_>
     })
 }
 
-/// Lines per block of [`for_each_parsed_line`].
+/// Lines per block of [`for_each_parsed_block`].
 const BLOCK_LINES: usize = 1 << 16;
 
-/// Runs `parse` on the [`lines`] of `bytes` in parallel, a block at a time,
-/// and hands the results to `take` sequentially, in line order; the taking
-/// of one block overlaps the parsing of the next.
-pub(crate) fn for_each_parsed_line<'a, T: Send>(
+/// Runs `parse_block` on the [`lines`] of `bytes`, a block at a time (it
+/// parses them in parallel and returns a result per line), and hands the
+/// results to `take` sequentially, in line order; the taking of one block
+/// overlaps the parsing of the next.
+pub(crate) fn for_each_parsed_block<'a, T: Send>(
     bytes: &'a [u8],
     header: bool,
-    parse: impl Fn(&Line<'a>) -> T + Sync,
+    parse_block: impl Fn(&[Line<'a>]) -> Vec<T> + Sync,
     mut take: impl FnMut(&Line<'a>, T) -> Result<()> + Send,
 ) -> Result<()> {
-    use rayon::prelude::*;
     let mut lines = lines(bytes, header).peekable();
     let mut pending: Option<(Vec<Line<'a>>, Vec<T>)> = None;
     let mut take_block = |block: Option<(Vec<Line<'a>>, Vec<T>)>| -> Result<()> {
@@ -84,8 +84,7 @@ pub(crate) fn for_each_parsed_line<'a, T: Send>(
     };
     loop {
         let block: Vec<Line<'a>> = lines.by_ref().take(BLOCK_LINES).collect();
-        let (taken, parsed) =
-            rayon::join(|| take_block(pending.take()), || block.par_iter().map(&parse).collect::<Vec<T>>());
+        let (taken, parsed) = rayon::join(|| take_block(pending.take()), || parse_block(&block));
         taken?;
         pending = Some((block, parsed));
         if lines.peek().is_none() {
@@ -123,10 +122,10 @@ mod tests {
     fn parallel_blocks_hand_results_over_in_line_order() {
         let text: String = (1..=3 * BLOCK_LINES + 7).map(|i| format!("{i}\n")).collect();
         let mut seen = Vec::new();
-        for_each_parsed_line(
+        for_each_parsed_block(
             text.as_bytes(),
             false,
-            |l| l.number * 2,
+            |block| block.iter().map(|l| l.number * 2).collect(),
             |l, doubled| {
                 seen.push((l.number, doubled));
                 Ok(())

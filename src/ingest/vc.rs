@@ -3,7 +3,9 @@
 //! files). Credentials are parsed and checked in parallel, then taken in
 //! input order, so the result does not depend on the thread count.
 
-use super::credential::{Claim, Credential, HONESTY, ProofStatus, SourceText, parse_credential};
+use super::credential::{
+    Claim, Credential, HONESTY, ProofStatus, SourceText, Unchecked, check_signatures, parse_credential,
+};
 use super::{Attestation, IngestOptions, Ingested, InputStats, PeerIds, Position, Refusal, RejectReason, tabular};
 use crate::crypto::{Digest, digest_bytes};
 use crate::error::{Error, Result};
@@ -65,7 +67,7 @@ impl Sink<'_> {
 }
 
 /// Parses one credential's text (`source` holds the same text, for its content id).
-pub(super) fn parse_text(text: &str, source: SourceText, fallback_ms: Option<i64>) -> Result<Credential, Refusal> {
+pub(super) fn parse_text(text: &str, source: SourceText, fallback_ms: Option<i64>) -> Result<Unchecked, Refusal> {
     let value: Value = serde_json::from_str(text).map_err(|e| (RejectReason::ParseError, format!("not JSON: {e}")))?;
     parse_credential(&value, source, fallback_ms)
 }
@@ -76,13 +78,14 @@ pub(super) fn read_jsonl(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     // Room for a credential per line at once: growing the list by doubling
     // copied it and faulted in fresh pages (seen with perf).
     sink.out.attestations.reserve(memchr::memchr_iter(b'\n', &bytes).count() + 1);
-    tabular::for_each_parsed_line(
+    let parse = |line: &tabular::Line<'_>| match line.text {
+        Ok(text) => parse_text(text, SourceText::slice(&bytes, line.offset..line.offset + text.len()), None),
+        Err(_) => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
+    };
+    tabular::for_each_parsed_block(
         &bytes,
         false,
-        |line| match line.text {
-            Ok(text) => parse_text(text, SourceText::slice(&bytes, line.offset..line.offset + text.len()), None),
-            Err(_) => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
-        },
+        |block| check_signatures(block.par_iter().map(parse).collect()),
         |line, result| sink.take(path, Position::Line(line.number), || line.raw(), result),
     )
 }
@@ -110,15 +113,17 @@ fn take_document(path: &Path, text: &str, file: Option<&str>, sink: &mut Sink<'_
     };
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Array(items)) => {
-            let parsed: Vec<_> =
-                items.par_iter().map(|v| parse_credential(v, SourceText::owned(&v.to_string()), None)).collect();
+            let parsed = check_signatures(
+                items.par_iter().map(|v| parse_credential(v, SourceText::owned(&v.to_string()), None)).collect(),
+            );
             for (i, (item, result)) in items.iter().zip(parsed).enumerate() {
                 sink.take(path, position(Some(i)), || item.to_string(), result)?;
             }
             Ok(())
         }
         Ok(value) => {
-            sink.take(path, position(None), || text.to_owned(), parse_credential(&value, SourceText::owned(text), None))
+            let parsed = parse_credential(&value, SourceText::owned(text), None).and_then(Unchecked::check);
+            sink.take(path, position(None), || text.to_owned(), parsed)
         }
         Err(e) => sink.take(
             path,
