@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    scoreset::allocator::keep_freed_memory();
     let scale: u32 = std::env::var("SCORESET_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
     let started = Instant::now();
     let pairs = rmat_edges(scale, 16, 20_261_121);

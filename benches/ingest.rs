@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    scoreset::allocator::keep_freed_memory();
     let dir = tempfile::tempdir().unwrap();
     let only = std::env::var("SCORESET_BENCH_ONLY").unwrap_or_default();
     if only != "edges" {

@@ -19,10 +19,11 @@
 //! [`verify`] checks a published epoch (and a publisher epoch's audit chain)
 //! and can re-run it; [`cli`] is the command line; [`history`] is the
 //! patch-history database the patch model reads and `scoreset history` writes.
-//! Below the stages, [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
+//! Below the stages, [`allocator`] sets up the process allocator, [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
 //! did:key and eddsa-jcs-2022 proofs, and [`synth`] the seeded synthetic
 //! graphs and samples used by benchmarks, tests and `data/`.
 
+pub mod allocator;
 pub mod as_of;
 pub mod cli;
 pub mod combine;

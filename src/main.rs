@@ -4,5 +4,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    scoreset::allocator::keep_freed_memory();
     scoreset::cli::main()
 }
