@@ -172,11 +172,6 @@ pub struct Unchecked {
 }
 
 impl Unchecked {
-    /// What the credential claims.
-    pub fn claim(&self) -> &Claim {
-        &self.credential.claim
-    }
-
     /// Checks its signature on its own.
     pub fn check(self) -> Result<Credential, Refusal> {
         match &self.signature {
