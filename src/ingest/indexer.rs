@@ -3,8 +3,8 @@
 //! `csv` crate (quoted fields may span lines); line numbers come from byte
 //! offsets, so they are exact.
 
-use super::credential::{Claim, SourceText, check_signatures};
-use super::vc::{Sink, parse_text};
+use super::credential::{Claim, SourceText, check_signatures, parse_credential};
+use super::vc::Sink;
 use super::{Position, Refusal, RejectReason, tabular};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -44,7 +44,7 @@ pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
         rows.par_iter()
             .map(|row| {
                 let (timestamp, _, json) = row.fields.clone()?;
-                parse_text(&json, SourceText::owned(&json), Some(timestamp))
+                parse_credential(&json, SourceText::owned(&json), Some(timestamp))
             })
             .collect(),
     );

@@ -66,12 +66,6 @@ impl Sink<'_> {
     }
 }
 
-/// Parses one credential's text (`source` holds the same text, for its content id).
-pub(super) fn parse_text(text: &str, source: SourceText, fallback_ms: Option<i64>) -> Result<Unchecked, Refusal> {
-    let value: Value = serde_json::from_str(text).map_err(|e| (RejectReason::ParseError, format!("not JSON: {e}")))?;
-    parse_credential(&value, source, fallback_ms)
-}
-
 /// `vc-jsonl`: one credential per non-blank line.
 pub(super) fn read_jsonl(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     let bytes = Arc::new(tabular::read_all(path)?);
@@ -79,7 +73,7 @@ pub(super) fn read_jsonl(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     // copied it and faulted in fresh pages (seen with perf).
     sink.out.attestations.reserve(memchr::memchr_iter(b'\n', &bytes).count() + 1);
     let parse = |line: &tabular::Line<'_>| match line.text {
-        Ok(text) => parse_text(text, SourceText::slice(&bytes, line.offset..line.offset + text.len()), None),
+        Ok(text) => parse_credential(text, SourceText::slice(&bytes, line.offset..line.offset + text.len()), None),
         Err(_) => Err((RejectReason::ParseError, "line is not valid UTF-8".into())),
     };
     tabular::for_each_parsed_block(
@@ -111,27 +105,26 @@ fn take_document(path: &Path, text: &str, file: Option<&str>, sink: &mut Sink<'_
         (None, Some(i)) => Position::Item(i as u64),
         (None, None) => Position::Item(0),
     };
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Array(items)) => {
-            let parsed = check_signatures(
-                items.par_iter().map(|v| parse_credential(v, SourceText::owned(&v.to_string()), None)).collect(),
-            );
-            for (i, (item, result)) in items.iter().zip(parsed).enumerate() {
-                sink.take(path, position(Some(i)), || item.to_string(), result)?;
-            }
-            Ok(())
+    // An array holds credentials; anything else is read as one credential
+    // (which refuses what is not a JSON object, or not JSON).
+    let items = match text.trim_start().starts_with('[').then(|| serde_json::from_str::<Vec<Value>>(text)) {
+        Some(Ok(items)) => items,
+        Some(Err(e)) => {
+            let refused = Err((RejectReason::ParseError, format!("not JSON: {e}")));
+            return sink.take(path, position(None), || text.to_owned(), refused);
         }
-        Ok(value) => {
-            let parsed = parse_credential(&value, SourceText::owned(text), None).and_then(Unchecked::check);
-            sink.take(path, position(None), || text.to_owned(), parsed)
+        None => {
+            let parsed = parse_credential(text, SourceText::owned(text), None).and_then(Unchecked::check);
+            return sink.take(path, position(None), || text.to_owned(), parsed);
         }
-        Err(e) => sink.take(
-            path,
-            position(None),
-            || text.to_owned(),
-            Err((RejectReason::ParseError, format!("not JSON: {e}"))),
-        ),
+    };
+    let texts: Vec<String> = items.iter().map(Value::to_string).collect();
+    let parsed =
+        check_signatures(texts.par_iter().map(|text| parse_credential(text, SourceText::owned(text), None)).collect());
+    for (i, (text, result)) in texts.into_iter().zip(parsed).enumerate() {
+        sink.take(path, position(Some(i)), || text, result)?;
     }
+    Ok(())
 }
 
 /// The `.json` files of a folder, by name.
