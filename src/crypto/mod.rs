@@ -39,6 +39,41 @@ pub fn canonical_value(value: &serde_json::Value) -> Result<Vec<u8>, serde_json:
     Ok(out)
 }
 
+/// RFC 8785 (JCS) canonical bytes of a document parsed into a borrowed tree
+/// (`serde_json_borrow`, whose objects list their members as written), when
+/// every object already lists its members in canonical order: keys strictly
+/// increasing (so none repeated), none holding a character at or above
+/// U+E000. It is then written exactly as [`canonical_value`] writes it,
+/// without building a `serde_json::Value`; `None` otherwise, and the caller
+/// canonicalises a `serde_json::Value` (which resolves repeated members).
+pub fn canonical_borrowed(value: &serde_json_borrow::Value<'_>) -> Option<Vec<u8>> {
+    use serde::Serialize;
+    if !in_canonical_order(value) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(512);
+    value.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Es6Numbers)).ok()?;
+    Some(out)
+}
+
+/// Whether every object of `value` lists its members by strictly increasing
+/// keys that sort the same by UTF-8 bytes as by UTF-16 code units.
+fn in_canonical_order(value: &serde_json_borrow::Value<'_>) -> bool {
+    use serde_json_borrow::Value;
+    match value {
+        Value::Object(members) => {
+            let mut previous: Option<&str> = None;
+            members.iter().all(|(key, v)| {
+                let ordered = previous.is_none_or(|p| p < key) && key.chars().all(|c| c < '\u{E000}');
+                previous = Some(key);
+                ordered && in_canonical_order(v)
+            })
+        }
+        Value::Array(items) => items.iter().all(in_canonical_order),
+        _ => true,
+    }
+}
+
 /// Whether every object key sorts the same by UTF-8 bytes as by UTF-16 code units.
 fn keys_sort_as_utf16(value: &serde_json::Value) -> bool {
     match value {
@@ -113,6 +148,47 @@ mod tests {
         fn the_fast_path_writes_the_canonicaliser_s_bytes(value in arb_json()) {
             prop_assert_eq!(canonical_value(&value).unwrap(), canonical_json(&value).unwrap());
         }
+    }
+
+    /// JSON texts whose objects list members in any order, some repeated.
+    fn arb_text() -> impl Strategy<Value = String> {
+        let key = prop_oneof!["[ab]", Just("\u{E000}".to_owned()), Just("\u{1F600}".to_owned())];
+        let leaf = arb_json().prop_map(|v| v.to_string());
+        leaf.prop_recursive(3, 32, 5, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(|items| format!("[{}]", items.join(","))),
+                prop::collection::vec((key.clone(), inner), 0..5).prop_map(|members| {
+                    let members: Vec<String> =
+                        members.iter().map(|(k, v)| format!("{}:{v}", Value::from(k.as_str()))).collect();
+                    format!("{{{}}}", members.join(","))
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_borrowed_path_writes_the_canonicaliser_s_bytes_or_declines(text in arb_text()) {
+            let borrowed: serde_json_borrow::Value = serde_json::from_str(&text).unwrap();
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if let Some(canonical) = canonical_borrowed(&borrowed) {
+                prop_assert_eq!(canonical, canonical_json(&value).unwrap());
+            }
+            // What serde_json writes (keys sorted, none repeated) it takes unless a key is awkward.
+            let written = value.to_string();
+            let rewritten: serde_json_borrow::Value = serde_json::from_str(&written).unwrap();
+            prop_assert_eq!(canonical_borrowed(&rewritten).is_some(), keys_sort_as_utf16(&value));
+        }
+    }
+
+    #[test]
+    fn the_borrowed_path_declines_repeated_and_unordered_members() {
+        for text in [r#"{"a":1,"a":2}"#, r#"{"b":1,"a":2}"#, r#"[{"x":{"b":1,"a":2}}]"#] {
+            let borrowed: serde_json_borrow::Value = serde_json::from_str(text).unwrap();
+            assert_eq!(canonical_borrowed(&borrowed), None, "{text}");
+        }
+        let borrowed: serde_json_borrow::Value = serde_json::from_str(r#"{"a": 1e21, "b": [ {"c": -0.0} ]}"#).unwrap();
+        assert_eq!(canonical_borrowed(&borrowed).unwrap(), br#"{"a":1e+21,"b":[{"c":0}]}"#);
     }
 
     #[test]
