@@ -386,3 +386,53 @@ fn require_proofs_rejects_unproven_credentials() {
         assert_eq!(i.attestations.len() + i.rejects.len(), 3);
     }
 }
+
+#[test]
+fn reviews_security_assertions_and_opinions_come_out_by_issuer_id_then_subject() {
+    let claim = |kind: &str, issuer: &str, subject: Value| {
+        json!({"type": ["VerifiableCredential", kind], "issuer": issuer, "issuanceDate": "2024-01-01T00:00:00Z",
+            "credentialSubject": subject})
+    };
+    let review =
+        |issuer: &str, snap: &str| claim("ReviewCredential", issuer, json!({"id": snap, "currentStatus": "Endorsed"}));
+    let audit = |issuer: &str, snap: &str| {
+        claim("SoftwareArtifactSecurityAssertion", issuer, json!({"id": snap, "findings": "None"}))
+    };
+    let first_audit = audit(C, "snap://y");
+    let cid = cid_of(&canonical_json(&first_audit).unwrap()).to_string();
+    let other = "bafkreiajkhbnnbmem4we7m6wogjaqx6rid4esdhee25qhpnp7urtksu45e";
+    let opinion = |issuer: &str, assertion: &str| claim("EndorsementAssertion", issuer, json!({"id": assertion}));
+    // First seen: C, then B, then A — the reverse of their ids' order.
+    let credentials = [
+        first_audit,
+        review(C, "snap://x"),
+        review(B, "snap://y"),
+        review(A, "snap://y"),
+        review(A, "snap://x?version=2.0.0"),
+        review(A, "snap://x"),
+        audit(A, "snap://x"),
+        opinion(B, &cid),
+        opinion(A, &cid),
+        opinion(A, other),
+    ];
+    let (_, c) = run(&credentials, &[SEC], None);
+    let reviews: Vec<(&str, &str, Option<&str>)> =
+        c.reviews.iter().map(|r| (r.issuer.as_str(), r.artifact.id.as_str(), r.artifact.version.as_deref())).collect();
+    assert_eq!(
+        reviews,
+        [
+            (A, "did:snap:x", None),
+            (A, "did:snap:x", Some("2.0.0")),
+            (A, "did:snap:y", None),
+            (B, "did:snap:y", None),
+            (C, "did:snap:x", None)
+        ]
+    );
+    let audits: Vec<(&str, &str)> = c.security.iter().map(|s| (s.issuer.as_str(), s.artifact.id.as_str())).collect();
+    assert_eq!(audits, [(A, "did:snap:x"), (C, "did:snap:y")]);
+    let mut expected = vec![(A, cid.clone()), (A, other.to_owned())];
+    expected.sort();
+    expected.push((B, cid));
+    let opinions: Vec<(&str, String)> = c.opinions.iter().map(|o| (o.issuer.as_str(), o.assertion.clone())).collect();
+    assert_eq!(opinions, expected);
+}

@@ -129,11 +129,22 @@ struct Candidate<'a> {
     scope: &'a str,
 }
 
+/// Where a trust statement's edge goes among the computed scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Destination {
+    /// The computed scope at this index.
+    Scope(usize),
+    /// `Honesty` distrust: every computed scope (`Honesty` too, if computed).
+    Every,
+    /// No computed scope.
+    Nowhere,
+}
+
 /// What a group's winner amounts to at `as_of`.
-enum Outcome<'a> {
+enum Outcome {
     Revoked,
     Withdrawn,
-    Trust { scope: &'a str, edge: Edge, distrust: bool },
+    Trust { destination: Destination, edge: Edge },
     Review(Review),
     Security(SecurityAssertion),
     Opinion(AssertionOpinion),
@@ -152,8 +163,11 @@ fn count(inactive: &mut BTreeMap<&'static str, u64>, reason: &'static str, n: us
 /// rank numbers the distinct scopes, artifacts or assertions in their own
 /// order: the keys group and sort the candidates exactly as comparing the
 /// strings would, without comparing strings in the sort (which was most of
-/// its time, measured with perf).
-fn candidates<'a>(live: &[&'a Attestation]) -> Vec<Candidate<'a>> {
+/// its time, measured with perf). The issuer of a trust statement is its peer
+/// index; of the other claims, its rank among their issuers' ids, so that
+/// reviews, security assertions and opinions come out ordered by issuer id
+/// (then artifact or assertion) as they are written, with no sort of their own.
+fn candidates<'a>(live: &[&'a Attestation], peers: &[String]) -> Vec<Candidate<'a>> {
     /// Attestations per parallel task: each reads strings scattered over the
     /// heap, so both passes below are bound by memory latency.
     const CHUNK: usize = 4096;
@@ -162,6 +176,8 @@ fn candidates<'a>(live: &[&'a Attestation]) -> Vec<Candidate<'a>> {
         scopes: HashSet<&'a str>,
         artifacts: HashSet<&'a ArtifactId>,
         assertions: HashSet<&'a str>,
+        /// Issuers of reviews, security assertions and opinions.
+        issuers: HashSet<u32>,
     }
     let named = live
         .par_chunks(CHUNK)
@@ -172,9 +188,11 @@ fn candidates<'a>(live: &[&'a Attestation]) -> Vec<Candidate<'a>> {
                     Claim::Trust { levels, .. } => named.scopes.extend(levels.iter().map(|(s, _)| s.as_str())),
                     Claim::Review { artifact, .. } | Claim::Security { artifact, .. } => {
                         named.artifacts.insert(artifact);
+                        named.issuers.insert(a.issuer);
                     }
                     Claim::Opinion { assertion, .. } => {
                         named.assertions.insert(assertion);
+                        named.issuers.insert(a.issuer);
                     }
                     Claim::Revocation { .. } => {}
                 }
@@ -185,9 +203,15 @@ fn candidates<'a>(live: &[&'a Attestation]) -> Vec<Candidate<'a>> {
             x.scopes.extend(y.scopes);
             x.artifacts.extend(y.artifacts);
             x.assertions.extend(y.assertions);
+            x.issuers.extend(y.issuers);
             x
         });
     let (scopes, artifacts, assertions) = (ranks(named.scopes), ranks(named.artifacts), ranks(named.assertions));
+    let issuers: HashMap<u32, u32> = {
+        let mut by_id: Vec<u32> = named.issuers.into_iter().collect();
+        by_id.par_sort_unstable_by_key(|&i| &peers[i as usize]);
+        by_id.into_iter().zip(0..).collect()
+    };
     let key = |kind: u128, issuer: u32, second: u32, third: u32| {
         kind << 96 | u128::from(issuer) << 64 | u128::from(second) << 32 | u128::from(third)
     };
@@ -211,13 +235,13 @@ fn candidates<'a>(live: &[&'a Attestation]) -> Vec<Candidate<'a>> {
                         }
                     }
                     Claim::Review { artifact, .. } => {
-                        out.push(candidate(key(1, a.issuer, artifacts[artifact], 0), 0.0, ""))
+                        out.push(candidate(key(1, issuers[&a.issuer], artifacts[artifact], 0), 0.0, ""))
                     }
                     Claim::Security { artifact, .. } => {
-                        out.push(candidate(key(2, a.issuer, artifacts[artifact], 0), 0.0, ""))
+                        out.push(candidate(key(2, issuers[&a.issuer], artifacts[artifact], 0), 0.0, ""))
                     }
                     Claim::Opinion { assertion, .. } => {
-                        out.push(candidate(key(3, a.issuer, assertions[assertion.as_str()], 0), 0.0, ""))
+                        out.push(candidate(key(3, issuers[&a.issuer], assertions[assertion.as_str()], 0), 0.0, ""))
                     }
                     Claim::Revocation { .. } => {}
                 }
@@ -244,10 +268,11 @@ fn ranks<T: Ord + std::hash::Hash + ?Sized>(distinct: HashSet<&T>) -> HashMap<&T
 pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, as_of_ms: i64) -> Combined {
     let mut out = Combined::default();
     let mut inactive: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut per_scope: BTreeMap<&str, Vec<Edge>> = scopes.iter().map(|s| (s.as_str(), Vec::new())).collect();
+    let mut per_scope: Vec<Vec<Edge>> = vec![Vec::new(); scopes.len()];
+    let scope_index = |name: &str| scopes.iter().position(|s| s == name);
 
     for mut batch in std::mem::take(&mut ingested.edges) {
-        let Some(edges) = per_scope.get_mut(batch.scope.as_str()) else {
+        let Some(edges) = scope_index(&batch.scope).map(|i| &mut per_scope[i]) else {
             count(&mut inactive, "other_scope", batch.edges.len());
             continue;
         };
@@ -293,12 +318,12 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
     }
 
     // Step 3: one candidate per (key, credential); the latest per key wins.
-    let candidates = candidates(&live);
+    let candidates = candidates(&live, &ingested.peers);
     let groups: Vec<&[Candidate<'_>]> = candidates.chunk_by(|x, y| x.key == y.key).collect();
     // Steps 3–6 for each group, in parallel: its winner (the latest; among
     // equally late ones, the larger CID) and what that winner amounts to.
     let peer = |i: u32| ingested.peers[i as usize].clone();
-    let outcomes: Vec<Outcome<'_>> = groups
+    let outcomes: Vec<Outcome> = groups
         .par_iter()
         .map(|group| {
             let latest = group[group.len() - 1].issued_ms;
@@ -315,7 +340,12 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
                 Claim::Trust { .. } => {
                     let subject = a.subject.unwrap_or_default(); // (trust candidates all have one)
                     let edge = Edge { truster: a.issuer, trustee: subject, value: level * weight };
-                    Outcome::Trust { scope, edge, distrust: level < 0.0 }
+                    let destination = match scope_index(scope) {
+                        _ if scope == HONESTY && level < 0.0 => Destination::Every,
+                        Some(own) => Destination::Scope(own),
+                        None => Destination::Nowhere,
+                    };
+                    Outcome::Trust { destination, edge }
                 }
                 Claim::Review { artifact, endorsed } => Outcome::Review(Review {
                     issuer: peer(a.issuer),
@@ -349,29 +379,18 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
         match outcome {
             Outcome::Revoked => count(&mut inactive, "revoked", 1),
             Outcome::Withdrawn => count(&mut inactive, "withdrawn", 1),
-            Outcome::Trust { scope, edge, distrust } => {
-                let own = per_scope.get_mut(scope).map(|edges| edges.push(edge)).is_some();
-                let honesty_distrust = scope == HONESTY && distrust;
-                if honesty_distrust {
-                    for (s, edges) in per_scope.iter_mut() {
-                        if *s != HONESTY {
-                            edges.push(edge);
-                        }
-                    }
-                }
-                if !own && !honesty_distrust {
-                    count(&mut inactive, "other_scope", 1);
-                }
+            Outcome::Trust { destination: Destination::Scope(own), edge } => per_scope[own].push(edge),
+            Outcome::Trust { destination: Destination::Every, edge } => {
+                per_scope.iter_mut().for_each(|edges| edges.push(edge));
             }
+            Outcome::Trust { destination: Destination::Nowhere, .. } => count(&mut inactive, "other_scope", 1),
+            // In key order: by issuer id, then artifact or assertion (see `candidates`).
             Outcome::Review(review) => out.reviews.push(review),
             Outcome::Security(assertion) => out.security.push(assertion),
             Outcome::Opinion(opinion) => out.opinions.push(opinion),
         }
     }
-    out.reviews.sort_by(|a, b| (&a.issuer, &a.artifact).cmp(&(&b.issuer, &b.artifact)));
-    out.security.sort_by(|a, b| (&a.issuer, &a.artifact).cmp(&(&b.issuer, &b.artifact)));
-    out.opinions.sort_by(|a, b| (&a.issuer, &a.assertion).cmp(&(&b.issuer, &b.assertion)));
     out.inactive = inactive;
-    out.scopes = scopes.iter().map(|s| (s.clone(), per_scope.remove(s.as_str()).unwrap_or_default())).collect();
+    out.scopes = scopes.iter().cloned().zip(per_scope).collect();
     out
 }
