@@ -14,7 +14,7 @@
 use super::identity::{ArtifactId, assertion_reference, normalise_artifact, normalise_did};
 use super::{Refusal, RejectReason};
 use crate::crypto::ed25519::{self, SignedMessage};
-use crate::crypto::{canonical_borrowed, canonical_value, cid_of_sha256, eddsa_jcs};
+use crate::crypto::{canonical_text, canonical_value, cid_of_sha256, eddsa_jcs};
 use serde_json::Value;
 use serde_json_borrow::{ObjectAsVec as JsonObject, Value as Json};
 use sha2::{Digest, Sha256};
@@ -125,23 +125,15 @@ impl ContentId {
         ContentId { source, sha256: std::sync::OnceLock::new() }
     }
 
-    /// Computes it now, from `doc`, the parsed source, if its members are in canonical order.
-    fn compute_from(&self, doc: &Json<'_>) {
-        if let Some(canonical) = canonical_borrowed(doc) {
-            self.sha256.get_or_init(|| Sha256::digest(canonical).into());
-        }
-    }
-
     /// The SHA-256 of the canonical form.
     pub fn sha256(&self) -> &[u8; 32] {
         self.sha256.get_or_init(|| {
-            // The text parsed once already, so it parses again: into a
-            // borrowed tree, canonical as it stands when its members are in
-            // canonical order (as writers that sort keys leave them), else
-            // into a `serde_json::Value`, which resolves repeated members.
+            // The text parsed once already, so it parses again: written
+            // canonically as it is parsed when its members are in canonical
+            // order (as writers that sort keys leave them), else into a
+            // `serde_json::Value`, which resolves repeated members.
             let text = self.source.bytes();
-            let borrowed = serde_json::from_slice::<Json>(text).ok().and_then(|doc| canonical_borrowed(&doc));
-            if let Some(canonical) = borrowed {
+            if let Some(canonical) = canonical_text(text) {
                 return Sha256::digest(canonical).into();
             }
             match serde_json::from_slice::<Value>(text) {
@@ -257,9 +249,7 @@ pub fn parse_credential(text: &str, source: SourceText, fallback_ms: Option<i64>
     let proof = if signature.is_some() { ProofStatus::Verified } else { ProofStatus::Unproven };
     let cid = ContentId::of_source(source);
     if matches!(claim, Claim::Security { .. }) {
-        // Always named by endorsements: computed here, in parallel.
-        cid.compute_from(&value);
-        cid.sha256();
+        cid.sha256(); // always named by endorsements: computed here, in parallel
     }
     let credential = Credential { issuer, claim, issued_ms, valid_from_ms, valid_until_ms, cid, proof };
     Ok(Unchecked { credential, signature })
