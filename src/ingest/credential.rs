@@ -211,7 +211,7 @@ fn bad_signature() -> Refusal {
 /// The text is parsed by serde_json into a borrowed tree (`serde_json_borrow`:
 /// strings not copied, objects as lists of members), in about 60% of the time
 /// of a `serde_json::Value` (measured on the benchmark's credentials). A list
-/// keeps repeated members, so every lookup goes through [`member`], which
+/// keeps repeated members, so every lookup goes through `member`, which
 /// takes the last of them, as `serde_json::Value` does: what is read is what
 /// the canonical form (and so the content id and the signature) holds.
 pub fn parse_credential(text: &str, source: SourceText, fallback_ms: Option<i64>) -> Result<Unchecked, Refusal> {
