@@ -11,6 +11,7 @@
 //! a `credentialStatus` of purpose `revocation` revokes the assertion whose
 //! CID its `id` names.
 
+use super::document::{Document, read_document};
 use super::identity::{ArtifactId, assertion_reference, normalise_artifact, normalise_did};
 use super::{Refusal, RejectReason};
 use crate::crypto::ed25519::{self, SignedMessage};
@@ -208,26 +209,23 @@ fn bad_signature() -> Refusal {
 /// its content id). `fallback_ms` is the source's own timestamp (indexer
 /// CSV), used when the credential carries no date.
 ///
-/// The text is parsed by serde_json into a borrowed tree (`serde_json_borrow`:
-/// strings not copied, objects as lists of members), in about 60% of the time
-/// of a `serde_json::Value` (measured on the benchmark's credentials). A list
-/// keeps repeated members, so every lookup goes through `member`, which
-/// takes the last of them, as `serde_json::Value` does: what is read is what
-/// the canonical form (and so the content id and the signature) holds.
+/// Only the members a claim is made of are taken out of the text, as serde_json
+/// parses it (see [`super::document`]); of repeated members the last counts,
+/// as in the canonical form that the content id and the signature cover.
 pub fn parse_credential(text: &str, source: SourceText, fallback_ms: Option<i64>) -> Result<Unchecked, Refusal> {
-    let value: Json<'_> =
-        serde_json::from_str(text).map_err(|e| (RejectReason::ParseError, format!("not JSON: {e}")))?;
-    let Json::Object(doc) = &value else {
+    let mut doc = Document::default();
+    let is_object = read_document(text, &mut doc).map_err(|e| (RejectReason::ParseError, format!("not JSON: {e}")))?;
+    if !is_object {
         return refuse(RejectReason::ParseError, "a credential must be a JSON object");
-    };
-    let issuer = match member(doc, "issuer") {
+    }
+    let issuer = match &doc.issuer {
         Some(Json::Str(s)) => s.as_ref(),
         Some(Json::Object(o)) => member(o, "id").and_then(Json::as_str).unwrap_or(""),
         _ => return refuse(RejectReason::MissingField, "no issuer"),
     };
     let issuer = normalise_did(issuer).map_err(|e| (RejectReason::InvalidDid, format!("issuer {e}")))?;
-    let date = |key: &str| -> Result<Option<i64>, Refusal> {
-        match member(doc, key) {
+    let date = |key: &str, value: &Option<Json<'_>>| -> Result<Option<i64>, Refusal> {
+        match value {
             None | Some(Json::Null) => Ok(None),
             Some(Json::Str(s)) => parse_time_ms(s)
                 .map(Some)
@@ -235,17 +233,17 @@ pub fn parse_credential(text: &str, source: SourceText, fallback_ms: Option<i64>
             Some(other) => refuse(RejectReason::BadDate, format!("{key} {other} is not a date string")),
         }
     };
-    let valid_from_ms = date("validFrom")?;
-    let valid_until_ms = match date("validUntil")? {
+    let valid_from_ms = date("validFrom", &doc.valid_from)?;
+    let valid_until_ms = match date("validUntil", &doc.valid_until)? {
         Some(t) => Some(t),
-        None => date("expirationDate")?,
+        None => date("expirationDate", &doc.expiration_date)?,
     };
-    let issued_ms = match (date("issuanceDate")?, valid_from_ms, fallback_ms) {
+    let issued_ms = match (date("issuanceDate", &doc.issuance_date)?, valid_from_ms, fallback_ms) {
         (Some(t), _, _) | (None, Some(t), _) | (None, None, Some(t)) => t,
         (None, None, None) => return refuse(RejectReason::MissingField, "no issuanceDate or validFrom"),
     };
-    let claim = claim(doc, &issuer)?;
-    let signature = read_proof(doc, text, &issuer)?;
+    let claim = claim(&doc, &issuer)?;
+    let signature = read_proof(doc.proof.as_ref(), text, &issuer)?;
     let proof = if signature.is_some() { ProofStatus::Verified } else { ProofStatus::Unproven };
     let cid = ContentId::of_source(source);
     if matches!(claim, Claim::Security { .. }) {
@@ -266,13 +264,13 @@ fn member<'a, 'j>(object: &'a JsonObject<'j>, key: &str) -> Option<&'a Json<'j>>
     object.iter().filter(|(k, _)| *k == key).last().map(|(_, v)| v)
 }
 
-/// [`member`] of a value that may not be an object.
-fn field<'a, 'j>(value: &'a Json<'j>, key: &str) -> Option<&'a Json<'j>> {
-    member(value.as_object()?, key)
+/// The string a member holds, if it is one.
+fn text<'a>(value: &'a Option<Json<'_>>) -> Option<&'a str> {
+    value.as_ref().and_then(Json::as_str)
 }
 
-fn claim(doc: &JsonObject<'_>, issuer: &str) -> Result<Claim, Refusal> {
-    if let Some(status) = member(doc, "credentialStatus").and_then(Json::as_object)
+fn claim(doc: &Document<'_>, issuer: &str) -> Result<Claim, Refusal> {
+    if let Some(status) = doc.status.as_ref().and_then(Json::as_object)
         && member(status, "statusPurpose").and_then(Json::as_str) == Some("revocation")
     {
         let target = member(status, "id").and_then(Json::as_str).unwrap_or("");
@@ -280,17 +278,17 @@ fn claim(doc: &JsonObject<'_>, issuer: &str) -> Result<Claim, Refusal> {
             .map_err(|e| (RejectReason::MissingField, format!("credentialStatus.id {e}")))?;
         return Ok(Claim::Revocation { target });
     }
-    let types: Vec<&str> = match member(doc, "type") {
+    let types: Vec<&str> = match &doc.types {
         Some(Json::Str(s)) => vec![s.as_ref()],
         Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).collect(),
         _ => return refuse(RejectReason::UnknownType, "no type"),
     };
-    let subject = member(doc, "credentialSubject").and_then(Json::as_object);
-    let Some(subject) = subject else {
+    if !doc.subject_is_object {
         return refuse(RejectReason::MissingField, "no credentialSubject object");
-    };
-    let text = |key: &str| member(subject, key).and_then(Json::as_str);
-    let subject_id = || text("id").ok_or_else(|| (RejectReason::MissingField, "no credentialSubject.id".to_owned()));
+    }
+    let subject = &doc.subject;
+    let subject_id =
+        || text(&subject.id).ok_or_else(|| (RejectReason::MissingField, "no credentialSubject.id".to_owned()));
     let peer = |issuer: &str| -> Result<String, Refusal> {
         let id = normalise_did(subject_id()?).map_err(|e| (RejectReason::InvalidDid, format!("subject {e}")))?;
         if id == issuer {
@@ -299,7 +297,7 @@ fn claim(doc: &JsonObject<'_>, issuer: &str) -> Result<Claim, Refusal> {
         Ok(id)
     };
     let artifact = || normalise_artifact(subject_id()?).map_err(|e| (RejectReason::InvalidDid, format!("subject {e}")));
-    let status = || match text("currentStatus") {
+    let status = || match text(&subject.current_status) {
         Some("Endorsed") => Ok(Some(true)),
         Some("Disputed") => Ok(Some(false)),
         None => Ok(None),
@@ -310,16 +308,16 @@ fn claim(doc: &JsonObject<'_>, issuer: &str) -> Result<Claim, Refusal> {
         match kind {
             "PeerTrustCredential" | "TrustCredential" => {
                 let about = peer(issuer)?;
-                let Some(entries) = member(subject, "trustworthiness").and_then(Json::as_array) else {
+                let Some(entries) = &subject.trustworthiness else {
                     return refuse(RejectReason::MissingField, "no credentialSubject.trustworthiness array");
                 };
                 let mut levels: Vec<(String, f64)> = Vec::with_capacity(entries.len());
                 for entry in entries {
-                    let scope = field(entry, "scope").and_then(Json::as_str).filter(|s| !s.trim().is_empty());
+                    let scope = entry.as_ref().and_then(|e| text(&e.scope)).filter(|s| !s.trim().is_empty());
                     let Some(scope) = scope else {
                         return refuse(RejectReason::MissingField, "a trustworthiness entry has no scope");
                     };
-                    let level = field(entry, "level").and_then(Json::as_f64);
+                    let level = entry.as_ref().and_then(|e| e.level.as_ref()).and_then(Json::as_f64);
                     let Some(level) = level.filter(|l| (-1.0..=1.0).contains(l)) else {
                         return refuse(
                             RejectReason::LevelOutOfRange,
@@ -334,10 +332,10 @@ fn claim(doc: &JsonObject<'_>, issuer: &str) -> Result<Claim, Refusal> {
                 return Ok(Claim::Trust { subject: about, levels });
             }
             "AccountTrustAssertion" => {
-                let subject = peer(issuer)?;
-                let scope = text("trustFor").filter(|s| !s.trim().is_empty());
+                let about = peer(issuer)?;
+                let scope = text(&subject.trust_for).filter(|s| !s.trim().is_empty());
                 let Some(scope) = scope else { return refuse(RejectReason::MissingField, "no trustFor") };
-                let level = match text("trustLevel").map(str::to_ascii_lowercase).as_deref() {
+                let level = match text(&subject.trust_level).map(str::to_ascii_lowercase).as_deref() {
                     Some("low") => 0.25,
                     Some("medium") => 0.5,
                     Some("high") => 1.0,
@@ -348,13 +346,13 @@ fn claim(doc: &JsonObject<'_>, issuer: &str) -> Result<Claim, Refusal> {
                         );
                     }
                 };
-                return Ok(Claim::Trust { subject, levels: vec![(scope.to_owned(), level)] });
+                return Ok(Claim::Trust { subject: about, levels: vec![(scope.to_owned(), level)] });
             }
             "AccountDistrustAssertion" => {
                 return Ok(Claim::Trust { subject: peer(issuer)?, levels: vec![(HONESTY.to_owned(), -1.0)] });
             }
             "SoftwareArtifactSecurityAssertion" => {
-                let findings = match text("findings").map(str::to_ascii_lowercase).as_deref() {
+                let findings = match text(&subject.findings).map(str::to_ascii_lowercase).as_deref() {
                     Some("none") => Findings::None,
                     Some("low") => Findings::Low,
                     Some("medium") => Findings::Medium,
@@ -374,7 +372,7 @@ fn claim(doc: &JsonObject<'_>, issuer: &str) -> Result<Claim, Refusal> {
                     Some(s) if s != by_type => {
                         return refuse(
                             RejectReason::BadLevel,
-                            format!("{kind} with currentStatus {:?}", text("currentStatus")),
+                            format!("{kind} with currentStatus {:?}", text(&subject.current_status)),
                         );
                     }
                     _ => by_type,
@@ -397,15 +395,16 @@ fn claim(doc: &JsonObject<'_>, issuer: &str) -> Result<Claim, Refusal> {
 pub const HONESTY: &str = "Honesty";
 
 /// Reads an eddsa-jcs-2022 proof by the issuer's did:key of the credential
-/// `doc` (parsed from `text`): the signature to check. An absent or empty
+/// credential read from `text`: the signature to check. An absent or empty
 /// proof, or a proof of another kind, leaves the credential unproven (`None`).
-fn read_proof(doc: &JsonObject<'_>, text: &str, issuer: &str) -> Result<Option<SignedMessage>, Refusal> {
-    let proof = match member(doc, "proof") {
+fn read_proof(proof: Option<&Json<'_>>, text: &str, issuer: &str) -> Result<Option<SignedMessage>, Refusal> {
+    let proof = match proof {
         None | Some(Json::Null) => return Ok(None),
         Some(Json::Object(o)) if o.is_empty() => return Ok(None),
         Some(p) => p,
     };
-    let checkable = field(proof, "cryptosuite").and_then(Json::as_str) == Some(eddsa_jcs::CRYPTOSUITE);
+    let cryptosuite = proof.as_object().and_then(|p| member(p, "cryptosuite")).and_then(Json::as_str);
+    let checkable = cryptosuite == Some(eddsa_jcs::CRYPTOSUITE);
     if !checkable {
         return Ok(None);
     }

@@ -4,6 +4,7 @@
 //! position and reason; every record read is either accepted or rejected.
 
 pub mod credential;
+mod document;
 mod edges;
 pub mod identity;
 mod indexer;
