@@ -297,7 +297,8 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
     let mut live: Vec<&Attestation> = Vec::with_capacity(ingested.attestations.len());
     // Looked up, never iterated: hash sets keep nothing of their order in the output.
     let mut revoked: HashSet<(u32, [u8; 32])> = HashSet::default();
-    let mut revoking: HashSet<u32> = HashSet::default();
+    // Whether each peer revokes anything: only their winners need a content id.
+    let mut revoking: Vec<bool> = vec![false; ingested.peers.len()];
     for a in &ingested.attestations {
         let c = &a.credential;
         if c.issued_ms > as_of_ms {
@@ -311,7 +312,7 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
             if let Some(sha256) = sha256_of_cid(target) {
                 revoked.insert((a.issuer, sha256));
             }
-            revoking.insert(a.issuer);
+            revoking[a.issuer as usize] = true;
         } else {
             live.push(a);
         }
@@ -331,7 +332,7 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
             let winner =
                 tied.max_by(|x, y| x.attestation.credential.cid.cid().cmp(&y.attestation.credential.cid.cid()));
             let Candidate { attestation: a, issued_ms, level, scope, .. } = *winner.unwrap_or(&group[group.len() - 1]);
-            if revoking.contains(&a.issuer) && revoked.contains(&(a.issuer, *a.credential.cid.sha256())) {
+            if revoking[a.issuer as usize] && revoked.contains(&(a.issuer, *a.credential.cid.sha256())) {
                 return Outcome::Revoked;
             }
             let weight = decay.weight(Some(issued_ms), as_of_ms);
