@@ -23,6 +23,7 @@ use crate::crypto::{Digest, digest_file};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 /// One `[[source]]` of a pipeline.
@@ -314,15 +315,41 @@ fn normalise_peer(id: &str) -> Result<std::borrow::Cow<'_, str>, String> {
 /// edge list (a hash probe, then the entry, then its heap string: three cache
 /// misses). Ids that are canonical decimal numbers below 2^24 (SNAP and R-MAT
 /// graphs use nothing else) are looked up in a table indexed by the number
-/// instead; other ids go through a foldhash map, randomly seeded per process
-/// so crafted ids cannot be made to collide. Which path an id takes never
-/// changes its index: `"7"` and `"007"` stay distinct peers.
+/// instead. Other ids go through foldhash tables, randomly seeded per process
+/// so crafted ids cannot be made to collide: one whose slots hold the id
+/// itself, for ids of up to [`SHORT_ID`] bytes (every DID form that
+/// normalisation produces), so that finding one reads no string elsewhere
+/// on the heap (one cache miss fewer; interning 1M credentials' DIDs took
+/// about a tenth of their ingest before); one of heap strings for longer
+/// ids. Which path an id takes never changes its index: `"7"` and `"007"`
+/// stay distinct peers.
 #[derive(Debug, Default)]
 pub(crate) struct PeerIds {
     names: Vec<String>,
-    by_name: std::collections::HashMap<String, u32, foldhash::quality::RandomState>,
+    short: hashbrown::HashTable<ShortId>,
+    long: std::collections::HashMap<String, u32, foldhash::quality::RandomState>,
+    hasher: foldhash::quality::RandomState,
     /// Index + 1 of each small decimal id (0 = not seen).
     by_number: Vec<u32>,
+}
+
+/// Longest id kept in a slot of [`PeerIds`]' short-id table: a slot is one
+/// 64-byte cache line (`did:pkh:eip155:1:0x` and 40 hex digits is 59 bytes).
+const SHORT_ID: usize = 59;
+
+/// An id of at most [`SHORT_ID`] bytes and its index, in one cache line.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
+struct ShortId {
+    index: u32,
+    len: u8,
+    bytes: [u8; SHORT_ID],
+}
+
+impl ShortId {
+    fn id(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
 }
 
 /// Largest id served by the decimal table (its size bounds the table's memory).
@@ -356,8 +383,14 @@ impl PeerIds {
                 }
                 self.by_number[n] = index + 1;
             }
+            None if id.len() <= SHORT_ID => {
+                let mut slot = ShortId { index, len: id.len() as u8, bytes: [0; SHORT_ID] };
+                slot.bytes[..id.len()].copy_from_slice(id.as_bytes());
+                let hasher = &self.hasher;
+                self.short.insert_unique(hasher.hash_one(id.as_bytes()), slot, |s| hasher.hash_one(s.id()));
+            }
             None => {
-                self.by_name.insert(id.to_owned(), index);
+                self.long.insert(id.to_owned(), index);
             }
         }
         self.names.push(id.to_owned());
@@ -368,7 +401,11 @@ impl PeerIds {
     pub(crate) fn get(&self, id: &str) -> Option<u32> {
         match small_decimal(id) {
             Some(n) => self.by_number.get(n as usize).copied().filter(|&i| i > 0).map(|i| i - 1),
-            None => self.by_name.get(id).copied(),
+            None if id.len() <= SHORT_ID => {
+                let id = id.as_bytes();
+                self.short.find(self.hasher.hash_one(id), |s| s.id() == id).map(|s| s.index)
+            }
+            None => self.long.get(id).copied(),
         }
     }
 
@@ -392,5 +429,24 @@ mod tests {
         assert_eq!(ids.into_ids(), ["7", "did:key:z6Mk", "007", "16777216", "0", "12345678"]);
         assert_eq!(small_decimal("16777215"), Some(16_777_215));
         assert_eq!((small_decimal("16777216"), small_decimal("-1"), small_decimal("")), (None, None, None));
+    }
+
+    #[test]
+    fn short_ids_kept_in_their_slots_and_longer_ones_share_one_numbering() {
+        let mut ids = PeerIds::default();
+        let p = Path::new("t");
+        let evm = "did:pkh:eip155:1:0x44dc4e3309b80ef7abf41c7d0a68f0337a88f044"; // exactly SHORT_ID bytes
+        assert_eq!(evm.len(), SHORT_ID);
+        let longer = format!("{evm}0");
+        let prefix = &evm[..SHORT_ID - 1];
+        let order = [evm, &longer, prefix, "", evm, &longer, prefix, "x"];
+        let got: Vec<u32> = order.iter().map(|id| ids.intern(id, p).unwrap()).collect();
+        assert_eq!(got, [0, 1, 2, 3, 0, 1, 2, 4]);
+        assert_eq!((ids.get(&longer[..SHORT_ID + 1]), ids.get(&format!("{longer}0"))), (Some(1), None));
+        // Enough to make the table grow (rehashing every slot) many times.
+        for i in 0..10_000 {
+            assert_eq!(ids.intern(&format!("did:key:z{i}"), p).unwrap(), 5 + i);
+        }
+        assert_eq!((ids.get(evm), ids.get("did:key:z9999")), (Some(0), Some(10_004)));
     }
 }
