@@ -11,7 +11,7 @@
 //! a `credentialStatus` of purpose `revocation` revokes the assertion whose
 //! CID its `id` names.
 
-use super::document::{Document, read_document};
+use super::document::{Document, Types, read_document};
 use super::identity::{ArtifactId, assertion_reference, normalise_artifact, normalise_did};
 use super::{Refusal, RejectReason};
 use crate::crypto::ed25519::{self, SignedMessage};
@@ -278,10 +278,9 @@ fn claim(doc: &Document<'_>, issuer: &str) -> Result<Claim, Refusal> {
             .map_err(|e| (RejectReason::MissingField, format!("credentialStatus.id {e}")))?;
         return Ok(Claim::Revocation { target });
     }
-    let types: Vec<&str> = match &doc.types {
-        Some(Json::Str(s)) => vec![s.as_ref()],
-        Some(Json::Array(items)) => items.iter().filter_map(Json::as_str).collect(),
-        _ => return refuse(RejectReason::UnknownType, "no type"),
+    let kind = match doc.types {
+        Types::Named(kind) => kind,
+        Types::Missing => return refuse(RejectReason::UnknownType, "no type"),
     };
     if !doc.subject_is_object {
         return refuse(RejectReason::MissingField, "no credentialSubject object");
@@ -304,98 +303,93 @@ fn claim(doc: &Document<'_>, issuer: &str) -> Result<Claim, Refusal> {
         Some(other) => refuse(RejectReason::BadLevel, format!("currentStatus {other:?} is not Endorsed or Disputed")),
     };
 
-    for kind in types {
-        match kind {
-            "PeerTrustCredential" | "TrustCredential" => {
-                let about = peer(issuer)?;
-                let Some(entries) = &subject.trustworthiness else {
-                    return refuse(RejectReason::MissingField, "no credentialSubject.trustworthiness array");
+    let kind = kind.unwrap_or_default();
+    match kind {
+        "PeerTrustCredential" | "TrustCredential" => {
+            let about = peer(issuer)?;
+            let Some(entries) = &subject.trustworthiness else {
+                return refuse(RejectReason::MissingField, "no credentialSubject.trustworthiness array");
+            };
+            let mut levels: Vec<(String, f64)> = Vec::with_capacity(entries.len());
+            for entry in entries {
+                let scope = entry.as_ref().and_then(|e| text(&e.scope)).filter(|s| !s.trim().is_empty());
+                let Some(scope) = scope else {
+                    return refuse(RejectReason::MissingField, "a trustworthiness entry has no scope");
                 };
-                let mut levels: Vec<(String, f64)> = Vec::with_capacity(entries.len());
-                for entry in entries {
-                    let scope = entry.as_ref().and_then(|e| text(&e.scope)).filter(|s| !s.trim().is_empty());
-                    let Some(scope) = scope else {
-                        return refuse(RejectReason::MissingField, "a trustworthiness entry has no scope");
-                    };
-                    let level = entry.as_ref().and_then(|e| e.level.as_ref()).and_then(Json::as_f64);
-                    let Some(level) = level.filter(|l| (-1.0..=1.0).contains(l)) else {
-                        return refuse(
-                            RejectReason::LevelOutOfRange,
-                            format!("level of {scope:?} must be a number in [-1, 1]"),
-                        );
-                    };
-                    if levels.iter().any(|(s, _)| s == scope) {
-                        return refuse(RejectReason::ParseError, format!("scope {scope:?} appears twice"));
-                    }
-                    levels.push((scope.to_owned(), level));
+                let level = entry.as_ref().and_then(|e| e.level.as_ref()).and_then(Json::as_f64);
+                let Some(level) = level.filter(|l| (-1.0..=1.0).contains(l)) else {
+                    return refuse(
+                        RejectReason::LevelOutOfRange,
+                        format!("level of {scope:?} must be a number in [-1, 1]"),
+                    );
+                };
+                if levels.iter().any(|(s, _)| s == scope) {
+                    return refuse(RejectReason::ParseError, format!("scope {scope:?} appears twice"));
                 }
-                return Ok(Claim::Trust { subject: about, levels });
+                levels.push((scope.to_owned(), level));
             }
-            "AccountTrustAssertion" => {
-                let about = peer(issuer)?;
-                let scope = text(&subject.trust_for).filter(|s| !s.trim().is_empty());
-                let Some(scope) = scope else { return refuse(RejectReason::MissingField, "no trustFor") };
-                let level = match text(&subject.trust_level).map(str::to_ascii_lowercase).as_deref() {
-                    Some("low") => 0.25,
-                    Some("medium") => 0.5,
-                    Some("high") => 1.0,
-                    other => {
-                        return refuse(
-                            RejectReason::BadLevel,
-                            format!("trustLevel {other:?} is not Low, Medium or High"),
-                        );
-                    }
-                };
-                return Ok(Claim::Trust { subject: about, levels: vec![(scope.to_owned(), level)] });
-            }
-            "AccountDistrustAssertion" => {
-                return Ok(Claim::Trust { subject: peer(issuer)?, levels: vec![(HONESTY.to_owned(), -1.0)] });
-            }
-            "SoftwareArtifactSecurityAssertion" => {
-                let findings = match text(&subject.findings).map(str::to_ascii_lowercase).as_deref() {
-                    Some("none") => Findings::None,
-                    Some("low") => Findings::Low,
-                    Some("medium") => Findings::Medium,
-                    Some("critical") => Findings::Critical,
-                    other => {
-                        return refuse(
-                            RejectReason::BadLevel,
-                            format!("findings {other:?} is not None, Low, Medium or Critical"),
-                        );
-                    }
-                };
-                return Ok(Claim::Security { artifact: artifact()?, findings });
-            }
-            "EndorsementAssertion" | "DisputeAssertion" => {
-                let by_type = kind == "EndorsementAssertion";
-                let endorsed = match status()? {
-                    Some(s) if s != by_type => {
-                        return refuse(
-                            RejectReason::BadLevel,
-                            format!("{kind} with currentStatus {:?}", text(&subject.current_status)),
-                        );
-                    }
-                    _ => by_type,
-                };
-                let assertion = assertion_reference(subject_id()?)
-                    .map_err(|e| (RejectReason::InvalidDid, format!("subject {e}")))?;
-                return Ok(Claim::Opinion { assertion, endorsed });
-            }
-            "ReviewCredential" => {
-                let Some(endorsed) = status()? else { return refuse(RejectReason::MissingField, "no currentStatus") };
-                return Ok(Claim::Review { artifact: artifact()?, endorsed });
-            }
-            _ => {}
+            Ok(Claim::Trust { subject: about, levels })
         }
+        "AccountTrustAssertion" => {
+            let about = peer(issuer)?;
+            let scope = text(&subject.trust_for).filter(|s| !s.trim().is_empty());
+            let Some(scope) = scope else { return refuse(RejectReason::MissingField, "no trustFor") };
+            let level = match text(&subject.trust_level).map(str::to_ascii_lowercase).as_deref() {
+                Some("low") => 0.25,
+                Some("medium") => 0.5,
+                Some("high") => 1.0,
+                other => {
+                    return refuse(RejectReason::BadLevel, format!("trustLevel {other:?} is not Low, Medium or High"));
+                }
+            };
+            Ok(Claim::Trust { subject: about, levels: vec![(scope.to_owned(), level)] })
+        }
+        "AccountDistrustAssertion" => {
+            Ok(Claim::Trust { subject: peer(issuer)?, levels: vec![(HONESTY.to_owned(), -1.0)] })
+        }
+        "SoftwareArtifactSecurityAssertion" => {
+            let findings = match text(&subject.findings).map(str::to_ascii_lowercase).as_deref() {
+                Some("none") => Findings::None,
+                Some("low") => Findings::Low,
+                Some("medium") => Findings::Medium,
+                Some("critical") => Findings::Critical,
+                other => {
+                    return refuse(
+                        RejectReason::BadLevel,
+                        format!("findings {other:?} is not None, Low, Medium or Critical"),
+                    );
+                }
+            };
+            Ok(Claim::Security { artifact: artifact()?, findings })
+        }
+        "EndorsementAssertion" | "DisputeAssertion" => {
+            let by_type = kind == "EndorsementAssertion";
+            let endorsed = match status()? {
+                Some(s) if s != by_type => {
+                    return refuse(
+                        RejectReason::BadLevel,
+                        format!("{kind} with currentStatus {:?}", text(&subject.current_status)),
+                    );
+                }
+                _ => by_type,
+            };
+            let assertion =
+                assertion_reference(subject_id()?).map_err(|e| (RejectReason::InvalidDid, format!("subject {e}")))?;
+            Ok(Claim::Opinion { assertion, endorsed })
+        }
+        "ReviewCredential" => {
+            let Some(endorsed) = status()? else { return refuse(RejectReason::MissingField, "no currentStatus") };
+            Ok(Claim::Review { artifact: artifact()?, endorsed })
+        }
+        _ => refuse(RejectReason::UnknownType, "type names no supported credential shape"),
     }
-    refuse(RejectReason::UnknownType, "type names no supported credential shape")
 }
 
 /// The `Honesty` scope: its distrust applies to every scope.
 pub const HONESTY: &str = "Honesty";
 
 /// Reads an eddsa-jcs-2022 proof by the issuer's did:key of the credential
-/// credential read from `text`: the signature to check. An absent or empty
+/// read from `text`: the signature to check. An absent or empty
 /// proof, or a proof of another kind, leaves the credential unproven (`None`).
 fn read_proof(proof: Option<&Json<'_>>, text: &str, issuer: &str) -> Result<Option<SignedMessage>, Refusal> {
     let proof = match proof {

@@ -31,12 +31,34 @@ pub(super) struct Document<'a> {
     pub valid_until: Option<Json<'a>>,
     pub expiration_date: Option<Json<'a>>,
     pub status: Option<Json<'a>>,
-    pub types: Option<Json<'a>>,
+    pub types: Types,
     /// `credentialSubject`, if it is an object (else empty).
     pub subject: Subject<'a>,
     /// Whether there is a `credentialSubject` and it is an object.
     pub subject_is_object: bool,
     pub proof: Option<Json<'a>>,
+}
+
+/// The credential types (`type` names) whose claims this tool reads.
+pub(super) const SHAPES: [&str; 8] = [
+    "PeerTrustCredential",
+    "TrustCredential",
+    "AccountTrustAssertion",
+    "AccountDistrustAssertion",
+    "SoftwareArtifactSecurityAssertion",
+    "EndorsementAssertion",
+    "DisputeAssertion",
+    "ReviewCredential",
+];
+
+/// What `type` says.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) enum Types {
+    /// No `type`, or one that is neither a string nor an array.
+    #[default]
+    Missing,
+    /// The first of its names that is one of [`SHAPES`], if any (other names, and items that are not strings, are passed over).
+    Named(Option<&'static str>),
 }
 
 /// The members of a `credentialSubject` read.
@@ -88,7 +110,10 @@ impl<'de> Members<'de> for Document<'de> {
             "validUntil" => put(&mut self.valid_until, map),
             "expirationDate" => put(&mut self.expiration_date, map),
             "credentialStatus" => put(&mut self.status, map),
-            "type" => put(&mut self.types, map),
+            "type" => {
+                self.types = map.next_value()?;
+                Ok(true)
+            }
             "credentialSubject" => {
                 self.subject = Subject::default(); // a repeated member replaces the earlier one whole
                 self.subject_is_object = map.next_value_seed(MembersInto(&mut self.subject))?;
@@ -131,6 +156,16 @@ impl<'de> Members<'de> for Entry<'de> {
 /// parsed (by serde_json, before the visitor is called) and dropped.
 macro_rules! scalars_are {
     ($other:expr) => {
+        non_string_scalars_are!($other);
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($other)
+        }
+    };
+}
+
+/// [`scalars_are`] but for strings.
+macro_rules! non_string_scalars_are {
+    ($other:expr) => {
         fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
             Ok($other)
         }
@@ -141,9 +176,6 @@ macro_rules! scalars_are {
             Ok($other)
         }
         fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($other)
-        }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
             Ok($other)
         }
         fn visit_unit<E>(self) -> Result<Self::Value, E> {
@@ -210,6 +242,68 @@ impl<'de, T: Members<'de> + Default> Visitor<'de> for ArrayOf<T> {
                 Some(is_object) => items.push(is_object.then_some(item)),
             }
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Types {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TypesVisitor)
+    }
+}
+
+struct TypesVisitor;
+
+impl<'de> Visitor<'de> for TypesVisitor {
+    type Value = Types;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    non_string_scalars_are!(Types::Missing);
+    fn visit_str<E>(self, name: &str) -> Result<Types, E> {
+        Ok(Types::Named(shape(name)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Types, A::Error> {
+        skip_map(map).map(|()| Types::Missing)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Types, A::Error> {
+        let mut first = None;
+        while let Some(ShapeName(named)) = seq.next_element()? {
+            first = first.or(named);
+        }
+        Ok(Types::Named(first))
+    }
+}
+
+/// The one of [`SHAPES`] that `name` is.
+fn shape(name: &str) -> Option<&'static str> {
+    SHAPES.iter().find(|shape| **shape == name).copied()
+}
+
+/// An item of a `type` array: the shape it names (`None` for other names, and for values that are not strings).
+struct ShapeName(Option<&'static str>);
+
+impl<'de> Deserialize<'de> for ShapeName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ShapeNameVisitor)
+    }
+}
+
+struct ShapeNameVisitor;
+
+impl<'de> Visitor<'de> for ShapeNameVisitor {
+    type Value = ShapeName;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    non_string_scalars_are!(ShapeName(None));
+    fn visit_str<E>(self, name: &str) -> Result<ShapeName, E> {
+        Ok(ShapeName(shape(name)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ShapeName, A::Error> {
+        skip_map(map).map(|()| ShapeName(None))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ShapeName, A::Error> {
+        skip_seq(seq).map(|()| ShapeName(None))
     }
 }
 
@@ -296,6 +390,15 @@ mod tests {
         assert!(read("[1]").unwrap().is_none());
         let not_an_object = read(r#"{"credentialSubject": {"id": "s"}, "credentialSubject": "s"}"#).unwrap().unwrap();
         assert!(!not_an_object.subject_is_object);
+        let types = |t: &str| read(&format!(r#"{{"type": {t}}}"#)).unwrap().unwrap().types;
+        assert_eq!(
+            types(r#"[1, "Diploma", "ReviewCredential", {"a": 1}, "PeerTrustCredential"]"#),
+            Types::Named(Some("ReviewCredential"))
+        );
+        assert_eq!(types(r#""TrustCredential""#), Types::Named(Some("TrustCredential")));
+        assert_eq!((types(r#""Diploma""#), types("[]")), (Types::Named(None), Types::Named(None)));
+        assert_eq!((types("{}"), types("null"), types("7")), (Types::Missing, Types::Missing, Types::Missing));
+        assert_eq!(read(r#"{"type": "ReviewCredential", "type": 1}"#).unwrap().unwrap().types, Types::Missing);
         let not_an_array = read(r#"{"credentialSubject": {"trustworthiness": {"scope": "x"}}}"#).unwrap().unwrap();
         assert!(not_an_array.subject.trustworthiness.is_none());
     }
@@ -327,7 +430,14 @@ mod tests {
                 prop::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(","))),
                 prop::collection::vec(
                     (
-                        prop_oneof![Just("issuer"), Just("credentialSubject"), Just("id"), Just("level"), Just("k")],
+                        prop_oneof![
+                            Just("issuer"),
+                            Just("type"),
+                            Just("credentialSubject"),
+                            Just("id"),
+                            Just("level"),
+                            Just("k")
+                        ],
                         inner
                     ),
                     0..5
