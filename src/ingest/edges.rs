@@ -9,6 +9,7 @@ use super::{
 use crate::error::{Error, Result};
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
 /// A checked statement: truster and trustee (normalised), scaled value, time.
 type Checked<'a> = (Cow<'a, str>, Cow<'a, str>, f64, Option<i64>);
@@ -77,9 +78,10 @@ fn check<'a>(
     Ok((truster, trustee, value, time_ms))
 }
 
-/// Reads one edge-list file, choosing the reader by extension.
+/// Reads one edge-list file (`file`: the file at `path`, as read), choosing the reader by extension.
 pub(super) fn read(
     path: &Path,
+    file: &Arc<Vec<u8>>,
     spec: &SourceSpec,
     stats: &mut InputStats,
     peers: &mut PeerIds,
@@ -88,9 +90,9 @@ pub(super) fn read(
     let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
     let mut collector = Collector { path, stats, peers, batch, rejects };
     if path.extension().is_some_and(|e| e == "parquet") {
-        read_parquet(path, spec.value_scale, &mut collector)?;
+        read_parquet(path, file, spec.value_scale, &mut collector)?;
     } else {
-        let bytes = tabular::read_all(path)?;
+        let bytes = tabular::decompressed(path, file)?;
         read_csv(&bytes, spec, &mut collector)?;
     }
     Ok(collector.batch)
@@ -177,12 +179,12 @@ fn csv_record<'a>(line: &Line<'a>, scale: f64) -> Result<Checked<'a>, Refusal> {
 /// Reads a Parquet edge list with polars: the first two columns are the peer
 /// ids (any type, read as text), the third the value (any numeric type), an
 /// optional fourth the timestamp in unix seconds.
-fn read_parquet(path: &Path, scale: f64, out: &mut Collector<'_>) -> Result<()> {
+fn read_parquet(path: &Path, file: &[u8], scale: f64, out: &mut Collector<'_>) -> Result<()> {
     use polars::prelude::*;
     let input_error = |message: String| Error::Input { path: path.to_path_buf(), message };
-    let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    let frame =
-        ParquetReader::new(file).finish().map_err(|e| input_error(format!("not a readable Parquet file: {e}")))?;
+    let frame = ParquetReader::new(std::io::Cursor::new(file))
+        .finish()
+        .map_err(|e| input_error(format!("not a readable Parquet file: {e}")))?;
     let columns = frame.columns();
     if !(3..=4).contains(&columns.len()) {
         return Err(input_error(format!(

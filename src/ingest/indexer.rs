@@ -6,10 +6,10 @@
 use super::credential::{Claim, SourceText, check_signatures, parse_credential};
 use super::vc::Sink;
 use super::{Position, Refusal, RejectReason, tabular};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use rayon::prelude::*;
-use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 /// One indexer row: its line, raw text, timestamp and schema, or why it cannot be read.
 struct Row {
@@ -18,9 +18,9 @@ struct Row {
     fields: Result<(i64, u8, String), Refusal>,
 }
 
-pub(super) fn read(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
-    let mut bytes = Vec::new();
-    tabular::open(path)?.read_to_end(&mut bytes).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+/// Reads `file` (the file at `path`, as read).
+pub(super) fn read(path: &Path, file: &Arc<Vec<u8>>, sink: &mut Sink<'_>) -> Result<()> {
+    let bytes = tabular::decompressed(path, file)?;
     let line_of = super::table::line_numbers(&bytes);
 
     let mut reader = csv::ReaderBuilder::new().delimiter(b';').has_headers(true).flexible(true).from_reader(&bytes[..]);

@@ -19,12 +19,13 @@ mod vc;
 pub use credential::{Claim, Credential, Findings, HONESTY, ProofStatus};
 pub use reject::{Position, Refusal, Reject, RejectReason};
 
-use crate::crypto::{Digest, digest_file};
+use crate::crypto::{Digest, digest_bytes, digest_file};
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// One `[[source]]` of a pipeline.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -225,11 +226,20 @@ pub fn ingest(
         let label = spec.path.display().to_string();
         let path = base_dir.join(&spec.path);
         let mut stats = InputStats::new(&label, spec.format.id());
-        // Pin the input (hash it) on one core while it is read on the others.
-        let (digest, read) = rayon::join(
-            || if path.is_dir() { vc::digest_folder(&path) } else { pin(&path) },
-            || read_source(spec, &path, options, &mut stats, &mut peers, &mut out),
-        );
+        // Pin the input (hash it) on one core while it is parsed on the
+        // others. A file is read once, so what is pinned is exactly what is read.
+        let (digest, read) = if path.is_dir() {
+            rayon::join(
+                || vc::digest_folder(&path),
+                || read_source(spec, &path, Contents::Folder, options, &mut stats, &mut peers, &mut out),
+            )
+        } else {
+            let file = Arc::new(tabular::read_file(&path)?);
+            rayon::join(
+                || Ok(digest_bytes(&file)),
+                || read_source(spec, &path, Contents::File(&file), options, &mut stats, &mut peers, &mut out),
+            )
+        };
         read?;
         stats.digest = Some(digest?);
         tracing::info!(source = %label, records = stats.records, rejected = stats.rejected, "source read");
@@ -266,18 +276,35 @@ pub fn ingest(
     Ok(out)
 }
 
+/// What a source's path holds, as read.
+#[derive(Clone, Copy)]
+enum Contents<'a> {
+    /// A file's bytes as they are on disk.
+    File(&'a Arc<Vec<u8>>),
+    /// A folder (of `vc-json` files), read by its reader.
+    Folder,
+}
+
 /// Reads one source into `out`, counting into `stats`.
 fn read_source(
     spec: &SourceSpec,
     path: &Path,
+    contents: Contents<'_>,
     options: &IngestOptions,
     stats: &mut InputStats,
     peers: &mut PeerIds,
     out: &mut Ingested,
 ) -> Result<()> {
+    let file = || match contents {
+        Contents::File(file) => Ok(file),
+        Contents::Folder => Err(Error::Input {
+            path: path.to_path_buf(),
+            message: format!("is a folder; {} sources are files", spec.format.id()),
+        }),
+    };
     match spec.format {
         SourceFormat::Edges => {
-            let batch = edges::read(path, spec, stats, peers, &mut out.rejects)?;
+            let batch = edges::read(path, file()?, spec, stats, peers, &mut out.rejects)?;
             out.edges.push(batch);
         }
         SourceFormat::PatchHistory => {
@@ -289,9 +316,12 @@ fn read_source(
         SourceFormat::VcJsonl | SourceFormat::VcJson | SourceFormat::IndexerCsv => {
             let mut sink = vc::Sink { options, stats, peers, out };
             match spec.format {
-                SourceFormat::VcJsonl => vc::read_jsonl(path, &mut sink)?,
-                SourceFormat::VcJson => vc::read_json(path, &mut sink)?,
-                _ => indexer::read(path, &mut sink)?,
+                SourceFormat::VcJsonl => vc::read_jsonl(path, file()?, &mut sink)?,
+                SourceFormat::VcJson => match contents {
+                    Contents::File(file) => vc::read_json_file(path, file, &mut sink)?,
+                    Contents::Folder => vc::read_json_folder(path, &mut sink)?,
+                },
+                _ => indexer::read(path, file()?, &mut sink)?,
             }
         }
     }
@@ -417,6 +447,34 @@ impl PeerIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_pinned_as_it_is_on_disk_and_read_from_the_same_bytes() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let text = b"a,b,1\nb,c,0.5\n";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(text).unwrap();
+        std::fs::write(dir.path().join("e.csv"), text).unwrap();
+        std::fs::write(dir.path().join("e.csv.gz"), gz.finish().unwrap()).unwrap();
+        std::fs::create_dir(dir.path().join("folder")).unwrap();
+        let spec = |name: &str| SourceSpec {
+            format: SourceFormat::Edges,
+            path: name.into(),
+            header: false,
+            value_scale: 1.0,
+            scope: "default".into(),
+        };
+        let options = IngestOptions { scopes: vec!["default".into()], require_proofs: false };
+        let read = |name: &str| ingest(&[spec(name)], &PretrustSpec::default(), &options, dir.path(), "p.toml");
+        for name in ["e.csv", "e.csv.gz"] {
+            let got = read(name).unwrap();
+            assert_eq!(got.inputs[0].digest, Some(digest_file(&dir.path().join(name)).unwrap()), "{name}");
+            assert_eq!((got.edges[0].edges.len(), got.peers.len()), (2, 3), "{name}");
+        }
+        let folder = read("folder").unwrap_err().to_string();
+        assert!(folder.contains("is a folder; edges sources are files"), "{folder}");
+    }
 
     #[test]
     fn decimal_and_other_ids_share_one_first_seen_numbering() {

@@ -12,6 +12,7 @@ use crate::ingest::{Refusal, RejectReason};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Opens `path`, transparently gunzipping a `.gz` file.
 pub(crate) fn open(path: &Path) -> Result<Box<dyn BufRead>> {
@@ -91,6 +92,24 @@ pub(crate) fn for_each_parsed_block<'a, T: Send>(
             return take_block(pending.take());
         }
     }
+}
+
+/// Reads a file as it is on disk, in one read into a buffer of its size.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+}
+
+/// The contents of a file read by [`read_file`]: the same bytes, or for a
+/// `.gz` file the bytes it decompresses to.
+pub(crate) fn decompressed(path: &Path, file: &Arc<Vec<u8>>) -> Result<Arc<Vec<u8>>> {
+    if path.extension().is_none_or(|e| e != "gz") {
+        return Ok(Arc::clone(file));
+    }
+    let mut bytes = Vec::new();
+    flate2::read::MultiGzDecoder::new(&file[..])
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    Ok(Arc::new(bytes))
 }
 
 /// Reads a whole (possibly gzipped) file; a plain file in one read into a buffer of its size.

@@ -66,9 +66,9 @@ impl Sink<'_> {
     }
 }
 
-/// `vc-jsonl`: one credential per non-blank line.
-pub(super) fn read_jsonl(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
-    let bytes = Arc::new(tabular::read_all(path)?);
+/// `vc-jsonl`: one credential per non-blank line of `file` (the file at `path`, as read).
+pub(super) fn read_jsonl(path: &Path, file: &Arc<Vec<u8>>, sink: &mut Sink<'_>) -> Result<()> {
+    let bytes = tabular::decompressed(path, file)?;
     // Room for a credential per line at once: growing the list by doubling
     // copied it and faulted in fresh pages (seen with perf).
     sink.out.attestations.reserve(memchr::memchr_iter(b'\n', &bytes).count() + 1);
@@ -84,12 +84,14 @@ pub(super) fn read_jsonl(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     )
 }
 
-/// `vc-json`: a file with one credential or an array, or a folder of `.json` files.
-pub(super) fn read_json(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
-    if !path.is_dir() {
-        let text = String::from_utf8_lossy(&tabular::read_all(path)?).into_owned();
-        return take_document(path, &text, None, sink);
-    }
+/// `vc-json`: a file with one credential or an array.
+pub(super) fn read_json_file(path: &Path, file: &Arc<Vec<u8>>, sink: &mut Sink<'_>) -> Result<()> {
+    let text = String::from_utf8_lossy(&tabular::decompressed(path, file)?).into_owned();
+    take_document(path, &text, None, sink)
+}
+
+/// `vc-json`: a folder of `.json` files, each with one credential or an array.
+pub(super) fn read_json_folder(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     for (name, file) in json_files(path)? {
         let bytes = std::fs::read(&file).map_err(|source| Error::Read { path: file.clone(), source })?;
         take_document(path, &String::from_utf8_lossy(&bytes), Some(&name), sink)?;
