@@ -170,8 +170,10 @@ impl PartialEq for ContentId {
 #[derive(Debug)]
 pub struct Unchecked {
     credential: Credential,
-    /// The signature its proof carries, to be checked.
-    signature: Option<SignedMessage>,
+    /// The signature its proof carries, to be checked (boxed: few
+    /// credentials carry one, and every credential is moved twice between
+    /// parsing and filing).
+    signature: Option<Box<SignedMessage>>,
 }
 
 impl Unchecked {
@@ -187,7 +189,7 @@ impl Unchecked {
 /// Checks the signatures of many credentials at once, in parallel batches
 /// that answer exactly as single checks do (see [`ed25519`]).
 pub fn check_signatures(parsed: Vec<Result<Unchecked, Refusal>>) -> Vec<Result<Credential, Refusal>> {
-    let signed: Vec<&SignedMessage> = parsed.iter().filter_map(|p| p.as_ref().ok()?.signature.as_ref()).collect();
+    let signed: Vec<&SignedMessage> = parsed.iter().filter_map(|p| p.as_ref().ok()?.signature.as_deref()).collect();
     let mut valid = ed25519::verify_all(&signed).into_iter();
     parsed
         .into_iter()
@@ -250,7 +252,7 @@ pub fn parse_credential(text: &str, source: SourceText, fallback_ms: Option<i64>
         cid.sha256(); // always named by endorsements: computed here, in parallel
     }
     let credential = Credential { issuer, claim, issued_ms, valid_from_ms, valid_until_ms, cid, proof };
-    Ok(Unchecked { credential, signature })
+    Ok(Unchecked { credential, signature: signature.map(Box::new) })
 }
 
 /// RFC 3339 to unix milliseconds.
