@@ -1,8 +1,9 @@
 //! Ingest throughput on 2 cores (and 1 for comparison):
 //!
 //! - `vc-jsonl`: 1M generated credentials of every shape (`SCORESET_BENCH_CREDENTIALS`
-//!   overrides), ingested (parse, proof check, CID, normalise, intern) and combined;
-//!   baseline: parsing each line with `serde_json` alone, sequentially.
+//!   overrides), ingested (parse, proof check, CID, normalise, intern), combined
+//!   and built into graphs; then the ingest stage alone; baseline: parsing each
+//!   line with `serde_json` alone, sequentially.
 //! - `edges`: the Graph500 R-MAT scale-20 edge list (16.8M rows) as CSV, read to
 //!   built CSR matrices (ingest, combine, graph build); baseline: the `csv`
 //!   crate reading the same file into owned rows.
@@ -60,6 +61,22 @@ fn bench_credentials(dir: &Path) {
         });
         report("vc-jsonl", &format!("scoreset ingest + combine, {threads} thread(s)"), n, t, baseline);
     }
+    // The ingest stage alone (parse, check proofs, normalise, intern, reject), 2 threads.
+    let t = on_threads(2, || {
+        time(|| {
+            let spec = SourceSpec {
+                format: SourceFormat::VcJsonl,
+                path: PathBuf::from("credentials.jsonl"),
+                header: false,
+                value_scale: 1.0,
+                scope: "default".into(),
+            };
+            let scopes = vec!["Software security".to_owned(), "Software development".to_owned()];
+            let options = IngestOptions { scopes, require_proofs: false };
+            ingest(&[spec], &PretrustSpec::default(), &options, dir, "bench.toml").unwrap().attestations.len()
+        })
+    });
+    report("vc-jsonl", "ingest stage alone, 2 threads", n, t, baseline);
     // What checking the proofs costs: the same credentials with every proof taken off.
     let unsigned = dir.join("unsigned.jsonl");
     let stripped = sample.credentials.iter().map(|line| match serde_json::from_str::<serde_json::Value>(line) {
