@@ -9,21 +9,9 @@
 
 use crate::error::{Error, Result};
 use crate::ingest::{Refusal, RejectReason};
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
-
-/// Opens `path`, transparently gunzipping a `.gz` file.
-pub(crate) fn open(path: &Path) -> Result<Box<dyn BufRead>> {
-    let file = File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    let reader = BufReader::with_capacity(1 << 20, file);
-    if path.extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(reader))))
-    } else {
-        Ok(Box::new(reader))
-    }
-}
 
 /// One record: its 1-based line number, where it starts, and its text.
 pub(crate) struct Line<'a> {
@@ -102,23 +90,25 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
 /// The contents of a file read by [`read_file`]: the same bytes, or for a
 /// `.gz` file the bytes it decompresses to.
 pub(crate) fn decompressed(path: &Path, file: &Arc<Vec<u8>>) -> Result<Arc<Vec<u8>>> {
-    if path.extension().is_none_or(|e| e != "gz") {
-        return Ok(Arc::clone(file));
-    }
-    let mut bytes = Vec::new();
-    flate2::read::MultiGzDecoder::new(&file[..])
-        .read_to_end(&mut bytes)
-        .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    Ok(Arc::new(bytes))
+    if is_gzip(path) { gunzip(path, file).map(Arc::new) } else { Ok(Arc::clone(file)) }
 }
 
-/// Reads a whole (possibly gzipped) file; a plain file in one read into a buffer of its size.
+/// Reads a whole file, gunzipping a `.gz` file.
 pub(crate) fn read_all(path: &Path) -> Result<Vec<u8>> {
-    if path.extension().is_none_or(|e| e != "gz") {
-        return std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source });
-    }
+    let file = read_file(path)?;
+    if is_gzip(path) { gunzip(path, &file) } else { Ok(file) }
+}
+
+fn is_gzip(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "gz")
+}
+
+/// The bytes that `file`, the gzip file at `path`, decompresses to.
+fn gunzip(path: &Path, file: &[u8]) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    open(path)?.read_to_end(&mut bytes).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    flate2::read::MultiGzDecoder::new(file)
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     Ok(bytes)
 }
 
