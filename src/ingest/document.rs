@@ -247,11 +247,24 @@ impl<'de, T: Members<'de> + Default> Visitor<'de> for ArrayOf<T> {
 
 impl<'de> Deserialize<'de> for Types {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TypesVisitor)
+        deserializer.deserialize_any(TypesVisitor { item: false })
     }
 }
 
-struct TypesVisitor;
+/// Reads `type`, or (`item`) one item of a `type` array: a string names a
+/// shape or not; an array is read item by item at the top, passed over as an
+/// item; anything else is `Missing`.
+#[derive(Clone, Copy)]
+struct TypesVisitor {
+    item: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for TypesVisitor {
+    type Value = Types;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Types, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
 
 impl<'de> Visitor<'de> for TypesVisitor {
     type Value = Types;
@@ -260,50 +273,22 @@ impl<'de> Visitor<'de> for TypesVisitor {
     }
     non_string_scalars_are!(Types::Missing);
     fn visit_str<E>(self, name: &str) -> Result<Types, E> {
-        Ok(Types::Named(shape(name)))
+        Ok(Types::Named(SHAPES.iter().find(|shape| **shape == name).copied()))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Types, A::Error> {
         skip_map(map).map(|()| Types::Missing)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Types, A::Error> {
+        if self.item {
+            return skip_seq(seq).map(|()| Types::Missing);
+        }
         let mut first = None;
-        while let Some(ShapeName(named)) = seq.next_element()? {
-            first = first.or(named);
+        while let Some(item) = seq.next_element_seed(TypesVisitor { item: true })? {
+            if let (None, Types::Named(named)) = (first, item) {
+                first = named;
+            }
         }
         Ok(Types::Named(first))
-    }
-}
-
-/// The one of [`SHAPES`] that `name` is.
-fn shape(name: &str) -> Option<&'static str> {
-    SHAPES.iter().find(|shape| **shape == name).copied()
-}
-
-/// An item of a `type` array: the shape it names (`None` for other names, and for values that are not strings).
-struct ShapeName(Option<&'static str>);
-
-impl<'de> Deserialize<'de> for ShapeName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ShapeNameVisitor)
-    }
-}
-
-struct ShapeNameVisitor;
-
-impl<'de> Visitor<'de> for ShapeNameVisitor {
-    type Value = ShapeName;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    non_string_scalars_are!(ShapeName(None));
-    fn visit_str<E>(self, name: &str) -> Result<ShapeName, E> {
-        Ok(ShapeName(shape(name)))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ShapeName, A::Error> {
-        skip_map(map).map(|()| ShapeName(None))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<ShapeName, A::Error> {
-        skip_seq(seq).map(|()| ShapeName(None))
     }
 }
 
@@ -396,6 +381,7 @@ mod tests {
             Types::Named(Some("ReviewCredential"))
         );
         assert_eq!(types(r#""TrustCredential""#), Types::Named(Some("TrustCredential")));
+        assert_eq!(types(r#"[["ReviewCredential"], "TrustCredential"]"#), Types::Named(Some("TrustCredential")));
         assert_eq!((types(r#""Diploma""#), types("[]")), (Types::Named(None), Types::Named(None)));
         assert_eq!((types("{}"), types("null"), types("7")), (Types::Missing, Types::Missing, Types::Missing));
         assert_eq!(read(r#"{"type": "ReviewCredential", "type": 1}"#).unwrap().unwrap().types, Types::Missing);
