@@ -72,7 +72,7 @@ fn bench_credentials(dir: &Path) {
                 scope: "default".into(),
             };
             let scopes = vec!["Software security".to_owned(), "Software development".to_owned()];
-            let options = IngestOptions { scopes, require_proofs: false };
+            let options = IngestOptions { scopes, require_proofs: false, ..Default::default() };
             ingest(&[spec], &PretrustSpec::default(), &options, dir, "bench.toml").unwrap().attestations.len()
         })
     });
@@ -132,7 +132,7 @@ fn run(dir: &Path, format: SourceFormat, name: &str, scopes: &[&str]) -> (usize,
     let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
     let spec =
         SourceSpec { format, path: PathBuf::from(name), header: false, value_scale: 1.0, scope: "default".into() };
-    let options = IngestOptions { scopes: scopes.clone(), require_proofs: false };
+    let options = IngestOptions { scopes: scopes.clone(), require_proofs: false, ..Default::default() };
     let mut ingested = ingest(&[spec], &PretrustSpec::default(), &options, dir, "bench.toml").unwrap();
     let ingest_time = started.elapsed();
     let as_of = scoreset::ingest::credential::parse_time_ms(credentials::SAMPLE_AS_OF).unwrap();

@@ -7,7 +7,7 @@ use crate::crypto::{did_key, keyfile};
 use crate::error::Error;
 use crate::history;
 use crate::ingest::credential::parse_time_ms;
-use crate::runner::{self, ModelReport, RunOptions, RunSummary, TrustCounts};
+use crate::runner::{self, ModelReport, RunOptions, RunSummary, Signer, TrustCounts};
 use crate::scoreset::audit::AuditFilter;
 use crate::verify::{VerifyOptions, audit, verify_epoch};
 use clap::{Parser, Subcommand};
@@ -43,6 +43,12 @@ enum Command {
         /// Worker threads (default: all cores). Results are identical for any count.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
+        /// If another run of this pipeline is under way, wait for it instead of failing (exit 2).
+        #[arg(long)]
+        wait: bool,
+        /// Write the epoch unsigned (without this, the pipeline's [signing] key or the operator's default key signs).
+        #[arg(long)]
+        unsigned: bool,
     },
     /// Write a generated sample to a folder (the same seed gives the same bytes).
     SampleData {
@@ -104,6 +110,10 @@ enum Command {
         /// Worker threads for --recompute.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
+        /// Let --recompute read inputs the epoch's pipeline names outside the base folder
+        /// (absolute or `..` paths); only for an epoch whose pipeline you trust.
+        #[arg(long)]
+        allow_outside_base: bool,
     },
 }
 
@@ -159,8 +169,9 @@ pub fn main() -> ExitCode {
 
 fn execute(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Run { pipeline, as_of, out, threads } => {
-            let options = RunOptions { as_of: as_of.as_deref().map(AsOf::parse).transpose()?, out_dir: out };
+        Command::Run { pipeline, as_of, out, threads, wait, unsigned } => {
+            let as_of = as_of.as_deref().map(AsOf::parse).transpose()?;
+            let options = RunOptions { as_of, out_dir: out, wait, unsigned };
             let pool = thread_pool(threads)?;
             let summary = pool.install(|| runner::run(&pipeline, &options))?;
             print!("{}", render_summary(&summary, pool.current_num_threads()));
@@ -270,8 +281,8 @@ fn execute(command: Command) -> anyhow::Result<()> {
             eprintln!("wrote {} (mode 0600); name it in a pipeline as [signing] key = \"...\"", out.display());
             Ok(())
         }
-        Command::Verify { epoch, recompute, base, expect_issuer, threads } => {
-            let options = VerifyOptions { recompute, base_dir: base, expect_issuer };
+        Command::Verify { epoch, recompute, base, expect_issuer, threads, allow_outside_base } => {
+            let options = VerifyOptions { recompute, base_dir: base, expect_issuer, allow_outside_base };
             let report = thread_pool(threads)?.install(|| verify_epoch(&epoch, &options))?;
             println!("epoch  {}", report.epoch.display());
             for check in &report.checks {
@@ -346,14 +357,39 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
             }
         }
     }
+    let h = &s.housekeeping;
+    if !h.removed.is_empty() {
+        lines.push(format!(
+            "{:<11} removed {} leftovers of killed runs: {}",
+            "tidied",
+            h.removed.len(),
+            h.removed.join(", ")
+        ));
+    }
+    if let Some(epoch) = &h.recovered {
+        lines.push(format!(
+            "{:<11} latest -> {epoch}: a killed run had written it but not moved latest; it verified",
+            "recovered"
+        ));
+    }
+    if let Some((epoch, reason)) = &h.unrecovered {
+        lines.push(format!(
+            "{:<11} {epoch} was written by a killed run but does not verify ({reason}); latest left alone",
+            "WARNING"
+        ));
+    }
     let latest =
         if s.published.latest_moved { "latest -> this epoch" } else { "latest unchanged: it names a newer epoch" };
     lines.push(format!("{:<11} {} ({latest})", "output", s.published.dir.display()));
     lines.push(match &s.signer {
-        Some(did) => format!("{:<11} signed by {did}", "manifest"),
-        None => {
-            format!("{:<11} UNSIGNED: the pipeline has no [signing] key; `verify` will reject this epoch", "manifest")
-        }
+        Signer::Key { did } => format!("{:<11} signed by {did}", "manifest"),
+        Signer::Default { did, path, created } => format!(
+            "{:<11} signed by {did} (the operator's default key {}{})",
+            "manifest",
+            path.display(),
+            if *created { ", made now: back it up" } else { "" }
+        ),
+        Signer::Unsigned => format!("{:<11} UNSIGNED, as asked: `verify` will reject this epoch", "manifest"),
     });
     if let Some(previous) = &s.previous {
         lines.push(format!("{:<11} links to the previous epoch {previous}", "chain"));
@@ -363,6 +399,12 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
 
 /// The trust model's lines of the summary.
 fn trust_summary(c: &TrustCounts, lines: &mut Vec<String>) {
+    if c.pretrust == "uniform" {
+        lines.push(format!(
+            "{:<11} UNIFORM PRE-TRUST: the pipeline names no [pretrust], so every peer is trusted a priori and a sybil region can capture trust (recorded as pretrust: \"uniform\" in the manifest)",
+            "WARNING"
+        ));
+    }
     if !c.inactive.is_empty() {
         let reasons: Vec<String> = c.inactive.iter().map(|(r, n)| format!("{r} {n}")).collect();
         lines.push(format!("{:<11} {} (accepted, not counted at as_of)", "inactive", reasons.join(", ")));

@@ -26,6 +26,10 @@ use std::path::{Path, PathBuf};
 pub struct Pipeline {
     /// The job's name; the epoch goes to `<out>/<name>/<as_of>/`.
     pub name: PipelineName,
+    /// The folder every relative path of the file resolves against, relative
+    /// to the file's own folder (default: that folder). `verify --recompute`
+    /// reads inputs only inside it.
+    pub base: Option<PathBuf>,
     /// What the pipeline computes (default `trust`).
     #[serde(default)]
     pub model: Model,
@@ -39,9 +43,9 @@ pub struct Pipeline {
     /// Reject credentials without an eddsa-jcs-2022 proof by their issuer.
     #[serde(default)]
     pub require_proofs: bool,
-    /// Pre-trust (`[pretrust]`); absent or all-zero means uniform.
-    #[serde(default)]
-    pub pretrust: PretrustSpec,
+    /// Pre-trust (`[pretrust]`): the operator's root of trust. Absent means
+    /// uniform (warned about); present, it must leave a positive weight.
+    pub pretrust: Option<PretrustSpec>,
     /// `[eigentrust]` parameters.
     #[serde(default)]
     pub eigentrust: EigenTrustParams,
@@ -63,9 +67,12 @@ pub struct Pipeline {
     /// `[output]` settings.
     #[serde(default)]
     pub output: OutputSpec,
-    /// `[signing]` settings; without a key the epoch is written unsigned.
+    /// `[signing]` settings; without a key the operator's default key signs.
     #[serde(default)]
     pub signing: SigningSpec,
+    /// `[limits]`: input size bounds.
+    #[serde(default)]
+    pub limits: crate::fsio::Limits,
     /// When true, any rejected record fails the run (exit 2) before anything is written.
     #[serde(default)]
     pub strict: bool,
@@ -311,8 +318,12 @@ impl Default for OutputSpec {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SigningSpec {
-    /// Ed25519 key file made by `scoreset keygen`, relative to the pipeline file's folder.
+    /// Ed25519 key file made by `scoreset keygen`, relative to the pipeline file's folder;
+    /// absent, the operator's default key signs (made on first use).
     pub key: Option<PathBuf>,
+    /// Write the epoch unsigned (`verify` then rejects it); only when asked for.
+    #[serde(default)]
+    pub unsigned: bool,
 }
 
 /// A pipeline name usable as a folder name: ASCII letters, digits, `.`, `_`
@@ -342,6 +353,11 @@ impl TryFrom<String> for PipelineName {
     }
 }
 
+/// Largest pipeline file read (it is configuration, not data).
+const MAX_PIPELINE_BYTES: u64 = 16 << 20;
+/// Longest scope name: scope names are repeated in rejects and score lines.
+const MAX_SCOPE_BYTES: usize = 256;
+
 /// A pipeline file together with where it was found.
 #[derive(Debug, Clone)]
 pub struct LoadedPipeline {
@@ -358,12 +374,50 @@ pub struct LoadedPipeline {
 impl LoadedPipeline {
     /// Reads and checks a pipeline file.
     pub fn load(file: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(file).map_err(|source| Error::Read { path: file.to_path_buf(), source })?;
-        let base_dir = file.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        Self::from_text(text, file, base_dir)
+        let text = crate::fsio::read_text_limited(file, MAX_PIPELINE_BYTES)?;
+        // A bare file name has an empty parent: its folder is the current one.
+        let parent = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut loaded = Self::from_text(text, file, parent.to_path_buf())?;
+        let base = loaded.pipeline.base.as_deref().map_or_else(|| parent.to_path_buf(), |b| parent.join(b));
+        loaded.base_dir =
+            std::path::absolute(&base).map_err(|source| Error::Read { path: file.to_path_buf(), source })?;
+        Ok(loaded)
     }
 
-    /// Parses pipeline text that came from `file`, resolving paths against `base_dir`.
+    /// Every input file or folder the pipeline names, as written (relative to [`Self::base_dir`] unless absolute).
+    pub fn input_paths(&self) -> Vec<&Path> {
+        let p = &self.pipeline;
+        let mut paths: Vec<&Path> = p.sources.iter().map(|s| s.path.as_path()).collect();
+        paths.extend(p.pretrust.as_ref().and_then(|t| t.path.as_deref()));
+        if let Some(t) = &p.publishers {
+            paths.extend(
+                [Some(&t.signals), t.investigations.as_ref(), t.vouches.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(PathBuf::as_path),
+            );
+        }
+        if let Some(t) = &p.credentials {
+            paths.extend(
+                [Some(&t.reports), t.verifications.as_ref(), t.disputes.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(PathBuf::as_path),
+            );
+        }
+        if let Some(t) = &p.patches {
+            paths.extend(
+                [Some(&t.patches), t.history.as_ref(), t.issues.as_ref(), t.vouches.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(PathBuf::as_path),
+            );
+        }
+        paths
+    }
+
+    /// Parses pipeline text that came from `file`, resolving paths against
+    /// `base_dir` (its `base` key is not applied: `verify` passes the folder recorded, or chosen).
     pub fn from_text(text: String, file: &Path, base_dir: PathBuf) -> Result<Self> {
         let pipeline: Pipeline =
             toml::from_str(&text).map_err(|e| Error::ConfigSyntax { path: file.to_path_buf(), source: Box::new(e) })?;
@@ -410,6 +464,16 @@ impl LoadedPipeline {
         }
         if let Some(message) = pipeline.patches.as_ref().and_then(|p| p.check().err()) {
             return refuse(message);
+        }
+        if let Some(long) = pipeline.scopes.iter().find(|s| s.len() > MAX_SCOPE_BYTES) {
+            return refuse(format!(
+                "a scope name is {} bytes long (at most {MAX_SCOPE_BYTES}): {:?}…",
+                long.len(),
+                long.chars().take(40).collect::<String>()
+            ));
+        }
+        if pipeline.signing.unsigned && pipeline.signing.key.is_some() {
+            return refuse("[signing] names a key and unsigned = true; choose one".into());
         }
         let mut seen = std::collections::BTreeSet::new();
         if pipeline.scopes.is_empty() || pipeline.scopes.iter().any(|s| s.trim().is_empty() || !seen.insert(s)) {

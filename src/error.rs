@@ -7,8 +7,11 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The pipeline file is not valid TOML or has an unknown or mistyped key.
-    /// The TOML error text names the line, the column and the key.
-    #[error("{path}: {source}", path = path.display())]
+    /// The TOML error text (the source) names the line, the column and the key.
+    ///
+    /// As everywhere in this type, a message does not repeat its source: the
+    /// binary prints the chain of causes, each once.
+    #[error("{path}", path = path.display())]
     ConfigSyntax {
         path: PathBuf,
         #[source]
@@ -18,7 +21,7 @@ pub enum Error {
     #[error("{path}: {message}", path = path.display())]
     Config { path: PathBuf, message: String },
     /// A file could not be opened or read.
-    #[error("cannot read {path}: {source}", path = path.display())]
+    #[error("cannot read {path}", path = path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -50,8 +53,11 @@ pub enum Error {
     /// The epoch carries no signature.
     #[error("INVALID: {path} is unsigned (the pipeline had no [signing] key)", path = path.display())]
     Unsigned { path: PathBuf },
+    /// Another run of the pipeline holds its lock.
+    #[error("another run of this pipeline is under way ({holder}; lock {path}); pass --wait to wait for it", path = path.display())]
+    Locked { path: PathBuf, holder: String },
     /// Writing the epoch failed; nothing was published.
-    #[error("cannot write {path}: {source}", path = path.display())]
+    #[error("cannot write {path}", path = path.display())]
     Write {
         path: PathBuf,
         #[source]
@@ -76,6 +82,7 @@ impl Error {
             | Error::Input { .. }
             | Error::Strict { .. }
             | Error::Usage(_)
+            | Error::Locked { .. }
             | Error::EpochExists { .. } => 2,
         }
     }

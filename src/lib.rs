@@ -19,7 +19,8 @@
 //! [`verify`] checks a published epoch (and a publisher epoch's audit chain)
 //! and can re-run it; [`cli`] is the command line; [`history`] is the
 //! patch-history database the patch model reads and `scoreset history` writes.
-//! Below the stages, [`allocator`] sets up the process allocator, [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
+//! Below the stages, [`allocator`] sets up the process allocator, [`fsio`] reads
+//! untrusted files (regular files only, bounded), [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
 //! did:key and eddsa-jcs-2022 proofs, and [`synth`] the seeded synthetic
 //! graphs and samples used by benchmarks, tests and `data/`.
 
@@ -31,6 +32,7 @@ pub mod compute;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod fsio;
 pub mod graph;
 pub mod history;
 pub mod ingest;

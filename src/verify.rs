@@ -9,16 +9,20 @@
 
 use crate::as_of::AsOf;
 use crate::config::LoadedPipeline;
-use crate::crypto::{canonical_json, cid_of, digest_bytes, digest_file, eddsa_jcs};
+use crate::crypto::{Digest, canonical_json, digest_bytes, digest_file, eddsa_jcs, unixfs};
 use crate::error::{Error, Result};
+use crate::fsio;
 use crate::publish::{self, is_epoch_name};
 use crate::runner::compute_epoch;
 use crate::scoreset::audit::{self as audit_log, AUDIT, AuditFilter};
+use crate::scoreset::car::CarReader;
 use crate::scoreset::manifest::Manifest;
-use crate::scoreset::{CAR, MANIFEST, car};
+use crate::scoreset::{CAR, MANIFEST, manifest_cid};
 use serde_json::Value;
+use sha2::{Digest as _, Sha256};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
 
 /// What to check beyond the epoch itself.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +33,8 @@ pub struct VerifyOptions {
     pub base_dir: Option<PathBuf>,
     /// The did:key the epoch must be signed by.
     pub expect_issuer: Option<String>,
+    /// Let `--recompute` read inputs outside the base folder (absolute or `..` paths).
+    pub allow_outside_base: bool,
 }
 
 /// A valid epoch: who signed it and what was checked.
@@ -58,8 +64,7 @@ pub fn verify_epoch(path: &Path, options: &VerifyOptions) -> Result<Report> {
         ));
     }
     let manifest_path = epoch_dir.join(MANIFEST);
-    let manifest_bytes =
-        std::fs::read(&manifest_path).map_err(|source| Error::Read { path: manifest_path.clone(), source })?;
+    let manifest_bytes = fsio::read_limited(&manifest_path, fsio::MAX_DOCUMENT_BYTES)?;
     let document: Value =
         serde_json::from_slice(&manifest_bytes).map_err(|e| invalid(MANIFEST, format!("not JSON: {e}")))?;
     if canonical_json(&document).ok().as_deref() != Some(&manifest_bytes[..]) {
@@ -81,14 +86,18 @@ pub fn verify_epoch(path: &Path, options: &VerifyOptions) -> Result<Report> {
     }
     let mut checks = vec![format!("proof: eddsa-jcs-2022 by {signer}")];
 
-    check_files(&epoch_dir, &manifest)?;
+    let expected = check_files(&epoch_dir, &manifest, &manifest_bytes)?;
     checks.push(format!(
-        "files: {} outputs match their SHA-256, CID and size",
-        manifest.credential_subject.outputs.len()
+        "files: {} outputs match their SHA-256, CID ({}) and size",
+        manifest.credential_subject.outputs.len(),
+        unixfs::PROFILE
     ));
-    check_car(&epoch_dir, &manifest_bytes, &manifest)?;
-    checks
-        .push(format!("{CAR}: rooted at the manifest ({}), holds exactly the epoch's blocks", cid_of(&manifest_bytes)));
+    check_car(&epoch_dir, &expected)?;
+    checks.push(format!(
+        "{CAR}: rooted at the epoch's directory {}, holds exactly its {} blocks",
+        expected.root,
+        expected.blocks.len()
+    ));
     checks.push(check_chain(&epoch_dir, &epoch, &manifest, &signer, options)?);
     if options.recompute {
         checks.push(recompute(&manifest, options)?);
@@ -96,65 +105,115 @@ pub fn verify_epoch(path: &Path, options: &VerifyOptions) -> Result<Report> {
     Ok(Report { epoch: epoch_dir, signer, checks })
 }
 
-/// Every output's digest matches, and nothing else is in the folder.
-fn check_files(epoch_dir: &Path, manifest: &Manifest) -> Result<()> {
+/// Every output's digest matches, and nothing else is in the folder. Returns
+/// the blocks the epoch's CAR must hold: each file's UnixFS DAG (the outputs'
+/// and the manifest's), and the directory node that is the CAR's root.
+fn check_files(epoch_dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> Result<ExpectedCar> {
     let outputs = &manifest.credential_subject.outputs;
+    let mut blocks = BTreeSet::new();
+    let mut entries = Vec::with_capacity(outputs.len() + 1);
     for out in outputs {
-        if Path::new(&out.name).file_name().is_none_or(|n| n != out.name.as_str()) {
-            return Err(invalid(MANIFEST, format!("output name {:?} is not a plain file name", out.name)));
+        if Path::new(&out.name).file_name().is_none_or(|n| n != out.name.as_str())
+            || out.name == CAR
+            || out.name == MANIFEST
+        {
+            return Err(invalid(MANIFEST, format!("output name {:?} is not a plain file name of its own", out.name)));
         }
-        let digest =
-            digest_file(&epoch_dir.join(&out.name)).map_err(|e| invalid(&out.name, format!("cannot read: {e}")))?;
+        let path = epoch_dir.join(&out.name);
+        let file = fsio::open_regular(&path).map_err(|e| invalid(&out.name, format!("cannot read: {e}")))?;
+        let mut hasher = Sha256::new();
+        let node = unixfs::stream_file(Tee { inner: file, hasher: &mut hasher }, |cid, _| {
+            blocks.insert(*cid);
+        })
+        .map_err(|e| invalid(&out.name, format!("cannot read: {e}")))?;
+        let digest = Digest { sha256: hex::encode(hasher.finalize()), cid: node.cid.to_string(), size: node.size };
         if digest != out.digest {
             return Err(invalid(
                 &out.name,
                 format!(
-                    "content differs from the manifest (sha-256 {}, manifest says {})",
-                    digest.sha256, out.digest.sha256
+                    "content differs from the manifest (sha-256 {}, CID {}, {} bytes; the manifest says {}, {}, {})",
+                    digest.sha256, digest.cid, digest.size, out.digest.sha256, out.digest.cid, out.digest.size
                 ),
             ));
         }
+        entries.push((out.name.as_str(), node));
     }
+    let mut add = |cid: &cid::Cid, _: &[u8]| {
+        blocks.insert(*cid);
+    };
+    let mut builder = unixfs::FileBuilder::new(&mut add);
+    builder.push(manifest_bytes);
+    entries.push((MANIFEST, builder.finish()));
+    let root = unixfs::directory(&entries, &mut add).map_err(|e| invalid(MANIFEST, e.to_string()))?.cid;
     let known: BTreeSet<&str> = outputs.iter().map(|o| o.name.as_str()).chain([MANIFEST, CAR]).collect();
-    let entries =
+    let listing =
         std::fs::read_dir(epoch_dir).map_err(|source| Error::Read { path: epoch_dir.to_path_buf(), source })?;
-    for entry in entries.flatten() {
+    for entry in listing.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if !known.contains(name.as_str()) {
             return Err(invalid(&name, "not covered by the manifest"));
         }
     }
-    Ok(())
+    Ok(ExpectedCar { root, blocks })
 }
 
-/// The CAR's root is the manifest and its blocks are exactly the epoch's files.
-fn check_car(epoch_dir: &Path, manifest_bytes: &[u8], manifest: &Manifest) -> Result<()> {
-    let bytes = std::fs::read(epoch_dir.join(CAR)).map_err(|e| invalid(CAR, format!("cannot read: {e}")))?;
-    let (roots, blocks) = car::read_car(&bytes).map_err(|e| invalid(CAR, format!("not a CARv1: {e}")))?;
-    let root = cid_of(manifest_bytes);
-    if roots != [root] {
-        return Err(invalid(CAR, "its root is not the manifest's CID"));
+/// What an epoch's CAR must hold, derived from its verified files.
+struct ExpectedCar {
+    root: cid::Cid,
+    blocks: BTreeSet<cid::Cid>,
+}
+
+/// Passes a reader's bytes through while hashing them.
+struct Tee<'h, R> {
+    inner: R,
+    hasher: &'h mut Sha256,
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
     }
-    let mut expected: BTreeSet<String> =
-        manifest.credential_subject.outputs.iter().map(|o| o.digest.cid.clone()).collect();
-    expected.insert(root.to_string());
+}
+
+/// The CAR, read streaming: its root is the epoch's directory and its blocks
+/// are exactly the expected ones, each hashing to its CID, none twice.
+fn check_car(epoch_dir: &Path, expected: &ExpectedCar) -> Result<()> {
+    let file = fsio::open_regular(&epoch_dir.join(CAR)).map_err(|e| invalid(CAR, format!("cannot read: {e}")))?;
+    let mut reader = CarReader::new(std::io::BufReader::with_capacity(1 << 20, file))
+        .map_err(|e| invalid(CAR, format!("not a CARv1: {e}")))?;
+    if reader.roots() != [expected.root] {
+        return Err(invalid(CAR, format!("its root is not the epoch's directory {}", expected.root)));
+    }
     let mut found = BTreeSet::new();
-    for (cid, data) in &blocks {
-        if cid_of(data) != *cid {
+    while let Some((cid, data)) = reader.next_block().map_err(|e| invalid(CAR, format!("not a CARv1: {e}")))? {
+        let sha: [u8; 32] = Sha256::digest(data).into();
+        let hash = cid.hash();
+        let codec_known = cid.codec() == unixfs::RAW || cid.codec() == unixfs::DAG_PB;
+        if !codec_known || hash.code() != crate::crypto::content::SHA2_256 || hash.digest() != sha {
             return Err(invalid(CAR, format!("block {cid} does not hash to its CID")));
         }
-        found.insert(cid.to_string());
+        if !expected.blocks.contains(&cid) {
+            return Err(invalid(CAR, format!("block {cid} is not part of the epoch's files")));
+        }
+        if !found.insert(cid) {
+            return Err(invalid(CAR, format!("it holds block {cid} twice")));
+        }
     }
-    if blocks.len() != found.len() {
-        return Err(invalid(CAR, "it holds a block twice"));
-    }
-    if found != expected {
-        return Err(invalid(CAR, "its blocks are not exactly the manifest and the output files"));
+    if found.len() != expected.blocks.len() {
+        return Err(invalid(
+            CAR,
+            format!("it lacks {} of the epoch's {} blocks", expected.blocks.len() - found.len(), expected.blocks.len()),
+        ));
     }
     Ok(())
 }
 
-/// Checks the link to the previous epoch when older epochs sit beside this one.
+/// Checks the link to the previous epoch when other epochs sit beside this
+/// one: the previous epoch is found among them by its manifest's CID (the
+/// chain is the publication log, so a backfill's link need not point at the
+/// epoch just before it by name).
 fn check_chain(
     epoch_dir: &Path,
     epoch: &str,
@@ -162,40 +221,79 @@ fn check_chain(
     signer: &str,
     options: &VerifyOptions,
 ) -> Result<String> {
-    let Some(previous) = &manifest.credential_subject.previous else {
+    let subject = &manifest.credential_subject;
+    let Some(previous) = &subject.previous else {
         return Ok("chain: first epoch of its chain".into());
     };
+    let named = subject.previous_epoch.as_deref().map_or_else(String::new, |e| format!("epoch {e}, "));
     let pipeline_dir = epoch_dir.parent().unwrap_or(epoch_dir);
-    let Some(older) = publish::previous_epoch(pipeline_dir, epoch) else {
-        return Ok(format!("chain: previous epoch {previous} is not present beside this one; link not checked"));
+    let siblings: Vec<String> = publish::epochs(pipeline_dir).into_iter().filter(|e| e != epoch).collect();
+    if siblings.is_empty() {
+        return Ok(format!(
+            "chain: previous epoch ({named}{previous}) is not present beside this one; link not checked"
+        ));
+    }
+    // The recorded name first: in a well-kept folder that is the one.
+    let recorded = subject.previous_epoch.as_deref();
+    let order = recorded
+        .into_iter()
+        .map(str::to_owned)
+        .chain(siblings.iter().filter(|e| Some(e.as_str()) != recorded).cloned());
+    for older in order {
+        let path = pipeline_dir.join(&older).join(MANIFEST);
+        let Ok(older_bytes) = fsio::read_limited(&path, fsio::MAX_DOCUMENT_BYTES) else { continue };
+        if manifest_cid(&older_bytes) != *previous {
+            continue;
+        }
+        let older_issuer: Option<String> = serde_json::from_slice::<Value>(&older_bytes)
+            .ok()
+            .and_then(|v| v.get("issuer").and_then(Value::as_str).map(str::to_owned));
+        if let Some(older_issuer) = older_issuer
+            && older_issuer != signer
+            && options.expect_issuer.as_deref() != Some(signer)
+        {
+            return Err(invalid(
+                MANIFEST,
+                format!(
+                    "issuer changed: the previous epoch {older} was signed by {older_issuer}, this one by {signer} (pass --expect-issuer {signer} to accept a key rotation)"
+                ),
+            ));
+        }
+        return Ok(format!("chain: links to the previous epoch {older} ({previous})"));
+    }
+    Err(invalid(
+        MANIFEST,
+        format!(
+            "chain broken: the previous epoch ({named}{previous}) is missing; no epoch beside this one ({} of them) has that manifest",
+            siblings.len()
+        ),
+    ))
+}
+
+/// Refuses an input path of an untrusted pipeline that is absolute or leaves
+/// `base` (through `..` or a symbolic link), unless allowed.
+fn confine(base: &Path, input: &Path, allow_outside: bool) -> Result<()> {
+    if allow_outside {
+        return Ok(());
+    }
+    let outside = |why: &str| {
+        Error::Usage(format!(
+            "the recorded pipeline names input {} which {why} the base folder {}; refused (pass --allow-outside-base if you trust this epoch's pipeline)",
+            input.display(),
+            base.display()
+        ))
     };
-    let older_manifest = pipeline_dir.join(&older).join(MANIFEST);
-    let older_bytes =
-        std::fs::read(&older_manifest).map_err(|e| invalid(&format!("{older}/{MANIFEST}"), e.to_string()))?;
-    let older_cid = cid_of(&older_bytes).to_string();
-    if older_cid != *previous {
-        return Err(invalid(
-            MANIFEST,
-            format!(
-                "chain broken: the previous epoch ({previous}) is missing; the newest older epoch here is {older} ({older_cid})"
-            ),
-        ));
+    if !input.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+        return Err(outside(if input.is_absolute() { "is absolute, outside" } else { "climbs out of" }));
     }
-    let older_issuer: Option<String> = serde_json::from_slice::<Value>(&older_bytes)
-        .ok()
-        .and_then(|v| v.get("issuer").and_then(Value::as_str).map(str::to_owned));
-    if let Some(older_issuer) = older_issuer
-        && older_issuer != signer
-        && options.expect_issuer.as_deref() != Some(signer)
+    let real_base = base.canonicalize().map_err(|source| Error::Read { path: base.to_path_buf(), source })?;
+    // A path that does not exist is reported by the reader that needs it.
+    if let Ok(real) = base.join(input).canonicalize()
+        && !real.starts_with(&real_base)
     {
-        return Err(invalid(
-            MANIFEST,
-            format!(
-                "issuer changed: the previous epoch {older} was signed by {older_issuer}, this one by {signer} (pass --expect-issuer {signer} to accept a key rotation)"
-            ),
-        ));
+        return Err(outside("links out of"));
     }
-    Ok(format!("chain: links to the previous epoch {older} ({older_cid})"))
+    Ok(())
 }
 
 /// Re-runs the recorded pipeline on the recorded inputs and compares outputs.
@@ -204,6 +302,12 @@ fn recompute(manifest: &Manifest, options: &VerifyOptions) -> Result<String> {
     let base_dir = options.base_dir.clone().unwrap_or_else(|| PathBuf::from(&subject.pipeline.base_dir));
     if digest_bytes(subject.pipeline.toml.as_bytes()).sha256 != subject.pipeline.sha256 {
         return Err(invalid(MANIFEST, "the embedded pipeline does not match its recorded SHA-256"));
+    }
+    // Whoever signed the epoch chose these paths: read nothing outside the base folder.
+    let loaded =
+        LoadedPipeline::from_text(subject.pipeline.toml.clone(), Path::new(&subject.pipeline.file), base_dir.clone())?;
+    for path in loaded.input_paths().into_iter().chain(subject.inputs.iter().map(|i| Path::new(&i.source))) {
+        confine(&base_dir, path, options.allow_outside_base)?;
     }
     let mut pinned = 0;
     for input in &subject.inputs {
@@ -221,7 +325,6 @@ fn recompute(manifest: &Manifest, options: &VerifyOptions) -> Result<String> {
         }
         pinned += 1;
     }
-    let loaded = LoadedPipeline::from_text(subject.pipeline.toml.clone(), Path::new(&subject.pipeline.file), base_dir)?;
     let as_of = AsOf::parse(&subject.as_of).map_err(|e| invalid(MANIFEST, format!("asOf: {e}")))?;
     let computed = compute_epoch(&loaded, &as_of)?;
     if computed.files.len() != subject.outputs.len() {
@@ -254,10 +357,10 @@ pub struct AuditReport {
 pub fn audit(path: &Path, filter: &AuditFilter) -> Result<AuditReport> {
     let dir = if path.is_file() { path.parent().unwrap_or(path) } else { path };
     let log = dir.join(AUDIT);
-    let bytes = std::fs::read(&log).map_err(|source| Error::Read { path: log.clone(), source })?;
+    let bytes = fsio::read_limited(&log, fsio::MAX_DOCUMENT_BYTES)?;
     let (entries, head) = audit_log::verify(&bytes).map_err(|broken| invalid(AUDIT, broken.to_string()))?;
     let manifest_path = dir.join(MANIFEST);
-    if let Ok(manifest) = std::fs::read(&manifest_path) {
+    if let Ok(manifest) = fsio::read_limited(&manifest_path, fsio::MAX_DOCUMENT_BYTES) {
         let document: Value =
             serde_json::from_slice(&manifest).map_err(|e| invalid(MANIFEST, format!("not JSON: {e}")))?;
         let recorded = document.pointer("/credentialSubject/counts/auditHead").and_then(Value::as_str);

@@ -42,8 +42,12 @@ fn bitcoin_otc_end_to_end_layout_latest_and_reproducibility() {
     let epoch = out1.join("otc").join(EPOCH);
     assert_eq!(file_names(&epoch), EPOCH_FILES);
     assert_eq!(fs::read_link(out1.join("otc/latest")).unwrap(), Path::new(EPOCH));
-    let entries: Vec<_> = fs::read_dir(out1.join("otc")).unwrap().collect();
-    assert_eq!(entries.len(), 2, "only the epoch and latest, no staging leftovers");
+    assert_eq!(
+        file_names(&out1.join("otc")),
+        [".lock", EPOCH, "latest"],
+        "the lock, the epoch and latest; no staging leftovers"
+    );
+    assert_eq!(fs::read(out1.join("otc/.lock")).unwrap(), b"", "the lock names no holder once released");
 
     let scores = read_scores(&epoch.join("scores.csv"));
     assert_eq!(scores.len(), 5881);
@@ -106,16 +110,16 @@ fn bad_lines_are_rejected_with_line_and_reason_and_the_run_goes_on() {
         (6, "parse_error", "c,a,2,notatime"),
         (8, "parse_error", "d,e"),
         (9, "non_finite", "x,y,inf"),
-        (0, "unknown_peer", "ghost = 2"),
     ];
     let expected: Vec<(u64, String, String)> =
         expected.iter().map(|(l, r, raw)| (*l, r.to_string(), raw.to_string())).collect();
     assert_eq!(got, expected);
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("edges.csv: 9 records, 6 rejected"), "{stdout}");
-    assert!(stdout.contains("small.toml: 2 records, 1 rejected"), "{stdout}");
+    assert!(stdout.contains("small.toml: 2 records, 0 rejected"), "{stdout}");
+    // A pre-trusted peer is a node whether or not it said anything (DESIGN 4.1).
     let scores = read_scores(&out.join("small/latest/scores.csv"));
-    assert_eq!(scores.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["a", "b", "c"]);
+    assert_eq!(scores.iter().map(|r| r.1.as_str()).collect::<Vec<_>>(), ["a", "b", "c", "ghost"]);
 }
 
 #[test]

@@ -27,8 +27,13 @@ fn go_eigentrust_readme_vector_alpha_half() {
         ),
     )
     .unwrap();
-    let options =
-        RunOptions { as_of: Some(AsOf::parse("2026-01-01T00:00:00Z").unwrap()), out_dir: Some(dir.path().join("out")) };
+    // Unsigned: a library-level run must not make a key in the user's data folder.
+    let options = RunOptions {
+        as_of: Some(AsOf::parse("2026-01-01T00:00:00Z").unwrap()),
+        out_dir: Some(dir.path().join("out")),
+        unsigned: true,
+        ..RunOptions::default()
+    };
     let summary = runner::run(&pipeline, &options).unwrap();
     let ModelReport::Trust(counts) = &summary.computed.report else { panic!("a trust pipeline") };
     assert_eq!(counts.scopes[0].convergence.iterations, 18, "the reference stops after 18 iterations");

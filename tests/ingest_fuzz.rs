@@ -91,7 +91,11 @@ fn ingest_file(format: SourceFormat, name: &str, bytes: &[u8]) -> scoreset::inge
     std::fs::write(dir.path().join(name), bytes).unwrap();
     let spec =
         SourceSpec { format, path: PathBuf::from(name), header: false, value_scale: 1.0, scope: "default".into() };
-    let options = IngestOptions { scopes: vec!["Software security".into(), "default".into()], require_proofs: false };
+    let options = IngestOptions {
+        scopes: vec!["Software security".into(), "default".into()],
+        require_proofs: false,
+        ..Default::default()
+    };
     ingest(&[spec], &PretrustSpec::default(), &options, dir.path(), "p.toml").unwrap()
 }
 

@@ -43,7 +43,7 @@ fn run(credentials: &[Value], scopes: &[&str], decay: Option<f64>) -> (Ingested,
 
 fn run_sources(dir: &Path, sources: &[SourceSpec], scopes: &[&str], decay: Option<f64>) -> (Ingested, Combined) {
     let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-    let options = IngestOptions { scopes: scopes.clone(), require_proofs: false };
+    let options = IngestOptions { scopes: scopes.clone(), require_proofs: false, ..Default::default() };
     let mut ingested = ingest(sources, &PretrustSpec::default(), &options, dir, "p.toml").unwrap();
     let combined = combine(&mut ingested, &scopes, &DecayParams { half_life_days: decay }, as_of_ms());
     (ingested, combined)
@@ -340,12 +340,14 @@ fn snaps_pretrust_file_reads_did_weight_lines() {
     )
     .unwrap();
     let pretrust = PretrustSpec { path: Some("pretrust.txt".into()), ..PretrustSpec::default() };
-    let options = IngestOptions { scopes: vec![SEC.into()], require_proofs: false };
+    let options = IngestOptions { scopes: vec![SEC.into()], require_proofs: false, ..Default::default() };
     let i = ingest(&[source(SourceFormat::VcJsonl, "c.jsonl")], &pretrust, &options, dir.path(), "p.toml").unwrap();
-    // The first line's peer (mixed case in the file) matches the credential's issuer; the other four are unknown.
-    assert_eq!(i.pretrust.len(), 1);
+    // The first line's peer (mixed case in the file) is the credential's
+    // issuer; the other four said nothing, and are peers all the same (DESIGN 4.1).
+    assert_eq!(i.pretrust.len(), 5);
     assert_eq!(i.peers[i.pretrust[0].0 as usize], "did:pkh:eip155:1:0x44dc4e3309b80ef7abf41c7d0a68f0337a88f044");
-    assert_eq!(i.rejects.iter().filter(|r| r.reason.code() == "unknown_peer").count(), 4);
+    assert_eq!(i.pretrust[0].0, 0, "one node for the issuer and its pre-trust entry");
+    assert!(i.rejects.is_empty(), "{:?}", i.rejects);
 }
 
 #[test]
@@ -377,7 +379,7 @@ fn require_proofs_rejects_unproven_credentials() {
     forged["credentialSubject"]["id"] = json!(C);
     std::fs::write(dir.path().join("c.jsonl"), format!("{signed}\n{unproven}\n{forged}\n")).unwrap();
     for (require, expected) in [(false, vec!["bad_proof"]), (true, vec!["missing_proof", "bad_proof"])] {
-        let options = IngestOptions { scopes: vec![SEC.into()], require_proofs: require };
+        let options = IngestOptions { scopes: vec![SEC.into()], require_proofs: require, ..Default::default() };
         let i =
             ingest(&[source(SourceFormat::VcJsonl, "c.jsonl")], &PretrustSpec::default(), &options, dir.path(), "p")
                 .unwrap();

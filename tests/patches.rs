@@ -80,9 +80,7 @@ fn two_processes_writing_at_once_lose_nothing() {
     fs::write(&a, events(0, 3000, "e")).unwrap();
     fs::write(&b, events(2000, 5000, "e")).unwrap();
     let spawn = |file: &Path| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_scoreset"))
-            .args(["history", "import", "--db", db.to_str().unwrap(), file.to_str().unwrap()])
-            .output()
+        common::command().args(["history", "import", "--db", db.to_str().unwrap(), file.to_str().unwrap()]).output()
     };
     let (ra, rb) = std::thread::scope(|s| {
         let ta = s.spawn(|| spawn(&a).unwrap());
@@ -174,10 +172,10 @@ fn the_patches_sample_is_generated_decides_as_designed_and_recomputes() {
     assert!(scoreset(&["keygen", "--out", key.to_str().unwrap()]).status.success());
     let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/patches.toml"))
         .unwrap()
-        .replace("\"../data/patches/", &format!("\"{}/", data("").display()))
-        .replace("dir = \"../out\"", "dir = \"out\"");
+        .replace("base = \"..\"", &format!("base = {:?}", env!("CARGO_MANIFEST_DIR")))
+        .replace("dir = \"out\"", &format!("dir = {:?}", dir.path().join("out")));
     let pipeline = dir.path().join("patches.toml");
-    fs::write(&pipeline, format!("{text}\n[signing]\nkey = \"key\"\n")).unwrap();
+    fs::write(&pipeline, format!("{text}\n[signing]\nkey = {key:?}\n")).unwrap();
     let db_before = fs::read(data("history.db")).unwrap();
     let run = scoreset(&["run", pipeline.to_str().unwrap(), "--as-of", PATCHES_AS_OF]);
     assert!(run.status.success(), "{}", describe(&run));
@@ -227,7 +225,8 @@ fn the_history_database_is_named_once_as_a_source_or_a_key() {
     let dir = tempfile::tempdir().unwrap();
     let shipped = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/patches.toml"))
         .unwrap()
-        .replace("\"../data/patches/", &format!("\"{}/", data("").display()));
+        .replace("base = \"..\"", "#")
+        .replace("\"data/patches/", &format!("\"{}/", data("").display()));
     assert!(shipped.contains("format = \"patch-history\""));
     let db = format!("{}/history.db", data("").display());
     // The same database named by the [patches] key instead of a [[source]]: the same decisions.

@@ -112,12 +112,19 @@ fn run_pipeline(dir: &std::path::Path, name: &str, edges: &[(u32, u32, f64)], pr
     let pipeline = dir.join(format!("{name}.toml"));
     std::fs::write(
         &pipeline,
-        format!("name = \"{name}\"\n[[source]]\nformat = \"edges\"\npath = \"{name}.csv\"\n[pretrust]\npath = \"{name}-pretrust.csv\"\n"),
+        // A named pre-trust must leave a positive weight (else the run fails): without one, uniform.
+        if pretrust.iter().any(|&(_, w)| w > 0.0) {
+            format!("name = \"{name}\"\n[[source]]\nformat = \"edges\"\npath = \"{name}.csv\"\n[pretrust]\npath = \"{name}-pretrust.csv\"\n")
+        } else {
+            format!("name = \"{name}\"\n[[source]]\nformat = \"edges\"\npath = \"{name}.csv\"\n")
+        },
     )
     .unwrap();
     let options = scoreset::runner::RunOptions {
         as_of: Some(scoreset::as_of::AsOf::parse("2026-01-01T00:00:00Z").unwrap()),
         out_dir: Some(dir.join("out")),
+        unsigned: true,
+        ..Default::default()
     };
     let summary = scoreset::runner::run(&pipeline, &options).unwrap();
     std::fs::read(summary.published.dir.join("scores.csv")).unwrap()

@@ -30,10 +30,10 @@ impl Signed {
         let text =
             fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines").join(format!("{name}.toml")))
                 .unwrap()
-                .replace("\"../data/", &format!("\"{}/", data("").display()))
-                .replace("dir = \"../out\"", "dir = \"out\"");
+                .replace("base = \"..\"", &format!("base = {:?}", env!("CARGO_MANIFEST_DIR")))
+                .replace("dir = \"out\"", &format!("dir = {:?}", dir.path().join("out")));
         let pipeline = dir.path().join(format!("{name}.toml"));
-        fs::write(&pipeline, format!("{text}\n[signing]\nkey = \"key\"\n")).unwrap();
+        fs::write(&pipeline, format!("{text}\n[signing]\nkey = {key:?}\n")).unwrap();
         Signed { dir, pipeline }
     }
 

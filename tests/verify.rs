@@ -205,10 +205,11 @@ fn recompute_with_inputs_moved_elsewhere_via_base() {
 fn unsigned_epoch_is_reported_as_unsigned() {
     let s = Setup::new(EDGES);
     let text = fs::read_to_string(&s.pipeline).unwrap();
-    fs::write(&s.pipeline, text.replace("[signing]\nkey = \"keys/computer.key\"\n", "")).unwrap();
+    fs::write(&s.pipeline, text.replace("[signing]\nkey = \"keys/computer.key\"\n", "[signing]\nunsigned = true\n"))
+        .unwrap();
     let run = s.run("2026-01-01T00:00:00Z");
     assert!(run.status.success(), "{}", describe(&run));
-    assert!(String::from_utf8_lossy(&run.stdout).contains("UNSIGNED"));
+    assert!(String::from_utf8_lossy(&run.stdout).contains("UNSIGNED, as asked"));
     let out = verify(&[s.out().join("p/latest").to_str().unwrap()]);
     assert_invalid(&out, "unsigned");
 }
@@ -256,7 +257,7 @@ fn chain_of_three_epochs_and_a_deleted_middle_one() {
 fn a_crash_mid_epoch_leaves_latest_and_nothing_verify_would_accept() {
     let s = Setup::new(EDGES);
     assert!(s.run("2026-01-01T00:00:00Z").status.success());
-    let crashed = std::process::Command::new(env!("CARGO_BIN_EXE_scoreset"))
+    let crashed = common::command()
         .args([
             "run",
             s.pipeline.to_str().unwrap(),
@@ -288,12 +289,13 @@ fn a_crash_mid_epoch_leaves_latest_and_nothing_verify_would_accept() {
 #[test]
 fn bitcoin_otc_recompute_passes_on_one_and_two_threads() {
     let s = Setup::new(EDGES);
-    let data = shared("data/soc-sign-bitcoinotc.csv.gz");
+    // The inputs resolve inside the base folder (../shared/data), as --recompute requires.
+    let (data, key) = (shared("data"), s.dir.path().join("keys/computer.key"));
     fs::write(
         &s.pipeline,
         format!(
-            "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = {data:?}\n[pretrust]\nentries = {{ \"1\" = 1.0 }}\n\
-             [signing]\nkey = \"keys/computer.key\"\n"
+            "name = \"p\"\nbase = {data:?}\n[[source]]\nformat = \"edges\"\npath = \"soc-sign-bitcoinotc.csv.gz\"\n\
+             [pretrust]\nentries = {{ \"1\" = 1.0 }}\n[signing]\nkey = {key:?}\n"
         ),
     )
     .unwrap();

@@ -1,5 +1,12 @@
-//! SHA-256 digests and content ids (CIDv1, raw codec, sha2-256, base32).
+//! SHA-256 digests and content ids.
+//!
+//! A file's content id is its UnixFS CID under the IPIP-499 `unixfs-v1-2025`
+//! profile ([`super::unixfs`]): what `ipfs add` gives it, so anyone re-derives it
+//! with standard tools and no block exceeds the bitswap limit. A file of one
+//! chunk (up to 1 MiB) keeps the raw-codec CID of its bytes. A record's
+//! content id ([`cid_of`]) is always the raw-codec CID of its bytes.
 
+use super::unixfs;
 use cid::Cid;
 use cid::multihash::Multihash;
 use serde::{Deserialize, Serialize};
@@ -11,16 +18,15 @@ use std::path::Path;
 pub const RAW_CODEC: u64 = 0x55;
 /// Multicodec of sha2-256.
 pub const SHA2_256: u64 = 0x12;
-/// How every content id in an epoch is made (recorded in the manifest).
-pub const CID_METHOD: &str =
-    "CIDv1, raw codec (0x55), sha2-256 multihash, base32 lower-case multibase, whole file as one block";
+/// How every file's content id in an epoch is made (recorded in the manifest).
+pub const CID_METHOD: &str = "UnixFS file DAG under the IPIP-499 unixfs-v1-2025 CID profile (CIDv1, sha2-256, raw leaves, 1 MiB fixed-size chunks, balanced layout, at most 1024 links a node; a file of one chunk is its raw-codec CID), base32 lower-case multibase";
 
 /// The digest of one file or byte string.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Digest {
     /// Lower-case hex SHA-256.
     pub sha256: String,
-    /// CIDv1 (raw, sha2-256) in base32.
+    /// UnixFS CID under the `unixfs-v1-2025` profile, base32.
     pub cid: String,
     /// Size in bytes.
     pub size: u64,
@@ -49,25 +55,34 @@ pub fn cid_of(bytes: &[u8]) -> Cid {
 /// Digest of bytes in memory.
 pub fn digest_bytes(bytes: &[u8]) -> Digest {
     let sha: [u8; 32] = Sha256::digest(bytes).into();
-    Digest { sha256: hex::encode(sha), cid: cid_of_sha256(&sha).to_string(), size: bytes.len() as u64 }
+    // One chunk: the file's CID is the raw CID of the same hash.
+    let cid = if bytes.len() <= unixfs::CHUNK_SIZE { cid_of_sha256(&sha) } else { unixfs::file_cid(bytes).cid };
+    Digest { sha256: hex::encode(sha), cid: cid.to_string(), size: bytes.len() as u64 }
 }
 
-/// Digest of a file, streamed.
+/// Digest of a regular file, streamed (bounded memory at any size).
 pub fn digest_file(path: &Path) -> std::io::Result<Digest> {
-    let mut file = std::fs::File::open(path)?;
+    digest_reader(crate::fsio::open_regular(path)?)
+}
+
+/// Digest of everything `reader` yields, streamed: the SHA-256 of the whole
+/// and the UnixFS CID in one pass.
+pub fn digest_reader(mut reader: impl Read) -> std::io::Result<Digest> {
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
+    let mut dag = unixfs::FileBuilder::new(|_: &Cid, _: &[u8]| {});
+    let mut buf = vec![0u8; unixfs::CHUNK_SIZE];
     let mut size = 0u64;
     loop {
-        let n = file.read(&mut buf)?;
+        let n = reader.read(&mut buf)?;
         if n == 0 {
             break;
         }
         hasher.update(&buf[..n]);
+        dag.push(&buf[..n]);
         size += n as u64;
     }
     let sha: [u8; 32] = hasher.finalize().into();
-    Ok(Digest { sha256: hex::encode(sha), cid: cid_of_sha256(&sha).to_string(), size })
+    Ok(Digest { sha256: hex::encode(sha), cid: dag.finish().cid.to_string(), size })
 }
 
 #[cfg(test)]
@@ -93,6 +108,15 @@ mod tests {
         let v0 = Cid::new_v0(*cid.hash()).unwrap();
         assert_eq!(sha256_of_cid(&v0.to_string()), None);
         assert_eq!(sha256_of_cid("not-a-cid"), None);
+    }
+
+    #[test]
+    fn files_over_one_chunk_get_their_unixfs_cid() {
+        let bytes: Vec<u8> = (0..(1u32 << 20) + 1).map(|i| (i % 251) as u8).collect();
+        let d = digest_bytes(&bytes);
+        assert_eq!(d.cid, unixfs::file_cid(&bytes).cid.to_string());
+        assert!(d.cid.starts_with("bafybei"), "a dag-pb root: {}", d.cid);
+        assert_eq!(digest_bytes(&bytes[..1 << 20]).cid, cid_of(&bytes[..1 << 20]).to_string());
     }
 
     #[test]

@@ -10,24 +10,65 @@ use std::path::Path;
 
 /// Makes a new random key at `path` (which must not exist), readable by its
 /// owner only; returns it.
+///
+/// The key is written to a private temporary file and then hard-linked into
+/// place (which fails if `path` exists), so a concurrent reader never sees a
+/// half-written key and two concurrent first runs cannot both create one.
 pub fn generate(path: &Path) -> Result<SigningKey> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| Error::Usage(format!("no randomness from the operating system: {e}")))?;
     let key = SigningKey::from_bytes(&seed);
     let write_err = |source| Error::Write { path: path.to_path_buf(), source };
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(write_err)?;
-    }
-    let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(|source| {
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(write_err)?;
+    let name = path.file_name().map_or_else(|| "key".into(), |n| n.to_string_lossy().into_owned());
+    let temp = parent.join(format!(".{name}.new-{}", std::process::id()));
+    let _ = std::fs::remove_file(&temp);
+    let written = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp)?;
+        writeln!(file, "{}", did_key::secret_key_multibase(&key))?;
+        file.sync_all()?;
+        std::fs::hard_link(&temp, path)
+    })();
+    let _ = std::fs::remove_file(&temp);
+    written.map_err(|source| {
         if source.kind() == std::io::ErrorKind::AlreadyExists {
             Error::Usage(format!("{} already exists; refusing to overwrite a key", path.display()))
         } else {
             Error::Write { path: path.to_path_buf(), source }
         }
     })?;
-    writeln!(file, "{}", did_key::secret_key_multibase(&key)).map_err(write_err)?;
-    file.sync_all().map_err(write_err)?;
     Ok(key)
+}
+
+/// Where the operator's default key lives: `$XDG_DATA_HOME/scoreset/default.key`,
+/// else `~/.local/share/scoreset/default.key`.
+pub fn default_key_path() -> Result<std::path::PathBuf> {
+    let absolute = |v: std::ffi::OsString| Some(std::path::PathBuf::from(v)).filter(|p| p.is_absolute());
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .and_then(absolute)
+        .or_else(|| std::env::var_os("HOME").and_then(absolute).map(|h| h.join(".local/share")))
+        .ok_or_else(|| {
+            Error::Usage(
+                "no signing key: the pipeline has no [signing] key and neither XDG_DATA_HOME nor HOME names a folder for the default key".into(),
+            )
+        })?;
+    Ok(data.join("scoreset").join("default.key"))
+}
+
+/// The operator's default key (see [`default_key_path`]), made on first use;
+/// the flag says whether it was made now.
+pub fn default_key() -> Result<(SigningKey, std::path::PathBuf, bool)> {
+    let path = default_key_path()?;
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return Ok((load(&path)?, path, false));
+    }
+    match generate(&path) {
+        Ok(key) => Ok((key, path, true)),
+        // Another run made it first: use that one.
+        Err(Error::Usage(_)) if std::fs::symlink_metadata(&path).is_ok() => Ok((load(&path)?, path, false)),
+        Err(e) => Err(e),
+    }
 }
 
 /// Loads a key file, refusing one that anybody but its owner can read or write.
@@ -44,7 +85,7 @@ pub fn load(path: &Path) -> Result<SigningKey> {
             ),
         });
     }
-    let text = std::fs::read_to_string(path).map_err(read_err)?;
+    let text = crate::fsio::read_text_limited(path, 4096)?;
     did_key::parse_secret_key(&text).map_err(|e| Error::Config { path: path.to_path_buf(), message: e.to_string() })
 }
 

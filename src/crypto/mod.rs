@@ -12,6 +12,7 @@ pub mod did_key;
 pub mod ed25519;
 pub mod eddsa_jcs;
 pub mod keyfile;
+pub mod unixfs;
 
 pub use content::{Digest, cid_of, cid_of_sha256, digest_bytes, digest_file, sha256_of_cid};
 

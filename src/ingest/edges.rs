@@ -86,13 +86,14 @@ pub(super) fn read(
     stats: &mut InputStats,
     peers: &mut PeerIds,
     rejects: &mut Vec<Reject>,
+    limit: u64,
 ) -> Result<EdgeBatch> {
     let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
     let mut collector = Collector { path, stats, peers, batch, rejects };
     if path.extension().is_some_and(|e| e == "parquet") {
         read_parquet(path, file, spec.value_scale, &mut collector)?;
     } else {
-        let bytes = tabular::decompressed(path, file)?;
+        let bytes = tabular::decompressed(path, file, limit)?;
         read_csv(&bytes, spec, &mut collector)?;
     }
     Ok(collector.batch)

@@ -20,7 +20,7 @@ struct Row {
 
 /// Reads `file` (the file at `path`, as read).
 pub(super) fn read(path: &Path, file: &Arc<Vec<u8>>, sink: &mut Sink<'_>) -> Result<()> {
-    let bytes = tabular::decompressed(path, file)?;
+    let bytes = tabular::decompressed(path, file, sink.options.limits.max_input_bytes)?;
     let line_of = super::table::line_numbers(&bytes);
 
     let mut reader = csv::ReaderBuilder::new().delimiter(b';').has_headers(true).flexible(true).from_reader(&bytes[..]);

@@ -109,6 +109,8 @@ pub struct IngestOptions {
     pub scopes: Vec<String>,
     /// Reject credentials without a proof this tool can verify.
     pub require_proofs: bool,
+    /// Size limits of the inputs.
+    pub limits: crate::fsio::Limits,
 }
 
 /// One accepted local-trust statement of an edge list.
@@ -176,7 +178,7 @@ impl InputStats {
         raw: String,
     ) {
         self.rejected += 1;
-        rejects.push(Reject { source: self.source.clone(), position, reason, detail, raw });
+        rejects.push(Reject::new(self.source.clone(), position, reason, detail, raw));
     }
 
     /// Counts one record read: a refusal is filed as a reject (its raw text
@@ -234,7 +236,7 @@ pub fn ingest(
                 || read_source(spec, &path, Contents::Folder, options, &mut stats, &mut peers, &mut out),
             )
         } else {
-            let file = Arc::new(tabular::read_file(&path)?);
+            let file = Arc::new(tabular::read_file(&path, options.limits.max_input_bytes)?);
             rayon::join(
                 || Ok(digest_bytes(&file)),
                 || read_source(spec, &path, Contents::File(&file), options, &mut stats, &mut peers, &mut out),
@@ -249,28 +251,27 @@ pub fn ingest(
     let mut entries = Vec::new();
     if let Some(file) = &pretrust.path {
         let label = file.display().to_string();
-        let input = out.inputs.len();
         let path = base_dir.join(file);
-        let mut stats = pretrust::read_file(&path, pretrust.header, &label, input, &mut entries, &mut out.rejects)?;
+        let mut stats = pretrust::read_file(
+            &path,
+            pretrust.header,
+            &label,
+            options.limits.max_input_bytes,
+            &mut entries,
+            &mut out.rejects,
+        )?;
         stats.digest = Some(pin(&path)?);
         out.inputs.push(stats);
     }
     if !pretrust.entries.is_empty() {
-        let input = out.inputs.len();
-        let stats = pretrust::read_inline(&pretrust.entries, pipeline_label, input, &mut entries, &mut out.rejects);
+        let stats = pretrust::read_inline(&pretrust.entries, pipeline_label, &mut entries, &mut out.rejects);
         out.inputs.push(stats);
     }
+    // Pre-trust is the operator's root of trust: a pre-trusted peer is a node
+    // of every scope whether or not it has said anything (DESIGN 4.1).
     for entry in entries {
-        match peers.get(&entry.peer) {
-            Some(index) => out.pretrust.push((index, entry.weight)),
-            None => out.inputs[entry.input].reject(
-                &mut out.rejects,
-                entry.position,
-                RejectReason::UnknownPeer,
-                format!("pre-trusted peer {:?} appears in no accepted statement", entry.peer),
-                entry.raw,
-            ),
-        }
+        let index = peers.intern(&entry.peer, Path::new(pipeline_label))?;
+        out.pretrust.push((index, entry.weight));
     }
     out.peers = peers.into_ids();
     Ok(out)
@@ -304,7 +305,8 @@ fn read_source(
     };
     match spec.format {
         SourceFormat::Edges => {
-            let batch = edges::read(path, file()?, spec, stats, peers, &mut out.rejects)?;
+            let batch =
+                edges::read(path, file()?, spec, stats, peers, &mut out.rejects, options.limits.max_input_bytes)?;
             out.edges.push(batch);
         }
         SourceFormat::PatchHistory => {
@@ -465,7 +467,7 @@ mod tests {
             value_scale: 1.0,
             scope: "default".into(),
         };
-        let options = IngestOptions { scopes: vec!["default".into()], require_proofs: false };
+        let options = IngestOptions { scopes: vec!["default".into()], ..IngestOptions::default() };
         let read = |name: &str| ingest(&[spec(name)], &PretrustSpec::default(), &options, dir.path(), "p.toml");
         for name in ["e.csv", "e.csv.gz"] {
             let got = read(name).unwrap();

@@ -93,9 +93,14 @@ pub const ISSUE_COLUMNS: &[&str] =
     &["issue_id", "patch_id", "severity", "reported_at", "acknowledged_at", "resolved_at"];
 
 /// Reads an issue table.
-pub fn read_issues(path: &Path, label: &str, rejects: &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<Issue>>)> {
+pub fn read_issues(
+    path: &Path,
+    label: &str,
+    limit: u64,
+    rejects: &mut Vec<Reject>,
+) -> Result<(InputStats, Vec<Located<Issue>>)> {
     let spec = TableSpec { kind: "issues", columns: ISSUE_COLUMNS, redact: &[] };
-    table::read(path, label, &spec, rejects, |f| {
+    table::read(path, label, limit, &spec, rejects, |f| {
         let severity = f.text("severity")?;
         let issue = Issue {
             id: f.text("issue_id")?.to_owned(),
@@ -115,10 +120,15 @@ pub fn read_issues(path: &Path, label: &str, rejects: &mut Vec<Reject>) -> Resul
 }
 
 /// Reads candidate patches, one JSON object per line.
-pub fn read_patches(path: &Path, label: &str, rejects: &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<Patch>>)> {
+pub fn read_patches(
+    path: &Path,
+    label: &str,
+    limit: u64,
+    rejects: &mut Vec<Reject>,
+) -> Result<(InputStats, Vec<Located<Patch>>)> {
     let mut stats = InputStats::new(label, "patches");
     stats.digest = Some(super::pin(path)?);
-    let bytes = tabular::read_all(path)?;
+    let bytes = tabular::read_all(path, limit)?;
     let mut kept = Vec::new();
     for line in tabular::lines(&bytes, false) {
         let checked = match line.text {

@@ -13,10 +13,6 @@ use std::path::Path;
 pub(super) struct PretrustEntry {
     pub peer: String,
     pub weight: f64,
-    /// Index of the input (in [`super::Ingested::inputs`]) it came from.
-    pub input: usize,
-    pub position: Position,
-    pub raw: String,
 }
 
 /// Checks a weight: finite and not negative.
@@ -35,13 +31,12 @@ fn take(
     parsed: Result<(String, f64), Refusal>,
     position: Position,
     raw: String,
-    input: usize,
     stats: &mut InputStats,
     entries: &mut Vec<PretrustEntry>,
     rejects: &mut Vec<Reject>,
 ) {
-    if let Some((peer, weight)) = stats.admit(rejects, position.clone(), parsed, || raw.clone()) {
-        entries.push(PretrustEntry { peer, weight, input, position, raw });
+    if let Some((peer, weight)) = stats.admit(rejects, position, parsed, || raw) {
+        entries.push(PretrustEntry { peer, weight });
     }
 }
 
@@ -50,12 +45,12 @@ pub(super) fn read_file(
     path: &Path,
     header: bool,
     label: &str,
-    input: usize,
+    limit: u64,
     entries: &mut Vec<PretrustEntry>,
     rejects: &mut Vec<Reject>,
 ) -> Result<InputStats> {
     let mut stats = InputStats::new(label, "pretrust");
-    let bytes = tabular::read_all(path)?;
+    let bytes = tabular::read_all(path, limit)?;
     for line in tabular::lines(&bytes, header) {
         let fields: Option<Vec<&str>> = line.text.ok().map(|t| {
             if t.contains(',') { t.split(',').map(str::trim).collect() } else { t.split_whitespace().collect() }
@@ -71,7 +66,7 @@ pub(super) fn read_file(
                 format!("expected 2 fields (peer,weight or DID weight), found {}", fields.len()),
             )),
         };
-        take(parsed, Position::Line(line.number), line.raw(), input, &mut stats, entries, rejects);
+        take(parsed, Position::Line(line.number), line.raw(), &mut stats, entries, rejects);
     }
     Ok(stats)
 }
@@ -80,7 +75,6 @@ pub(super) fn read_file(
 pub(super) fn read_inline(
     table: &BTreeMap<String, f64>,
     pipeline_label: &str,
-    input: usize,
     entries: &mut Vec<PretrustEntry>,
     rejects: &mut Vec<Reject>,
 ) -> InputStats {
@@ -90,7 +84,7 @@ pub(super) fn read_inline(
         let parsed = normalise_peer(peer)
             .map_err(|e| (RejectReason::InvalidDid, e))
             .and_then(|peer| check_weight(weight).map(|w| (peer.into_owned(), w)));
-        take(parsed, position, format!("{peer} = {weight}"), input, &mut stats, entries, rejects);
+        take(parsed, position, format!("{peer} = {weight}"), &mut stats, entries, rejects);
     }
     stats
 }

@@ -123,9 +123,14 @@ pub const INVESTIGATION_COLUMNS: &[&str] = &["publisher", "investigation_id", "o
 pub const VOUCH_COLUMNS: &[&str] = &["voucher", "vouchee", "timestamp", "weight"];
 
 /// Reads a signal table.
-pub fn read_signals(path: &Path, label: &str, rejects: &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<Signal>>)> {
+pub fn read_signals(
+    path: &Path,
+    label: &str,
+    limit: u64,
+    rejects: &mut Vec<Reject>,
+) -> Result<(InputStats, Vec<Located<Signal>>)> {
     let spec = TableSpec { kind: "signals", columns: SIGNAL_COLUMNS, redact: &[] };
-    table::read(path, label, &spec, rejects, |f| {
+    table::read(path, label, limit, &spec, rejects, |f| {
         let kind = f.text("kind")?;
         Ok(Signal {
             id: f.text("signal_id")?.to_owned(),
@@ -144,10 +149,11 @@ pub fn read_signals(path: &Path, label: &str, rejects: &mut Vec<Reject>) -> Resu
 pub fn read_investigations(
     path: &Path,
     label: &str,
+    limit: u64,
     rejects: &mut Vec<Reject>,
 ) -> Result<(InputStats, Vec<Located<Investigation>>)> {
     let spec = TableSpec { kind: "investigations", columns: INVESTIGATION_COLUMNS, redact: &[] };
-    table::read(path, label, &spec, rejects, |f| {
+    table::read(path, label, limit, &spec, rejects, |f| {
         let investigation = Investigation {
             id: f.text("investigation_id")?.to_owned(),
             publisher: f.text("publisher")?.to_owned(),
@@ -163,9 +169,14 @@ pub fn read_investigations(
 }
 
 /// Reads a vouch table.
-pub fn read_vouches(path: &Path, label: &str, rejects: &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<Vouch>>)> {
+pub fn read_vouches(
+    path: &Path,
+    label: &str,
+    limit: u64,
+    rejects: &mut Vec<Reject>,
+) -> Result<(InputStats, Vec<Located<Vouch>>)> {
     let spec = TableSpec { kind: "vouches", columns: VOUCH_COLUMNS, redact: &[] };
-    table::read(path, label, &spec, rejects, |f| {
+    table::read(path, label, limit, &spec, rejects, |f| {
         let vouch = Vouch {
             voucher: f.text("voucher")?.to_owned(),
             vouchee: f.text("vouchee")?.to_owned(),
@@ -259,10 +270,11 @@ pub const DISPUTE_COLUMNS: &[&str] =
 pub fn read_reports(
     path: &Path,
     label: &str,
+    limit: u64,
     rejects: &mut Vec<Reject>,
 ) -> Result<(InputStats, Vec<Located<IdpReport>>)> {
     let spec = TableSpec { kind: "idp-reports", columns: REPORT_COLUMNS, redact: &["credential_hash"] };
-    table::read(path, label, &spec, rejects, |f| {
+    table::read(path, label, limit, &spec, rejects, |f| {
         let confidence = f.number("confidence")?;
         if !(0.0..=1.0).contains(&confidence) {
             return Err((RejectReason::LevelOutOfRange, format!("confidence {confidence} is outside [0, 1]")));
@@ -282,10 +294,11 @@ pub fn read_reports(
 pub fn read_verifications(
     path: &Path,
     label: &str,
+    limit: u64,
     rejects: &mut Vec<Reject>,
 ) -> Result<(InputStats, Vec<Located<Verification>>)> {
     let spec = TableSpec { kind: "verifications", columns: VERIFICATION_COLUMNS, redact: &[] };
-    table::read(path, label, &spec, rejects, |f| {
+    table::read(path, label, limit, &spec, rejects, |f| {
         let outcome = match f.text("outcome")? {
             "confirmed" => Outcome::Confirmed,
             "refuted" => Outcome::Refuted,
@@ -301,10 +314,11 @@ pub fn read_verifications(
 pub fn read_disputes(
     path: &Path,
     label: &str,
+    limit: u64,
     rejects: &mut Vec<Reject>,
 ) -> Result<(InputStats, Vec<Located<Dispute>>)> {
     let spec = TableSpec { kind: "disputes", columns: DISPUTE_COLUMNS, redact: &["credential_hash"] };
-    table::read(path, label, &spec, rejects, |f| {
+    table::read(path, label, limit, &spec, rejects, |f| {
         let resolution = match f.optional_text("resolution")? {
             None => None,
             Some("cleared") => Some(Resolution::Cleared),

@@ -15,8 +15,6 @@ pub enum RejectReason {
     NonFinite,
     /// A peer trusts or distrusts itself.
     SelfTrust,
-    /// A pre-trust entry names a peer that appears in no accepted edge.
-    UnknownPeer,
     /// A pre-trust weight is negative or not finite.
     BadWeight,
     /// A DID (issuer, subject or peer) is malformed.
@@ -58,7 +56,6 @@ impl RejectReason {
             RejectReason::ParseError => "parse_error",
             RejectReason::NonFinite => "non_finite",
             RejectReason::SelfTrust => "self_trust",
-            RejectReason::UnknownPeer => "unknown_peer",
             RejectReason::BadWeight => "bad_weight",
             RejectReason::InvalidDid => "invalid_did",
             RejectReason::MissingField => "missing_field",
@@ -113,8 +110,38 @@ pub struct Reject {
     pub reason: RejectReason,
     /// A human-readable explanation.
     pub detail: String,
-    /// The record's text (fields re-joined with commas for tabular sources).
+    /// The record's text (fields re-joined with commas for tabular sources),
+    /// cut to its first [`MAX_RAW_BYTES`] bytes.
     pub raw: String,
+    /// The full length in bytes of a record whose `raw` was cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_length: Option<u64>,
+    /// The SHA-256 (hex) of the full text of a record whose `raw` was cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_sha256: Option<String>,
+}
+
+/// Most bytes of a refused record's text kept in `rejected.jsonl` (a hostile
+/// record may be any size; its length and hash still identify it).
+pub const MAX_RAW_BYTES: usize = 4096;
+/// Most bytes of a reject's explanation (it may quote what was refused).
+pub const MAX_DETAIL_BYTES: usize = 1024;
+
+impl Reject {
+    /// A reject whose text and explanation are cut to their bounds.
+    pub fn new(source: String, position: Position, reason: RejectReason, mut detail: String, mut raw: String) -> Self {
+        let (mut raw_length, mut raw_sha256) = (None, None);
+        if raw.len() > MAX_RAW_BYTES {
+            raw_length = Some(raw.len() as u64);
+            raw_sha256 = Some(crate::crypto::digest_bytes(raw.as_bytes()).sha256);
+            raw.truncate(raw.floor_char_boundary(MAX_RAW_BYTES));
+        }
+        if detail.len() > MAX_DETAIL_BYTES {
+            detail.truncate(detail.floor_char_boundary(MAX_DETAIL_BYTES));
+            detail.push('…');
+        }
+        Reject { source, position, reason, detail, raw, raw_length, raw_sha256 }
+    }
 }
 
 impl std::fmt::Display for Position {
@@ -141,17 +168,35 @@ mod tests {
 
     #[test]
     fn serialises_position_inline_with_reason_code() {
-        let r = Reject {
-            source: "e.csv".into(),
-            position: Position::Line(3),
-            reason: RejectReason::SelfTrust,
-            detail: "peer 7 trusts itself".into(),
-            raw: "7,7,1".into(),
-        };
+        let r = Reject::new(
+            "e.csv".into(),
+            Position::Line(3),
+            RejectReason::SelfTrust,
+            "peer 7 trusts itself".into(),
+            "7,7,1".into(),
+        );
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
             r#"{"source":"e.csv","line":3,"reason":"self_trust","detail":"peer 7 trusts itself","raw":"7,7,1"}"#
         );
         assert_eq!(r.to_string(), "e.csv, line 3: peer 7 trusts itself (self_trust)");
+    }
+
+    #[test]
+    fn huge_records_keep_a_bounded_prefix_with_their_length_and_hash() {
+        let raw = "é".repeat(1 << 20);
+        let r = Reject::new(
+            "c.jsonl".into(),
+            Position::Line(1),
+            RejectReason::ParseError,
+            "x".repeat(1 << 20),
+            raw.clone(),
+        );
+        assert!(r.raw.len() <= MAX_RAW_BYTES && raw.starts_with(&r.raw) && r.raw.len() > MAX_RAW_BYTES - 2);
+        assert_eq!(r.raw_length, Some(2 << 20));
+        assert_eq!(r.raw_sha256, Some(crate::crypto::digest_bytes(raw.as_bytes()).sha256));
+        assert!(r.detail.len() <= MAX_DETAIL_BYTES + '…'.len_utf8());
+        let line = serde_json::to_string(&r).unwrap();
+        assert!(line.len() < 8 * 1024 && line.contains("\"raw_length\":2097152"), "{}", line.len());
     }
 }

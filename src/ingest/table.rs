@@ -61,6 +61,7 @@ pub struct TableSpec<'a> {
 pub fn read<T>(
     path: &Path,
     label: &str,
+    limit: u64,
     spec: &TableSpec<'_>,
     rejects: &mut Vec<Reject>,
     mut check: impl FnMut(&Fields) -> Result<T, Refusal>,
@@ -68,7 +69,7 @@ pub fn read<T>(
     let mut stats = InputStats::new(label, spec.kind);
     stats.digest = Some(super::pin(path)?);
     let mut kept = Vec::new();
-    for_each_record(path, spec.columns, |position, fields, text| {
+    for_each_record(path, limit, spec.columns, |position, fields, text| {
         let checked = fields.and_then(|f| check(&f));
         let raw = if spec.redact.is_empty() { text } else { redacted(&text, spec.redact) };
         if let Some(record) = stats.admit(rejects, position.clone(), checked, || raw.clone()) {
@@ -133,6 +134,7 @@ fn redacted(text: &str, columns: &[&str]) -> String {
 /// Calls `take(position, fields, raw_json)` for every record of the file.
 fn for_each_record(
     path: &Path,
+    limit: u64,
     columns: &[&str],
     mut take: impl FnMut(Position, Result<Fields, Refusal>, String),
 ) -> Result<()> {
@@ -144,7 +146,7 @@ fn for_each_record(
         None => Ok(()),
     };
     if stem.ends_with(".jsonl") {
-        let bytes = tabular::read_all(path)?;
+        let bytes = tabular::read_all(path, limit)?;
         for line in tabular::lines(&bytes, false) {
             let raw = line.raw();
             let fields = match line.text {
@@ -154,9 +156,9 @@ fn for_each_record(
             take(Position::Line(line.number), fields, raw);
         }
     } else if stem.ends_with(".parquet") {
-        read_parquet(path, &check_header, &mut take)?;
+        read_parquet(path, limit, &check_header, &mut take)?;
     } else {
-        let bytes = tabular::read_all(path)?;
+        let bytes = tabular::read_all(path, limit)?;
         let line_of = line_numbers(&bytes);
         let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(&bytes[..]);
         let header: Vec<String> = reader
@@ -225,14 +227,16 @@ fn json_fields(text: &str, columns: &[&str]) -> Result<Fields, Refusal> {
 /// Reads a Parquet table with polars, row by row, each cell as a JSON value.
 fn read_parquet(
     path: &Path,
+    limit: u64,
     check_header: &dyn Fn(&[String]) -> Result<()>,
     take: &mut impl FnMut(Position, Result<Fields, Refusal>, String),
 ) -> Result<()> {
     use polars::prelude::*;
     let input_error = |message: String| Error::Input { path: path.to_path_buf(), message };
-    let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    let frame =
-        ParquetReader::new(file).finish().map_err(|e| input_error(format!("not a readable Parquet file: {e}")))?;
+    let file = tabular::read_file(path, limit)?;
+    let frame = ParquetReader::new(std::io::Cursor::new(file))
+        .finish()
+        .map_err(|e| input_error(format!("not a readable Parquet file: {e}")))?;
     let names: Vec<String> = frame.get_column_names().iter().map(|n| n.to_string()).collect();
     check_header(&names)?;
     for index in 0..frame.height() {
@@ -347,13 +351,13 @@ mod tests {
         let path = dir.path().join("t.csv");
         std::fs::write(&path, "a,x\n\"one, two\",1\n\nthree,2,extra\nfour,\n").unwrap();
         let mut seen = Vec::new();
-        for_each_record(&path, &["a", "x"], |p, f, _| seen.push((p, f.map(|f| f.0.len())))).unwrap();
+        for_each_record(&path, 1 << 20, &["a", "x"], |p, f, _| seen.push((p, f.map(|f| f.0.len())))).unwrap();
         assert_eq!(seen[0], (Position::Line(2), Ok(2)));
         assert_eq!(seen[1].0, Position::Line(4));
         assert_eq!(seen[1].1.as_ref().unwrap_err().0, RejectReason::ParseError);
         assert_eq!(seen[2], (Position::Line(5), Ok(1)));
         std::fs::write(&path, "a,y\n1,2\n").unwrap();
-        let err = for_each_record(&path, &["a", "x"], |_, _, _| ()).unwrap_err().to_string();
+        let err = for_each_record(&path, 1 << 20, &["a", "x"], |_, _, _| ()).unwrap_err().to_string();
         assert!(err.contains("unknown column \"y\""), "{err}");
     }
 

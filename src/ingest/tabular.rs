@@ -7,9 +7,8 @@
 //! misnumbers the record that follows a blank line.) Fields are split on
 //! commas and trimmed; a trailing `\r` is dropped; blank lines hold no record.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ingest::{Refusal, RejectReason};
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -82,34 +81,31 @@ pub(crate) fn for_each_parsed_block<'a, T: Send>(
     }
 }
 
-/// Reads a file as it is on disk, in one read into a buffer of its size.
-pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })
+/// Reads a file as it is on disk (a regular file of at most `limit` bytes), in one read into a buffer of its size.
+pub(crate) fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    crate::fsio::read_limited(path, limit)
 }
 
 /// The contents of a file read by [`read_file`]: the same bytes, or for a
-/// `.gz` file the bytes it decompresses to.
-pub(crate) fn decompressed(path: &Path, file: &Arc<Vec<u8>>) -> Result<Arc<Vec<u8>>> {
-    if is_gzip(path) { gunzip(path, file).map(Arc::new) } else { Ok(Arc::clone(file)) }
+/// `.gz` file the bytes it decompresses to (at most `limit`).
+pub(crate) fn decompressed(path: &Path, file: &Arc<Vec<u8>>, limit: u64) -> Result<Arc<Vec<u8>>> {
+    if is_gzip(path) { gunzip(path, file, limit).map(Arc::new) } else { Ok(Arc::clone(file)) }
 }
 
-/// Reads a whole file, gunzipping a `.gz` file.
-pub(crate) fn read_all(path: &Path) -> Result<Vec<u8>> {
-    let file = read_file(path)?;
-    if is_gzip(path) { gunzip(path, &file) } else { Ok(file) }
+/// Reads a whole file, gunzipping a `.gz` file; at most `limit` bytes either way.
+pub(crate) fn read_all(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = read_file(path, limit)?;
+    if is_gzip(path) { gunzip(path, &file, limit) } else { Ok(file) }
 }
 
 fn is_gzip(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "gz")
 }
 
-/// The bytes that `file`, the gzip file at `path`, decompresses to.
-fn gunzip(path: &Path, file: &[u8]) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    flate2::read::MultiGzDecoder::new(file)
-        .read_to_end(&mut bytes)
-        .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
-    Ok(bytes)
+/// The bytes that `file`, the gzip file at `path`, decompresses to, streamed
+/// and stopped at `limit` (a small file can decompress to gigabytes).
+fn gunzip(path: &Path, file: &[u8], limit: u64) -> Result<Vec<u8>> {
+    crate::fsio::read_to_end_limited(path, flate2::read::MultiGzDecoder::new(file), limit)
 }
 
 /// Parses a number field; `Err` carries the reason code and detail for a reject.

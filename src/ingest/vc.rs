@@ -68,7 +68,7 @@ impl Sink<'_> {
 
 /// `vc-jsonl`: one credential per non-blank line of `file` (the file at `path`, as read).
 pub(super) fn read_jsonl(path: &Path, file: &Arc<Vec<u8>>, sink: &mut Sink<'_>) -> Result<()> {
-    let bytes = tabular::decompressed(path, file)?;
+    let bytes = tabular::decompressed(path, file, sink.options.limits.max_input_bytes)?;
     // Room for a credential per line at once: growing the list by doubling
     // copied it and faulted in fresh pages (seen with perf).
     sink.out.attestations.reserve(memchr::memchr_iter(b'\n', &bytes).count() + 1);
@@ -86,14 +86,15 @@ pub(super) fn read_jsonl(path: &Path, file: &Arc<Vec<u8>>, sink: &mut Sink<'_>) 
 
 /// `vc-json`: a file with one credential or an array.
 pub(super) fn read_json_file(path: &Path, file: &Arc<Vec<u8>>, sink: &mut Sink<'_>) -> Result<()> {
-    let text = String::from_utf8_lossy(&tabular::decompressed(path, file)?).into_owned();
+    let text =
+        String::from_utf8_lossy(&tabular::decompressed(path, file, sink.options.limits.max_input_bytes)?).into_owned();
     take_document(path, &text, None, sink)
 }
 
 /// `vc-json`: a folder of `.json` files, each with one credential or an array.
 pub(super) fn read_json_folder(path: &Path, sink: &mut Sink<'_>) -> Result<()> {
     for (name, file) in json_files(path)? {
-        let bytes = std::fs::read(&file).map_err(|source| Error::Read { path: file.clone(), source })?;
+        let bytes = tabular::read_file(&file, sink.options.limits.max_input_bytes)?;
         take_document(path, &String::from_utf8_lossy(&bytes), Some(&name), sink)?;
     }
     Ok(())
@@ -136,7 +137,7 @@ fn json_files(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
         .map_err(read_err)?
         .filter_map(|e| e.ok())
         .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-        .filter(|(name, path)| name.ends_with(".json") && path.is_file())
+        .filter(|(name, path)| name.ends_with(".json") && crate::fsio::is_regular(path))
         .collect();
     files.sort();
     Ok(files)

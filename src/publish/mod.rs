@@ -3,7 +3,11 @@
 //! The files go to a hidden temporary folder beside the epoch, each is
 //! fsync'd, the folder is renamed into place (atomic on POSIX), and only then
 //! is the `latest` symlink replaced (again by an atomic rename). A run that
-//! fails at any point leaves no epoch folder and `latest` where it was.
+//! fails at any point leaves no epoch folder and `latest` where it was; a run
+//! that is killed may leave a staging folder, which the next run removes
+//! under the pipeline's [`lock`].
+
+pub mod lock;
 
 use crate::error::{Error, Result};
 use crate::scoreset::EpochFile;
@@ -66,9 +70,45 @@ pub fn epochs(pipeline_dir: &Path) -> Vec<String> {
     names
 }
 
-/// The newest epoch older than `epoch` under `pipeline_dir`, if any.
-pub fn previous_epoch(pipeline_dir: &Path, epoch: &str) -> Option<String> {
-    epochs(pipeline_dir).into_iter().rfind(|e| e.as_str() < epoch)
+/// The epoch `latest` names under `pipeline_dir`, if it names one.
+pub fn latest_epoch(pipeline_dir: &Path) -> Option<String> {
+    let target = fs::read_link(pipeline_dir.join(LATEST)).ok()?;
+    target.to_str().filter(|t| is_epoch_name(t)).map(str::to_owned)
+}
+
+/// Removes what killed runs left in `pipeline_dir`: staging folders
+/// (`.<epoch>.partial-<pid>`) and half-made links (`.latest.<pid>`) of any
+/// process but this one. Called under the pipeline lock, when no other run
+/// can be writing. Returns the names removed.
+pub fn remove_leftovers(pipeline_dir: &Path) -> Result<Vec<String>> {
+    let ours = std::process::id().to_string();
+    let entries = match fs::read_dir(pipeline_dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(Error::Read { path: pipeline_dir.to_path_buf(), source }),
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let Ok(name) = entry.file_name().into_string() else { continue };
+        let pid = match (name.strip_prefix(".latest."), name.split_once(".partial-")) {
+            (Some(pid), _) => pid,
+            (None, Some((epoch, pid))) if epoch.strip_prefix('.').is_some_and(is_epoch_name) => pid,
+            _ => continue,
+        };
+        if pid == ours || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let path = entry.path();
+        let gone = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        gone.map_err(|source| Error::Write { path, source })?;
+        removed.push(name);
+    }
+    removed.sort();
+    Ok(removed)
 }
 
 /// [`publish_epoch`] with a hook called before each file is written (tests inject failures here).
@@ -94,13 +134,16 @@ fn write_epoch(
     fs::rename(&staging.path, &target).map_err(write_err(&target))?;
     std::mem::forget(staging);
     sync_dir(pipeline_dir).map_err(write_err(pipeline_dir))?;
-    let latest_moved = move_latest(pipeline_dir, epoch).map_err(write_err(&pipeline_dir.join("latest")))?;
+    let latest_moved = move_latest(pipeline_dir, epoch).map_err(write_err(&pipeline_dir.join(LATEST)))?;
     Ok(Published { dir: target, latest_moved })
 }
 
+/// Name of the link to the newest epoch.
+pub const LATEST: &str = "latest";
+
 /// Points `latest` at `epoch` unless it already names a later epoch.
-fn move_latest(pipeline_dir: &Path, epoch: &str) -> io::Result<bool> {
-    let latest = pipeline_dir.join("latest");
+pub fn move_latest(pipeline_dir: &Path, epoch: &str) -> io::Result<bool> {
+    let latest = pipeline_dir.join(LATEST);
     if let Ok(current) = fs::read_link(&latest)
         && current.as_os_str().to_string_lossy().as_ref() > epoch
     {
@@ -173,7 +216,7 @@ mod tests {
             if k == 1 { Err(io::Error::other("disk full")) } else { Ok(()) }
         };
         let err = write_epoch(out.path(), "20260102T000000Z", &files(), fail_second).unwrap_err();
-        assert!(err.to_string().contains("disk full"), "{err}");
+        assert!(std::error::Error::source(&err).is_some_and(|s| s.to_string().contains("disk full")), "{err}");
         assert_eq!(entries(out.path()), ["20260101T000000Z", "latest"]);
         assert_eq!(fs::read_link(out.path().join("latest")).unwrap(), Path::new("20260101T000000Z"));
     }

@@ -10,13 +10,17 @@ pub use trust::{ScopeResult, TrustCounts};
 
 use crate::as_of::AsOf;
 use crate::config::{LoadedPipeline, Model};
-use crate::crypto::{digest_bytes, digest_file, keyfile};
+use crate::crypto::{digest_bytes, keyfile};
 use crate::error::{Error, Result};
+use crate::fsio;
 use crate::ingest::table::{self, Located};
 use crate::ingest::{InputStats, Position, Reject, RejectReason};
+use crate::publish::lock::PipelineLock;
 use crate::publish::{self, Published};
 use crate::scoreset::manifest::{self, InputRecord, Manifest, PipelineRecord, Software, Subject};
 use crate::scoreset::{self, EpochFile, MANIFEST};
+use crate::verify::{VerifyOptions, verify_epoch};
+use ed25519_dalek::SigningKey;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -27,6 +31,10 @@ pub struct RunOptions {
     pub as_of: Option<AsOf>,
     /// Output root replacing the pipeline's `[output] dir`.
     pub out_dir: Option<PathBuf>,
+    /// Wait for another run of the pipeline to finish instead of failing.
+    pub wait: bool,
+    /// Write the epoch unsigned (as `[signing] unsigned = true`).
+    pub unsigned: bool,
 }
 
 /// What the computation produced, before sealing and publishing.
@@ -72,6 +80,27 @@ pub use credentials::CredentialCounts;
 pub use patches::PatchCounts;
 pub use publishers::PublisherCounts;
 
+/// Who signs an epoch.
+#[derive(Debug, Clone)]
+pub enum Signer {
+    /// The pipeline's `[signing] key`.
+    Key { did: String },
+    /// The operator's default key; `created` when this run made it.
+    Default { did: String, path: PathBuf, created: bool },
+    /// Unsigned, as asked for.
+    Unsigned,
+}
+
+impl Signer {
+    /// The signer's did:key, if the epoch is signed.
+    pub fn did(&self) -> Option<&str> {
+        match self {
+            Signer::Key { did } | Signer::Default { did, .. } => Some(did),
+            Signer::Unsigned => None,
+        }
+    }
+}
+
 /// What a run did, for the one-screen summary.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
@@ -81,42 +110,131 @@ pub struct RunSummary {
     pub as_of: AsOf,
     /// What was computed.
     pub computed: ComputedSummary,
-    /// did:key of the signer; `None` for an unsigned epoch.
-    pub signer: Option<String>,
-    /// The epoch this one links to, if any.
+    /// Who signed the epoch.
+    pub signer: Signer,
+    /// The epoch this one links to (the one `latest` named when it was published), if any.
     pub previous: Option<String>,
+    /// What this run tidied up before it started.
+    pub housekeeping: Housekeeping,
     /// Where the epoch went.
     pub published: Published,
 }
 
+/// What a run found of killed runs, under the lock, before computing.
+#[derive(Debug, Clone, Default)]
+pub struct Housekeeping {
+    /// Leftover staging folders and links removed.
+    pub removed: Vec<String>,
+    /// A complete epoch `latest` did not name yet (a run was killed between
+    /// writing it and moving `latest`): verified, and `latest` moved to it.
+    pub recovered: Option<String>,
+    /// Such an epoch that did not verify, with the reason; `latest` left alone.
+    pub unrecovered: Option<(String, String)>,
+}
+
 /// Runs the pipeline in `file` once, on the current rayon thread pool.
+///
+/// Everything that can be checked before the computation is checked first
+/// (the pipeline, that its inputs exist, the signing key, the output folder,
+/// the lock, whether the epoch exists), so a long run never fails at its end for a reason known at
+/// its start. The pipeline's lock is held from before `latest` is read until
+/// it has moved.
 pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
     let loaded = LoadedPipeline::load(file)?;
     let pipeline = &loaded.pipeline;
     let as_of = options.as_of.unwrap_or_else(AsOf::now);
     let epoch = as_of.basic();
     let pipeline_dir = loaded.out_dir(options.out_dir.as_deref()).join(pipeline.name.as_str());
+    for input in loaded.input_paths() {
+        let path = loaded.base_dir.join(input);
+        std::fs::metadata(&path).map_err(|source| Error::Read { path, source })?;
+    }
+    let (key, signer) = signing_key(&loaded, options.unsigned)?;
+    let _lock = PipelineLock::acquire(&pipeline_dir, options.wait)?;
+    let housekeeping = tidy(&pipeline_dir)?;
     publish::epoch_dir(&pipeline_dir, &epoch)?;
-    let key = pipeline.signing.key.as_ref().map(|k| keyfile::load(&loaded.base_dir.join(k))).transpose()?;
-
-    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = compute_epoch(&loaded, &as_of)?;
-    let computed = ComputedSummary { inputs, rejects_by_reason, report };
-
-    let previous = publish::previous_epoch(&pipeline_dir, &epoch);
-    let previous_cid = match &previous {
+    let previous = match publish::latest_epoch(&pipeline_dir) {
         Some(name) => {
-            let path = pipeline_dir.join(name).join(MANIFEST);
-            Some(digest_file(&path).map_err(|source| Error::Read { path, source })?.cid)
+            let path = pipeline_dir.join(&name).join(MANIFEST);
+            let bytes = fsio::read_limited(&path, fsio::MAX_DOCUMENT_BYTES)?;
+            Some((name, scoreset::manifest_cid(&bytes)))
         }
         None => None,
     };
-    let manifest = build_manifest(&loaded, &computed, &as_of, previous_cid)?;
-    let signer = key.as_ref().map(|k| crate::crypto::did_key::did_key(&k.verifying_key()));
+
+    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = compute_epoch(&loaded, &as_of)?;
+    let computed = ComputedSummary { inputs, rejects_by_reason, report };
+    let manifest = build_manifest(&loaded, &computed, &as_of, previous.clone())?;
     let files = scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), files)?;
     let published = publish::publish_epoch(&pipeline_dir, &epoch, &files)?;
-    tracing::info!(dir = %published.dir.display(), signed = signer.is_some(), "epoch published");
+    tracing::info!(dir = %published.dir.display(), signed = key.is_some(), "epoch published");
 
-    Ok(RunSummary { name: pipeline.name.as_str().to_owned(), as_of, computed, signer, previous, published })
+    Ok(RunSummary {
+        name: pipeline.name.as_str().to_owned(),
+        as_of,
+        computed,
+        signer,
+        previous: previous.map(|(name, _)| name),
+        housekeeping,
+        published,
+    })
+}
+
+/// The key that signs the epoch: the pipeline's, else the operator's default (made on first use); none only when asked.
+fn signing_key(loaded: &LoadedPipeline, unsigned: bool) -> Result<(Option<SigningKey>, Signer)> {
+    let did = |k: &SigningKey| crate::crypto::did_key::did_key(&k.verifying_key());
+    if unsigned || loaded.pipeline.signing.unsigned {
+        if loaded.pipeline.signing.key.is_some() {
+            return Err(Error::Usage("--unsigned was given but the pipeline names a [signing] key".into()));
+        }
+        return Ok((None, Signer::Unsigned));
+    }
+    match &loaded.pipeline.signing.key {
+        Some(path) => {
+            let key = keyfile::load(&loaded.base_dir.join(path))?;
+            Ok((Some(key.clone()), Signer::Key { did: did(&key) }))
+        }
+        None => {
+            let (key, path, created) = keyfile::default_key()?;
+            if created {
+                // Said at once (not only in the summary): the operator must back this key up.
+                tracing::warn!("made the operator's default signing key {} (mode 0600): {}", path.display(), did(&key));
+            }
+            Ok((Some(key.clone()), Signer::Default { did: did(&key), path, created }))
+        }
+    }
+}
+
+/// Under the lock: removes what killed runs left, and moves `latest` to a
+/// complete epoch published after it whose run was killed before it could.
+fn tidy(pipeline_dir: &Path) -> Result<Housekeeping> {
+    let removed = publish::remove_leftovers(pipeline_dir)?;
+    let mut housekeeping = Housekeeping { removed, ..Housekeeping::default() };
+    let latest = publish::latest_epoch(pipeline_dir);
+    let latest_cid = match &latest {
+        Some(name) => Some(scoreset::manifest_cid(&fsio::read_limited(
+            &pipeline_dir.join(name).join(MANIFEST),
+            fsio::MAX_DOCUMENT_BYTES,
+        )?)),
+        None => None,
+    };
+    // The epoch that links to `latest` (or, with no `latest`, that starts the
+    // chain) and is newer than it was published after it.
+    let newer = publish::epochs(pipeline_dir).into_iter().rev().take_while(|e| Some(e) > latest.as_ref()).find(|e| {
+        let manifest = fsio::read_limited(&pipeline_dir.join(e).join(MANIFEST), fsio::MAX_DOCUMENT_BYTES);
+        let previous = manifest.ok().and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok());
+        previous.is_some_and(|m| m.credential_subject.previous == latest_cid)
+    });
+    let Some(epoch) = newer else { return Ok(housekeeping) };
+    match verify_epoch(&pipeline_dir.join(&epoch), &VerifyOptions::default()) {
+        Ok(_) | Err(Error::Unsigned { .. }) => {
+            publish::move_latest(pipeline_dir, &epoch)
+                .map_err(|source| Error::Write { path: pipeline_dir.join(publish::LATEST), source })?;
+            housekeeping.recovered = Some(epoch);
+        }
+        Err(e) => housekeeping.unrecovered = Some((epoch, e.to_string())),
+    }
+    Ok(housekeeping)
 }
 
 /// The counts of a computed epoch, kept for the manifest and the summary.
@@ -169,9 +287,11 @@ impl Tables {
         &mut self,
         loaded: &LoadedPipeline,
         path: &Path,
-        read: impl FnOnce(&Path, &str, &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<T>>)>,
+        read: impl FnOnce(&Path, &str, u64, &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<T>>)>,
     ) -> Result<(usize, Vec<Located<T>>)> {
-        let (stats, records) = read(&loaded.base_dir.join(path), &path.display().to_string(), &mut self.rejects)?;
+        let limit = loaded.pipeline.limits.max_input_bytes;
+        let (stats, records) =
+            read(&loaded.base_dir.join(path), &path.display().to_string(), limit, &mut self.rejects)?;
         self.stats.push(stats);
         Ok((self.stats.len() - 1, records))
     }
@@ -181,7 +301,7 @@ impl Tables {
         &mut self,
         loaded: &LoadedPipeline,
         path: &Path,
-        read: impl FnOnce(&Path, &str, &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<T>>)>,
+        read: impl FnOnce(&Path, &str, u64, &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<T>>)>,
         id: impl Fn(&T) -> &str,
         what: &str,
     ) -> Result<(usize, Vec<Located<T>>)> {
@@ -201,7 +321,7 @@ fn build_manifest(
     loaded: &LoadedPipeline,
     computed: &ComputedSummary,
     as_of: &AsOf,
-    previous: Option<String>,
+    previous: Option<(String, String)>,
 ) -> Result<Manifest> {
     let pipeline = &loaded.pipeline;
     let base_dir = std::path::absolute(&loaded.base_dir)
@@ -259,7 +379,8 @@ fn build_manifest(
             .collect(),
         outputs: Vec::new(),
         counts,
-        previous,
+        previous: previous.as_ref().map(|(_, cid)| cid.clone()),
+        previous_epoch: previous.map(|(name, _)| name),
         software: Software::this(),
     };
     Ok(Manifest {

@@ -41,6 +41,8 @@ pub struct TrustCounts {
     pub artifact_opinions: [usize; 3],
     /// The distrust adjustment applied.
     pub distrust: DistrustMode,
+    /// Pre-trust used: `configured` or `uniform` (see [`pretrust_kind`]).
+    pub pretrust: &'static str,
 }
 
 /// The trust model's block of manifest counts.
@@ -97,17 +99,44 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
         sentiment_scope: pipeline.sentiment.scope_in(&pipeline.scopes).to_owned(),
         sentiment_thresholds: pipeline.sentiment.thresholds.id().to_owned(),
         strict: pipeline.strict,
+        pretrust: pretrust_kind(loaded).to_owned(),
     };
     serde_json::to_value(parameters)
+}
+
+/// `"configured"`, or `"uniform"` when the pipeline names no pre-trust (the
+/// summary warns then: uniform pre-trust is what sybil regions exploit).
+pub(super) fn pretrust_kind(loaded: &LoadedPipeline) -> &'static str {
+    if loaded.pipeline.pretrust.is_some() { "configured" } else { "uniform" }
 }
 
 /// Ingests, combines, builds each scope's graph, computes and renders the score files.
 pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
-    let options = IngestOptions { scopes: pipeline.scopes.clone(), require_proofs: pipeline.require_proofs };
-    let mut ingested =
-        ingest::ingest(&pipeline.sources, &pipeline.pretrust, &options, &loaded.base_dir, &loaded.label())?;
+    let options = IngestOptions {
+        scopes: pipeline.scopes.clone(),
+        require_proofs: pipeline.require_proofs,
+        limits: pipeline.limits,
+    };
+    let no_pretrust = ingest::PretrustSpec::default();
+    let pretrust_spec = pipeline.pretrust.as_ref().unwrap_or(&no_pretrust);
+    let mut ingested = ingest::ingest(&pipeline.sources, pretrust_spec, &options, &loaded.base_dir, &loaded.label())?;
+    // A named root of trust that leaves no positive weight must not become
+    // uniform pre-trust (what sybil regions exploit): fail, naming it.
+    if pipeline.pretrust.is_some() && !ingested.pretrust.iter().any(|&(_, w)| w > 0.0) {
+        let pretrust_inputs: Vec<&str> =
+            ingested.inputs.iter().filter(|i| i.kind.starts_with("pretrust")).map(|i| i.source.as_str()).collect();
+        let refused = ingested.rejects.iter().find(|r| pretrust_inputs.contains(&r.source.as_str()));
+        return Err(Error::Config {
+            path: loaded.file.clone(),
+            message: format!(
+                "[pretrust] leaves no peer with a positive weight ({} entries accepted{}); fix it, or remove [pretrust] for uniform pre-trust",
+                ingested.pretrust.len(),
+                refused.map(|r| format!(", first refused: {r}")).unwrap_or_default()
+            ),
+        });
+    }
     tracing::info!(attestations = ingested.attestations.len(), rejects = ingested.rejects.len(), elapsed = ?started.elapsed(), "ingest done");
 
     let mut combined = combine(&mut ingested, &pipeline.scopes, &pipeline.decay, as_of.unix_ms());
@@ -123,7 +152,7 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
     }
 
     // Pre-trusted peers are the ones given a positive weight (a uniform default trusts nobody in particular).
-    let explicit_pretrust = ingested.pretrust.iter().any(|&(_, w)| w > 0.0);
+    let explicit_pretrust = pipeline.pretrust.is_some();
     let sentiment_scope = pipeline.sentiment.scope_in(&pipeline.scopes).to_owned();
     let mut artifact_scores = ArtifactScores { scope: sentiment_scope.clone(), ..ArtifactScores::default() };
     let mut scores = Vec::new();
@@ -153,6 +182,7 @@ pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedE
         artifact_opinions: [combined.reviews.len(), combined.security.len(), combined.opinions.len()],
         inactive: combined.inactive,
         distrust: pipeline.distrust.mode,
+        pretrust: pretrust_kind(loaded),
     };
     Ok(ComputedEpoch::new(files, ingested.inputs, &ingested.rejects, ModelReport::Trust(counts)))
 }

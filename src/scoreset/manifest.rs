@@ -54,8 +54,12 @@ pub struct Subject {
     pub outputs: Vec<OutputRecord>,
     /// Counts of the run: `rejected`, `rejectedByReason` and the model's own.
     pub counts: serde_json::Value,
-    /// CID of the previous epoch's `manifest.json`, `null` for the first.
+    /// CID of the previous epoch's `manifest.json` (the epoch `latest` named
+    /// when this one was published), `null` for the first.
     pub previous: Option<String>,
+    /// The previous epoch's folder name, to name it when it is missing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_epoch: Option<String>,
     /// The software that made the epoch.
     pub software: Software,
 }
@@ -100,6 +104,8 @@ pub struct Parameters {
     pub sentiment_thresholds: String,
     /// Whether any reject fails the run.
     pub strict: bool,
+    /// `configured` (the pipeline's `[pretrust]`) or `uniform` (none named).
+    pub pretrust: String,
 }
 
 /// One input.
@@ -181,6 +187,8 @@ pub fn algorithms(model: &[(&str, &str)]) -> BTreeMap<String, String> {
         .chain([
             ("canonicalization", "RFC 8785 (JCS)"),
             ("contentId", CID_METHOD),
+            ("cidProfile", crate::crypto::unixfs::PROFILE),
+            ("car", "CARv1 rooted at a UnixFS directory (unixfs-v1-2025) of the epoch's files but scoreset.car"),
             ("proof", "DataIntegrityProof eddsa-jcs-2022, issuer did:key (Ed25519)"),
         ])
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -10,13 +10,14 @@ pub mod car;
 pub mod manifest;
 
 use crate::combine::{AssertionOpinion, Combined, Review, SecurityAssertion};
-use crate::crypto::{self, canonical_json, cid_of, digest_bytes, eddsa_jcs};
+use crate::crypto::{self, Digest, canonical_json, digest_bytes, eddsa_jcs, unixfs};
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
 use crate::models::sentiment::{ArtifactScore, Badge, PeerBadge};
 use ed25519_dalek::SigningKey;
 use manifest::{Manifest, OutputRecord};
 use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 
 /// The scores of one scope's peers, peers in byte order.
 #[derive(Debug, Clone, PartialEq)]
@@ -252,8 +253,13 @@ fn render_artifact_scores(a: &ArtifactScores, as_of: &str) -> Result<(Vec<u8>, V
 
 /// Completes an epoch: records every file's digest in the manifest, signs it
 /// with `key` (proof `created` = `as_of`, so a re-run is byte-identical), and
-/// appends `manifest.json` and `scoreset.car` (the manifest as root block,
-/// then every file) to `files`.
+/// appends `manifest.json` and `scoreset.car` to `files`.
+///
+/// The CAR holds each file as a UnixFS file DAG ([`crate::crypto::unixfs`])
+/// and is rooted at a UnixFS directory of the output files and the manifest,
+/// so `ipfs dag import scoreset.car` then `ipfs get ROOT` gives back the
+/// epoch's folder (all but the CAR itself). Each file is chunked and hashed
+/// once, its blocks written to the CAR as they are made.
 pub fn seal(
     mut manifest: Manifest,
     key: Option<&SigningKey>,
@@ -264,29 +270,46 @@ pub fn seal(
         path: name.into(),
         source: std::io::Error::other(e.to_string()),
     };
-    manifest.credential_subject.outputs =
-        files.iter().map(|f| OutputRecord { name: f.name.to_owned(), digest: digest_bytes(&f.bytes) }).collect();
+    let mut car = car::CarWriter::with_root_later(std::io::Cursor::new(Vec::new())).map_err(|e| failed(CAR, &e))?;
+    let mut entries = Vec::with_capacity(files.len() + 1);
+    let mut outputs = Vec::with_capacity(files.len());
+    for f in &files {
+        let node = add_file(&mut car, &f.bytes).map_err(|e| failed(CAR, &e))?;
+        let sha256 = hex::encode(Sha256::digest(&f.bytes));
+        let digest = Digest { sha256, cid: node.cid.to_string(), size: node.size };
+        outputs.push(OutputRecord { name: f.name.to_owned(), digest });
+        entries.push((f.name, node));
+    }
+    manifest.credential_subject.outputs = outputs;
     manifest.issuer = key.map(|k| crypto::did_key::did_key(&k.verifying_key()));
-    let document = serde_json::to_value(&manifest).map_err(|e| failed("manifest.json", &e))?;
+    let document = serde_json::to_value(&manifest).map_err(|e| failed(MANIFEST, &e))?;
     let document = match key {
-        Some(key) => eddsa_jcs::sign(&document, key, created).map_err(|e| failed("manifest.json", &e))?,
+        Some(key) => eddsa_jcs::sign(&document, key, created).map_err(|e| failed(MANIFEST, &e))?,
         None => document,
     };
-    let manifest_bytes = canonical_json(&document).map_err(|e| failed("manifest.json", &e))?;
-    let root = cid_of(&manifest_bytes);
-    // Each block once: files with equal content (e.g. two empty ones) share a CID.
-    // Each file was hashed once, for the manifest: its CID is read back from there.
-    let mut blocks = vec![(root, manifest_bytes.as_slice())];
-    for (f, out) in files.iter().zip(&manifest.credential_subject.outputs) {
-        let cid = cid::Cid::try_from(out.digest.cid.as_str()).map_err(|e| failed(f.name, &e))?;
-        if !blocks.iter().any(|(c, _)| *c == cid) {
-            blocks.push((cid, f.bytes.as_slice()));
-        }
-    }
-    let car = car::write_car(root, &blocks).map_err(|e| failed("scoreset.car", &e))?;
+    let manifest_bytes = canonical_json(&document).map_err(|e| failed(MANIFEST, &e))?;
+    entries.push((MANIFEST, add_file(&mut car, &manifest_bytes).map_err(|e| failed(CAR, &e))?));
+    let mut written = Ok(true);
+    let root =
+        unixfs::directory(&entries, |cid, block| written = car.write_block(cid, block)).map_err(|e| failed(CAR, &e))?;
+    written.map_err(|e| failed(CAR, &e))?;
+    let car = car.finish_with_root(root.cid).map_err(|e| failed(CAR, &e))?.into_inner();
     files.push(EpochFile { name: MANIFEST, bytes: manifest_bytes });
     files.push(EpochFile { name: CAR, bytes: car });
     Ok(files)
+}
+
+/// Adds the UnixFS file DAG of `bytes` to `car`; returns its root node.
+fn add_file<W: std::io::Write>(car: &mut car::CarWriter<W>, bytes: &[u8]) -> Result<unixfs::Node, car::CarError> {
+    let mut written = Ok(true);
+    let mut builder = unixfs::FileBuilder::new(|cid: &cid::Cid, block: &[u8]| {
+        if written.is_ok() {
+            written = car.write_block(cid, block);
+        }
+    });
+    builder.push(bytes);
+    let node = builder.finish();
+    written.map(|_| node)
 }
 
 /// File name of the rejected records in an epoch.
@@ -295,6 +318,11 @@ pub const REJECTED: &str = "rejected.jsonl";
 pub const MANIFEST: &str = "manifest.json";
 /// File name of the CAR archive in an epoch.
 pub const CAR: &str = "scoreset.car";
+
+/// The content id of a `manifest.json`: what an epoch's `previous` link names.
+pub fn manifest_cid(bytes: &[u8]) -> String {
+    digest_bytes(bytes).cid
+}
 
 /// Shortest round-trip ECMAScript form of a finite number.
 pub fn es6_number(x: f64) -> String {

@@ -9,9 +9,22 @@ pub fn shared(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel)
 }
 
-/// Runs the real binary.
+/// The operator's data folder of the tests (where the default signing key is
+/// made): inside cargo's target folder, never the user's.
+pub fn data_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("data-home")
+}
+
+/// The real binary, with `HOME` and `XDG_DATA_HOME` at [`data_home`].
+pub fn command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scoreset"));
+    command.env("XDG_DATA_HOME", data_home()).env("HOME", data_home());
+    command
+}
+
+/// Runs the real binary (see [`command`]).
 pub fn scoreset(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_scoreset")).args(args).output().expect("binary runs")
+    command().args(args).output().expect("binary runs")
 }
 
 /// Exit code, stdout and stderr, for assertion messages.
