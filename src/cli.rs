@@ -58,11 +58,12 @@ enum Command {
         /// `credentials`: every credential shape with planted rejects; `snaps`: the Snaps
         /// community with a sybil ring (data/snaps); `publishers`: a publisher history
         /// (data/publishers); `idp-reports`: IdP reports of compromised credentials (data/credentials);
-        /// `patches`: patches, issues, vouches and an application history, imported into history.db (data/patches).
-        #[arg(long, default_value = "credentials", value_parser = ["credentials", "snaps", "publishers", "idp-reports", "patches"])]
+        /// `patches`: patches, issues, vouches and an application history, imported into history.db (data/patches);
+        /// `rmat`: a signed Graph500 R-MAT edge list of 2^size peers (16 edges a peer) with a pre-trust file.
+        #[arg(long, default_value = "credentials", value_parser = ["credentials", "snaps", "publishers", "idp-reports", "patches", "rmat"])]
         scenario: String,
-        /// Size: credentials (`credentials`), publishers (`publishers`) or credential hashes (`idp-reports`).
-        /// (default: 3000 credentials, 64 publishers, 2000 credential hashes).
+        /// Size: credentials (`credentials`), publishers (`publishers`), credential hashes (`idp-reports`)
+        /// or the scale (`rmat`: 2^size peers) (default: 3000 credentials, 64 publishers, 2000 credential hashes, scale 16).
         #[arg(long, visible_alias = "size")]
         credentials: Option<usize>,
         /// Random seed: the same seed gives the same bytes.
@@ -190,6 +191,13 @@ fn execute(command: Command) -> anyhow::Result<()> {
                 "publishers" => {
                     let s = reputation::publishers(credentials.unwrap_or(64), seed);
                     (s.files, s.expected_rejects)
+                }
+                "rmat" => {
+                    let scale = credentials.unwrap_or(16);
+                    if !(1..=26).contains(&scale) {
+                        return Err(Error::Usage(format!("--size {scale}: an R-MAT scale is 1 to 26")).into());
+                    }
+                    (crate::synth::rmat::rmat_sample(scale as u32, seed), Default::default())
                 }
                 "patches" => {
                     let s = crate::synth::patches::patches_sample(seed);

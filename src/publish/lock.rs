@@ -76,13 +76,20 @@ impl Drop for PipelineLock {
 }
 
 /// What the lock file says of its holder (bounded: it is one short line).
+///
+/// A holder writes its line right after it takes the lock, so a run that
+/// finds the lock taken may read the file in between: it reads again for a
+/// moment (at most about 0.2 s) before it says the holder is unnamed.
 fn holder(file: &mut File) -> String {
-    let mut text = String::new();
-    let _ = file.rewind().and_then(|()| file.take(256).read_to_string(&mut text));
-    match text.trim() {
-        "" => "another run (it has not written its pid yet)".to_owned(),
-        line => line.to_owned(),
+    for _ in 0..100 {
+        let mut text = String::new();
+        let _ = file.rewind().and_then(|()| Read::by_ref(file).take(256).read_to_string(&mut text));
+        if !text.trim().is_empty() {
+            return text.trim().to_owned();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
     }
+    "another run (it has not written its pid yet)".to_owned()
 }
 
 #[cfg(test)]

@@ -49,6 +49,22 @@ pub fn rmat_edges(scale: u32, edge_factor: u32, seed: u64) -> Vec<(u32, u32)> {
     edges
 }
 
+/// A signed edge list of an R-MAT graph of `2^scale` peers for `scoreset run`:
+/// `edges.csv` (`truster,trustee,value`; every tenth edge a distrust of −1,
+/// the others trust 1; self-loops left out) and `pretrust.csv` (peers 0–9,
+/// weight 1). Same arguments, same bytes.
+pub fn rmat_sample(scale: u32, seed: u64) -> Vec<(&'static str, String)> {
+    use std::fmt::Write;
+    let edges = rmat_edges(scale, 16, seed);
+    let mut csv = String::with_capacity(edges.len() * 20);
+    for (k, &(u, v)) in edges.iter().enumerate().filter(|(_, (u, v))| u != v) {
+        let value = if k % 10 == 9 { -1 } else { 1 };
+        let _ = writeln!(csv, "{u},{v},{value}");
+    }
+    let pretrust: String = (0..10).map(|p| format!("{p},1\n")).collect();
+    vec![("edges.csv", csv), ("pretrust.csv", pretrust)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
