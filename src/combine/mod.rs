@@ -43,7 +43,7 @@ impl DecayParams {
         match (self.half_life_days, issued_ms) {
             (Some(half_life), Some(issued)) => {
                 let age_days = (as_of_ms - issued).max(0) as f64 / 86_400_000.0;
-                (-age_days / half_life).exp2()
+                crate::numeric::exp2(-age_days / half_life)
             }
             _ => 1.0,
         }

@@ -144,7 +144,7 @@ impl<'a> Weights<'a> {
 }
 
 fn decay(age_ms: i64, half_life_days: f64) -> f64 {
-    (-(age_ms.max(0) as f64) / (half_life_days * DAY_MS)).exp2()
+    crate::numeric::exp2(-(age_ms.max(0) as f64) / (half_life_days * DAY_MS))
 }
 
 /// Scores every credential reported up to `as_of_ms`.

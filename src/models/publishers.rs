@@ -352,7 +352,7 @@ impl State {
             return;
         }
         let from = self.publisher.score;
-        let factor = (1.0 - params.decay_rate).powi(i32::try_from(days).unwrap_or(i32::MAX));
+        let factor = crate::numeric::powi(1.0 - params.decay_rate, i32::try_from(days).unwrap_or(i32::MAX));
         let to = params.baseline + (from - params.baseline) * factor;
         let explanation = format!("decay over {days} day(s) toward {}", params.baseline);
         self.emit(
@@ -615,12 +615,12 @@ mod tests {
         for (weight, start) in [(60.0, 90.0), (-20.0, 10.0)] {
             for days in [30, 90] {
                 let r = run(&[weighted("a", weight, 0.0)], &[], f64::from(days));
-                let expected = 50.0 + (start - 50.0) * 0.995f64.powi(days);
+                let expected = 50.0 + (start - 50.0) * crate::numeric::powi(0.995, days);
                 assert!((r.publishers[0].score - expected).abs() < 1e-12, "{start} after {days}");
             }
         }
         let r = run(&[weighted("a", 60.0, 0.0)], &[], 30.0);
-        assert!((r.publishers[0].score - (50.0 + 40.0 * 0.995f64.powi(30))).abs() < 1e-12);
+        assert!((r.publishers[0].score - (50.0 + 40.0 * crate::numeric::powi(0.995, 30))).abs() < 1e-12);
         assert_eq!(r.publishers[0].changes[1].explanation, "decay over 30 day(s) toward 50");
     }
 
