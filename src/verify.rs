@@ -141,9 +141,9 @@ fn check_files(epoch_dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> 
     let mut add = |cid: &cid::Cid, _: &[u8]| {
         blocks.insert(*cid);
     };
-    let mut builder = unixfs::FileBuilder::new(&mut add);
-    builder.push(manifest_bytes);
-    entries.push((MANIFEST, builder.finish()));
+    let manifest_node = unixfs::stream_file(manifest_bytes, &mut add)
+        .map_err(|source| Error::Read { path: epoch_dir.join(MANIFEST), source })?;
+    entries.push((MANIFEST, manifest_node));
     let root = unixfs::directory(&entries, &mut add).map_err(|e| invalid(MANIFEST, e.to_string()))?.cid;
     let known: BTreeSet<&str> = outputs.iter().map(|o| o.name.as_str()).chain([MANIFEST, CAR]).collect();
     let listing =

@@ -10,7 +10,9 @@
 pub mod lock;
 
 use crate::error::{Error, Result};
-use crate::scoreset::EpochFile;
+use crate::fsio;
+use crate::scoreset::manifest::Manifest;
+use crate::scoreset::{EpochFile, MANIFEST, manifest_cid};
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -74,6 +76,54 @@ pub fn epochs(pipeline_dir: &Path) -> Vec<String> {
 pub fn latest_epoch(pipeline_dir: &Path) -> Option<String> {
     let target = fs::read_link(pipeline_dir.join(LATEST)).ok()?;
     target.to_str().filter(|t| is_epoch_name(t)).map(str::to_owned)
+}
+
+/// The epoch `latest` names and its manifest's CID: what a new epoch links to.
+pub fn latest(pipeline_dir: &Path) -> Result<Option<(String, String)>> {
+    let Some(name) = latest_epoch(pipeline_dir) else { return Ok(None) };
+    let bytes = fsio::read_limited(&pipeline_dir.join(&name).join(MANIFEST), fsio::MAX_DOCUMENT_BYTES)?;
+    Ok(Some((name, manifest_cid(&bytes))))
+}
+
+/// What a run found of killed runs, under the lock, before computing.
+#[derive(Debug, Clone, Default)]
+pub struct Housekeeping {
+    /// Leftover staging folders and links removed.
+    pub removed: Vec<String>,
+    /// A complete epoch `latest` did not name yet (a run was killed between
+    /// writing it and moving `latest`): verified, and `latest` moved to it.
+    pub recovered: Option<String>,
+    /// Such an epoch that did not verify, with the reason; `latest` left alone.
+    pub unrecovered: Option<(String, String)>,
+}
+
+/// Under the pipeline lock: removes what killed runs left
+/// ([`remove_leftovers`]) and, if a complete epoch links to `latest` (or,
+/// with no `latest`, starts the chain) and is newer than it — a run killed
+/// between the rename of its epoch and the move of `latest` — checks it with
+/// `verify` and moves `latest` to it.
+pub fn tidy(pipeline_dir: &Path, verify: impl Fn(&Path) -> Result<()>) -> Result<Housekeeping> {
+    let removed = remove_leftovers(pipeline_dir)?;
+    let mut housekeeping = Housekeeping { removed, ..Housekeeping::default() };
+    let latest = latest(pipeline_dir)?;
+    let (latest_name, latest_cid) = latest.map_or((None, None), |(name, cid)| (Some(name), Some(cid)));
+    let links_to_latest = |epoch: &String| {
+        let manifest = fsio::read_limited(&pipeline_dir.join(epoch).join(MANIFEST), fsio::MAX_DOCUMENT_BYTES);
+        let manifest = manifest.ok().and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok());
+        manifest.is_some_and(|m| m.credential_subject.previous == latest_cid)
+    };
+    let stranded =
+        epochs(pipeline_dir).into_iter().rev().take_while(|e| Some(e) > latest_name.as_ref()).find(links_to_latest);
+    let Some(epoch) = stranded else { return Ok(housekeeping) };
+    match verify(&pipeline_dir.join(&epoch)) {
+        Ok(()) | Err(Error::Unsigned { .. }) => {
+            move_latest(pipeline_dir, &epoch)
+                .map_err(|source| Error::Write { path: pipeline_dir.join(LATEST), source })?;
+            housekeeping.recovered = Some(epoch);
+        }
+        Err(e) => housekeeping.unrecovered = Some((epoch, e.to_string())),
+    }
+    Ok(housekeeping)
 }
 
 /// Removes what killed runs left in `pipeline_dir`: staging folders

@@ -6,13 +6,13 @@ mod patches;
 mod publishers;
 mod trust;
 
+pub use crate::publish::Housekeeping;
 pub use trust::{ScopeResult, TrustCounts};
 
 use crate::as_of::AsOf;
 use crate::config::{LoadedPipeline, Model};
 use crate::crypto::{digest_bytes, keyfile};
 use crate::error::{Error, Result};
-use crate::fsio;
 use crate::ingest::table::{self, Located};
 use crate::ingest::{InputStats, Position, Reject, RejectReason};
 use crate::publish::lock::PipelineLock;
@@ -120,18 +120,6 @@ pub struct RunSummary {
     pub published: Published,
 }
 
-/// What a run found of killed runs, under the lock, before computing.
-#[derive(Debug, Clone, Default)]
-pub struct Housekeeping {
-    /// Leftover staging folders and links removed.
-    pub removed: Vec<String>,
-    /// A complete epoch `latest` did not name yet (a run was killed between
-    /// writing it and moving `latest`): verified, and `latest` moved to it.
-    pub recovered: Option<String>,
-    /// Such an epoch that did not verify, with the reason; `latest` left alone.
-    pub unrecovered: Option<(String, String)>,
-}
-
 /// Runs the pipeline in `file` once, on the current rayon thread pool.
 ///
 /// Everything that can be checked before the computation is checked first
@@ -151,16 +139,10 @@ pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
     }
     let (key, signer) = signing_key(&loaded, options.unsigned)?;
     let _lock = PipelineLock::acquire(&pipeline_dir, options.wait)?;
-    let housekeeping = tidy(&pipeline_dir)?;
+    let housekeeping =
+        publish::tidy(&pipeline_dir, |epoch| verify_epoch(epoch, &VerifyOptions::default()).map(|_| ()))?;
     publish::epoch_dir(&pipeline_dir, &epoch)?;
-    let previous = match publish::latest_epoch(&pipeline_dir) {
-        Some(name) => {
-            let path = pipeline_dir.join(&name).join(MANIFEST);
-            let bytes = fsio::read_limited(&path, fsio::MAX_DOCUMENT_BYTES)?;
-            Some((name, scoreset::manifest_cid(&bytes)))
-        }
-        None => None,
-    };
+    let previous = publish::latest(&pipeline_dir)?;
 
     let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = compute_epoch(&loaded, &as_of)?;
     let computed = ComputedSummary { inputs, rejects_by_reason, report };
@@ -203,38 +185,6 @@ fn signing_key(loaded: &LoadedPipeline, unsigned: bool) -> Result<(Option<Signin
             Ok((Some(key.clone()), Signer::Default { did: did(&key), path, created }))
         }
     }
-}
-
-/// Under the lock: removes what killed runs left, and moves `latest` to a
-/// complete epoch published after it whose run was killed before it could.
-fn tidy(pipeline_dir: &Path) -> Result<Housekeeping> {
-    let removed = publish::remove_leftovers(pipeline_dir)?;
-    let mut housekeeping = Housekeeping { removed, ..Housekeeping::default() };
-    let latest = publish::latest_epoch(pipeline_dir);
-    let latest_cid = match &latest {
-        Some(name) => Some(scoreset::manifest_cid(&fsio::read_limited(
-            &pipeline_dir.join(name).join(MANIFEST),
-            fsio::MAX_DOCUMENT_BYTES,
-        )?)),
-        None => None,
-    };
-    // The epoch that links to `latest` (or, with no `latest`, that starts the
-    // chain) and is newer than it was published after it.
-    let newer = publish::epochs(pipeline_dir).into_iter().rev().take_while(|e| Some(e) > latest.as_ref()).find(|e| {
-        let manifest = fsio::read_limited(&pipeline_dir.join(e).join(MANIFEST), fsio::MAX_DOCUMENT_BYTES);
-        let previous = manifest.ok().and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok());
-        previous.is_some_and(|m| m.credential_subject.previous == latest_cid)
-    });
-    let Some(epoch) = newer else { return Ok(housekeeping) };
-    match verify_epoch(&pipeline_dir.join(&epoch), &VerifyOptions::default()) {
-        Ok(_) | Err(Error::Unsigned { .. }) => {
-            publish::move_latest(pipeline_dir, &epoch)
-                .map_err(|source| Error::Write { path: pipeline_dir.join(publish::LATEST), source })?;
-            housekeeping.recovered = Some(epoch);
-        }
-        Err(e) => housekeeping.unrecovered = Some((epoch, e.to_string())),
-    }
-    Ok(housekeeping)
 }
 
 /// The counts of a computed epoch, kept for the manifest and the summary.
