@@ -135,7 +135,7 @@ fn run(dir: &Path, format: SourceFormat, name: &str, scopes: &[&str]) -> (usize,
     let options = IngestOptions { scopes: scopes.clone(), require_proofs: false, ..Default::default() };
     let mut ingested = ingest(&[spec], &PretrustSpec::default(), &options, dir, "bench.toml").unwrap();
     let ingest_time = started.elapsed();
-    let as_of = scoreset::ingest::credential::parse_time_ms(credentials::SAMPLE_AS_OF).unwrap();
+    let as_of = scoreset::as_of::parse_time_ms(credentials::SAMPLE_AS_OF).unwrap();
     let combined = combine(&mut ingested, &scopes, &DecayParams::default(), as_of);
     let combine_time = started.elapsed() - ingest_time;
     let mut nnz = 0;

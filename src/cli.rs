@@ -3,10 +3,10 @@
 //! input or configuration).
 
 use crate::as_of::AsOf;
+use crate::as_of::parse_time_ms;
 use crate::crypto::{did_key, keyfile};
 use crate::error::Error;
 use crate::history;
-use crate::ingest::credential::parse_time_ms;
 use crate::runner::{self, ModelReport, RunOptions, RunSummary, Signer, TrustCounts};
 use crate::scoreset::audit::AuditFilter;
 use crate::verify::{VerifyOptions, audit, verify_epoch};

@@ -35,6 +35,12 @@ mod platform_free {
 
 pub use platform_free::{exp2, powi};
 
+/// Shortest round-trip ECMAScript form of a finite number, as RFC 8785 writes
+/// numbers: every number of an epoch, in CSV as in JSON, reads back exactly.
+pub fn es6_number(x: f64) -> String {
+    ryu_js::Buffer::new().format_finite(x).to_owned()
+}
+
 /// Number of elements per chunk in parallel reductions and kernels. Fixed so
 /// that results do not depend on the thread count.
 pub const CHUNK: usize = 2048;

@@ -20,7 +20,7 @@ const DEV: &str = "Software development";
 const AS_OF: &str = "2024-06-01T00:00:00Z";
 
 fn as_of_ms() -> i64 {
-    scoreset::ingest::credential::parse_time_ms(AS_OF).unwrap()
+    scoreset::as_of::parse_time_ms(AS_OF).unwrap()
 }
 
 fn trust(issuer: &str, subject: &str, scope: &str, level: f64, issued: &str) -> Value {

@@ -15,8 +15,8 @@
 //! - **Reads** (a pipeline source) open the file read-only and immutable, so
 //!   reading never changes the bytes a manifest pinned.
 
+use crate::as_of::parse_time_ms;
 use crate::error::{Error, Result};
-use crate::ingest::credential::parse_time_ms;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -14,6 +14,7 @@
 use super::document::{Document, Types, read_document};
 use super::identity::{ArtifactId, assertion_reference, normalise_artifact, normalise_did};
 use super::{Refusal, RejectReason};
+use crate::as_of::parse_time_ms;
 use crate::crypto::ed25519::{self, SignedMessage};
 use crate::crypto::{canonical_text, canonical_value, cid_of_sha256, eddsa_jcs};
 use serde_json::Value;
@@ -21,8 +22,6 @@ use serde_json_borrow::{ObjectAsVec as JsonObject, Value as Json};
 use sha2::{Digest, Sha256};
 use std::ops::Range;
 use std::sync::Arc;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// Security findings of a `SoftwareArtifactSecurityAssertion`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -253,12 +252,6 @@ pub fn parse_credential(text: &str, source: SourceText, fallback_ms: Option<i64>
     }
     let credential = Credential { issuer, claim, issued_ms, valid_from_ms, valid_until_ms, cid, proof };
     Ok(Unchecked { credential, signature: signature.map(Box::new) })
-}
-
-/// RFC 3339 to unix milliseconds.
-pub fn parse_time_ms(text: &str) -> Option<i64> {
-    let t = OffsetDateTime::parse(text, &Rfc3339).ok()?;
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 /// The member `key` of `object`; of repeated members the last, as in a `serde_json::Value`.

@@ -9,8 +9,8 @@
 //! the table does not know is an error for the whole file (CSV, Parquet) or a
 //! reject of the record (JSONL): a typo never silently drops a value.
 
-use super::credential::parse_time_ms;
 use super::{InputStats, Position, Refusal, Reject, RejectReason, tabular};
+use crate::as_of::parse_time_ms;
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 use std::path::Path;

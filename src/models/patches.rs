@@ -378,7 +378,7 @@ pub struct Facts {
 
 /// The key of a window in [`Facts::reputation_drop`].
 pub fn window_key(days: f64) -> String {
-    crate::scoreset::es6_number(days)
+    crate::numeric::es6_number(days)
 }
 
 /// A rule's verdict on a patch.
@@ -405,7 +405,7 @@ pub fn decide(facts: &Facts, rules: &[Rule]) -> Verdict {
             reason: format!("provenance chain does not verify: {why}"),
         };
     }
-    let show = |v: Option<f64>| v.map_or("missing".to_owned(), crate::scoreset::es6_number);
+    let show = |v: Option<f64>| v.map_or("missing".to_owned(), crate::numeric::es6_number);
     for rule in rules {
         let c = &rule.when;
         let mut seen = Vec::new();

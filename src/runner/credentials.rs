@@ -9,7 +9,8 @@ use crate::ingest::RejectReason;
 use crate::ingest::records;
 use crate::ingest::table::{self, Origin};
 use crate::models::credentials::{self, Decision};
-use crate::scoreset::{REJECTED, csv_file, es6_number, jsonl_file};
+use crate::numeric::es6_number;
+use crate::scoreset::{REJECTED, csv_file, jsonl_file};
 use serde::Serialize;
 use serde_json::json;
 

@@ -10,8 +10,8 @@
 //! detected too.
 
 use crate::as_of::format_ms;
+use crate::as_of::parse_time_ms;
 use crate::crypto::canonical_value;
-use crate::ingest::credential::parse_time_ms;
 use crate::models::publishers::AuditEvent;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};

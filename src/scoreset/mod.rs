@@ -14,6 +14,7 @@ use crate::crypto::{self, Digest, canonical_json, digest_bytes, eddsa_jcs, unixf
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
 use crate::models::sentiment::{ArtifactScore, Badge, PeerBadge};
+use crate::numeric::es6_number;
 use ed25519_dalek::SigningKey;
 use manifest::{Manifest, OutputRecord};
 use serde::Serialize;
@@ -322,11 +323,6 @@ pub const CAR: &str = "scoreset.car";
 /// The content id of a `manifest.json`: what an epoch's `previous` link names.
 pub fn manifest_cid(bytes: &[u8]) -> String {
     digest_bytes(bytes).cid
-}
-
-/// Shortest round-trip ECMAScript form of a finite number.
-pub fn es6_number(x: f64) -> String {
-    ryu_js::Buffer::new().format_finite(x).to_owned()
 }
 
 /// Appends one RFC 8785 canonical JSON line.

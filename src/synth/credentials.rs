@@ -43,7 +43,7 @@ pub fn sample(n: usize, seed: u64) -> Sample {
     let accounts: Vec<[u8; 20]> = (0..(n / 12).max(40)).map(|_| rng.random()).collect();
     let signers: Vec<SigningKey> = (0..5).map(|_| SigningKey::from_bytes(&rng.random())).collect();
     let snaps: Vec<String> = (0..20).map(|_| base64_id(&mut rng)).collect();
-    let as_of_ms = crate::ingest::credential::parse_time_ms(SAMPLE_AS_OF).unwrap_or(0);
+    let as_of_ms = crate::as_of::parse_time_ms(SAMPLE_AS_OF).unwrap_or(0);
     let mut out = Sample::default();
     for root in &accounts[..5] {
         out.pretrust.push(format!("{} 1", spell(root, 0)));
