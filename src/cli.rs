@@ -62,8 +62,8 @@ enum Command {
         /// `rmat`: a signed Graph500 R-MAT edge list of 2^size peers (16 edges a peer) with a pre-trust file.
         #[arg(long, default_value = "credentials", value_parser = ["credentials", "snaps", "publishers", "idp-reports", "patches", "rmat"])]
         scenario: String,
-        /// Size: credentials (`credentials`), publishers (`publishers`), credential hashes (`idp-reports`)
-        /// or the scale (`rmat`: 2^size peers) (default: 3000 credentials, 64 publishers, 2000 credential hashes, scale 16).
+        /// Size: credentials (`credentials`), publishers (`publishers`), the pool of credential hashes reports are about (`idp-reports`)
+        /// or the scale (`rmat`: 2^size peers) (default: 3000 credentials, 64 publishers, a pool of 2000 credential hashes, scale 16).
         #[arg(long, visible_alias = "size")]
         credentials: Option<usize>,
         /// Random seed: the same seed gives the same bytes.

@@ -481,3 +481,36 @@ fn each_cause_is_printed_once() {
     assert_eq!(stderr(&run).matches("TOML parse error").count(), 1, "{}", describe(&run));
     assert_eq!(stderr(&run).matches("unknown field `alpah`").count(), 1, "{}", describe(&run));
 }
+
+/// The README's minimum Rust is true: `rust-version` in Cargo.toml is at
+/// least every dependency's own `rust-version` (as `cargo metadata` reads
+/// them), and the README states the same version.
+#[test]
+fn the_stated_minimum_rust_covers_every_dependency() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rustc = std::process::Command::new("rustc").arg("-vV").output().unwrap();
+    let host = String::from_utf8_lossy(&rustc.stdout).lines().find_map(|l| l.strip_prefix("host: ").map(str::to_owned));
+    let host = host.expect("rustc -vV names the host");
+    // Only the packages built here (others may not have been downloaded).
+    let out = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked", "--offline", "--filter-platform", &host])
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let version = |v: &str| -> Vec<u32> { v.split('.').map(|p| p.parse().unwrap()).collect() };
+    let ours = env!("CARGO_PKG_RUST_VERSION");
+    let needed = metadata["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| Some((p["rust_version"].as_str()?, p["name"].as_str()?)))
+        .max_by_key(|(v, _)| version(v))
+        .unwrap();
+    assert!(version(ours) >= version(needed.0), "rust-version {ours} is below {} (needed by {})", needed.0, needed.1);
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let short = ours.trim_end_matches(".0");
+    assert!(readme.contains(&format!("stable, {short} or later")), "the README states rust {short}");
+}
