@@ -7,7 +7,7 @@ use crate::as_of::parse_time_ms;
 use crate::crypto::{did_key, keyfile};
 use crate::error::Error;
 use crate::history;
-use crate::runner::{self, ModelReport, RunOptions, RunSummary, Signer, TrustCounts};
+use crate::runner::{self, RunOptions, RunSummary, Signer};
 use crate::scoreset::audit::AuditFilter;
 use crate::verify::{VerifyOptions, audit, verify_epoch};
 use clap::{Parser, Subcommand};
@@ -333,38 +333,7 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
         let reasons: Vec<String> = c.rejects_by_reason.iter().map(|(r, n)| format!("{r} {n}")).collect();
         lines.push(format!("{:<11} {} (see rejected.jsonl)", "rejects", reasons.join(", ")));
     }
-    match &c.report {
-        ModelReport::Trust(t) => trust_summary(t, &mut lines),
-        ModelReport::Publishers(p) => {
-            let tiers: Vec<String> = p.by_tier.iter().map(|(t, n)| format!("{t:?} {n}")).collect();
-            lines.push(format!("{:<11} {} publishers: {}", "publishers", p.publishers, tiers.join(", ")));
-            lines.push(format!(
-                "{:<11} {} applied, {} refused while frozen, {} after as_of",
-                "signals", p.signals_applied, p.signals_refused, p.after_as_of
-            ));
-            lines.push(format!("{:<11} {} entries, head {}", "audit", p.audit_entries, p.audit_head));
-            if p.vouches > 0 {
-                lines.push(format!(
-                    "{:<11} {} vouches, EigenTrust in {} iterations",
-                    "vouching", p.vouches, p.vouch_iterations
-                ));
-            }
-        }
-        ModelReport::Patches(p) => {
-            let decisions: Vec<String> = p.decisions.iter().map(|(d, n)| format!("{d} {n}")).collect();
-            lines.push(format!("{:<11} {} patches: {}", "patches", p.patches, decisions.join(", ")));
-            lines.push(format!(
-                "{:<11} {} authors; {} applications on {} targets",
-                "history", p.authors, p.applications, p.targets
-            ));
-        }
-        ModelReport::Credentials(k) => {
-            lines.push(format!("{:<11} {} credentials scored, {} IdPs", "credentials", k.credentials, k.idps));
-            for (service, n) in &k.rejected_per_service {
-                lines.push(format!("{:<11} {service}: {n} rejected", "decisions"));
-            }
-        }
-    }
+    lines.extend(c.report.summary_lines());
     let h = &s.housekeeping;
     if !h.removed.is_empty() {
         lines.push(format!(
@@ -403,40 +372,4 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
         lines.push(format!("{:<11} links to the previous epoch {previous}", "chain"));
     }
     lines.join("\n") + "\n"
-}
-
-/// The trust model's lines of the summary.
-fn trust_summary(c: &TrustCounts, lines: &mut Vec<String>) {
-    if c.pretrust == "uniform" {
-        lines.push(format!(
-            "{:<11} UNIFORM PRE-TRUST: the pipeline names no [pretrust], so every peer is trusted a priori and a sybil region can capture trust (recorded as pretrust: \"uniform\" in the manifest)",
-            "WARNING"
-        ));
-    }
-    if !c.inactive.is_empty() {
-        let reasons: Vec<String> = c.inactive.iter().map(|(r, n)| format!("{r} {n}")).collect();
-        lines.push(format!("{:<11} {} (accepted, not counted at as_of)", "inactive", reasons.join(", ")));
-    }
-    let [reviews, security, opinions] = c.artifact_opinions;
-    if reviews + security + opinions > 0 {
-        lines.push(format!(
-            "{:<11} {reviews} reviews, {security} security assertions, {opinions} endorsements/disputes (artifact_opinions.jsonl)",
-            "artifacts"
-        ));
-    }
-    for r in &c.scopes {
-        let (g, conv) = (&r.graph, &r.convergence);
-        lines.push(format!(
-            "{:<11} {}: {} peers; {} statements -> {} trust, {} distrust, {} netted to zero",
-            "scope", r.scope, r.peers, g.input_edges, g.trust_edges, g.distrust_edges, g.neutral_pairs
-        ));
-        lines.push(format!(
-            "{:<11} converged in {} iterations, residual {:.3e} <= epsilon {:.3e}; distrust {}",
-            "",
-            conv.iterations,
-            conv.residual,
-            conv.epsilon,
-            c.distrust.id()
-        ));
-    }
 }

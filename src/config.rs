@@ -30,9 +30,10 @@ pub struct Pipeline {
     /// to the file's own folder (default: that folder). `verify --recompute`
     /// reads inputs only inside it.
     pub base: Option<PathBuf>,
-    /// What the pipeline computes (default `trust`).
+    /// What the pipeline computes (default `trust`); with the model's table,
+    /// it becomes [`LoadedPipeline::model`].
     #[serde(default)]
-    pub model: Model,
+    model: Model,
     /// The scopes computed, each its own graph and rows (default `["default"]`,
     /// the scope of edge lists).
     #[serde(default = "Pipeline::default_scopes")]
@@ -58,12 +59,12 @@ pub struct Pipeline {
     /// `[sentiment]` parameters of artifact scoring.
     #[serde(default)]
     pub sentiment: SentimentParams,
-    /// `[publishers]`: the publisher model's inputs and parameters.
-    pub publishers: Option<PublisherSpec>,
-    /// `[credentials]`: the compromised-credential model's inputs and parameters.
-    pub credentials: Option<CredentialSpec>,
-    /// `[patches]`: the patch model's inputs, weights and policy rules.
-    pub patches: Option<PatchSpec>,
+    /// `[publishers]`: the publisher model's inputs and parameters (moved into [`ModelSpec`] on load).
+    publishers: Option<PublisherSpec>,
+    /// `[credentials]`: the compromised-credential model's inputs and parameters (moved into [`ModelSpec`]).
+    credentials: Option<CredentialSpec>,
+    /// `[patches]`: the patch model's inputs, weights and policy rules (moved into [`ModelSpec`]).
+    patches: Option<PatchSpec>,
     /// `[output]` settings.
     #[serde(default)]
     pub output: OutputSpec,
@@ -84,10 +85,47 @@ impl Pipeline {
     }
 }
 
-/// What a pipeline computes.
+/// What a pipeline computes, with the model's own table: a pipeline that
+/// names a model without its table, or a table of another model, does not load.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelSpec {
+    /// Peer trust and artifact sentiment from the `[[source]]`s.
+    Trust,
+    /// Publisher reputation from `[publishers]`.
+    Publishers(PublisherSpec),
+    /// Compromised-credential scores from `[credentials]`.
+    Credentials(CredentialSpec),
+    /// Patch decisions from `[patches]`.
+    Patches(PatchSpec),
+}
+
+impl ModelSpec {
+    /// The model's name in pipeline files and manifests.
+    pub fn id(&self) -> &'static str {
+        match self {
+            ModelSpec::Trust => Model::Trust.id(),
+            ModelSpec::Publishers(_) => Model::Publishers.id(),
+            ModelSpec::Credentials(_) => Model::Credentials.id(),
+            ModelSpec::Patches(_) => Model::Patches.id(),
+        }
+    }
+
+    /// The input files its table names, as written.
+    fn input_paths(&self) -> Vec<&Path> {
+        let paths = match self {
+            ModelSpec::Trust => vec![],
+            ModelSpec::Publishers(t) => vec![Some(&t.signals), t.investigations.as_ref(), t.vouches.as_ref()],
+            ModelSpec::Credentials(t) => vec![Some(&t.reports), t.verifications.as_ref(), t.disputes.as_ref()],
+            ModelSpec::Patches(t) => vec![Some(&t.patches), t.history.as_ref(), t.issues.as_ref(), t.vouches.as_ref()],
+        };
+        paths.into_iter().flatten().map(PathBuf::as_path).collect()
+    }
+}
+
+/// The `model` key of a pipeline file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Model {
+enum Model {
     /// Peer trust (EigenTrust, distrust, decay) and artifact sentiment from `[[source]]`s.
     #[default]
     Trust,
@@ -361,8 +399,10 @@ const MAX_SCOPE_BYTES: usize = 256;
 /// A pipeline file together with where it was found.
 #[derive(Debug, Clone)]
 pub struct LoadedPipeline {
-    /// The parsed contents.
+    /// The parsed contents (the model's table is in [`LoadedPipeline::model`]).
     pub pipeline: Pipeline,
+    /// What the pipeline computes, with its table.
+    pub model: ModelSpec,
     /// The file as given on the command line.
     pub file: PathBuf,
     /// The folder relative paths in the file resolve against.
@@ -389,37 +429,14 @@ impl LoadedPipeline {
         let p = &self.pipeline;
         let mut paths: Vec<&Path> = p.sources.iter().map(|s| s.path.as_path()).collect();
         paths.extend(p.pretrust.as_ref().and_then(|t| t.path.as_deref()));
-        if let Some(t) = &p.publishers {
-            paths.extend(
-                [Some(&t.signals), t.investigations.as_ref(), t.vouches.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .map(PathBuf::as_path),
-            );
-        }
-        if let Some(t) = &p.credentials {
-            paths.extend(
-                [Some(&t.reports), t.verifications.as_ref(), t.disputes.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .map(PathBuf::as_path),
-            );
-        }
-        if let Some(t) = &p.patches {
-            paths.extend(
-                [Some(&t.patches), t.history.as_ref(), t.issues.as_ref(), t.vouches.as_ref()]
-                    .into_iter()
-                    .flatten()
-                    .map(PathBuf::as_path),
-            );
-        }
+        paths.extend(self.model.input_paths());
         paths
     }
 
     /// Parses pipeline text that came from `file`, resolving paths against
     /// `base_dir` (its `base` key is not applied: `verify` passes the folder recorded, or chosen).
     pub fn from_text(text: String, file: &Path, base_dir: PathBuf) -> Result<Self> {
-        let pipeline: Pipeline =
+        let mut pipeline: Pipeline =
             toml::from_str(&text).map_err(|e| Error::ConfigSyntax { path: file.to_path_buf(), source: Box::new(e) })?;
         let refuse = |message: String| Err(Error::Config { path: file.to_path_buf(), message });
         let model = pipeline.model.id();
@@ -493,7 +510,31 @@ impl LoadedPipeline {
         if pipeline.decay.half_life_days.is_some_and(|h| !(h.is_finite() && h > 0.0)) {
             return refuse("[decay] half_life_days must be a positive number of days".into());
         }
-        Ok(LoadedPipeline { pipeline, file: file.to_path_buf(), base_dir, text })
+        let tables = [
+            ("publishers", pipeline.publishers.is_some(), Model::Publishers),
+            ("credentials", pipeline.credentials.is_some(), Model::Credentials),
+            ("patches", pipeline.patches.is_some(), Model::Patches),
+        ];
+        if let Some((table, _, _)) = tables.iter().find(|(_, present, owner)| *present && *owner != pipeline.model) {
+            return refuse(format!(
+                "a [{table}] table is for model = \"{table}\", and this pipeline's model is \"{model}\""
+            ));
+        }
+        let missing = |table: &str| Error::Config {
+            path: file.to_path_buf(),
+            message: format!("model = \"{model}\" needs a [{table}] table"),
+        };
+        let model = match pipeline.model {
+            Model::Trust => ModelSpec::Trust,
+            Model::Publishers => {
+                ModelSpec::Publishers(pipeline.publishers.take().ok_or_else(|| missing("publishers"))?)
+            }
+            Model::Credentials => {
+                ModelSpec::Credentials(pipeline.credentials.take().ok_or_else(|| missing("credentials"))?)
+            }
+            Model::Patches => ModelSpec::Patches(pipeline.patches.take().ok_or_else(|| missing("patches"))?),
+        };
+        Ok(LoadedPipeline { pipeline, model, file: file.to_path_buf(), base_dir, text })
     }
 
     /// The pipeline file's own name, used as the source of inline entries in rejects.
@@ -538,6 +579,20 @@ mod tests {
     fn out_of_range_alpha_is_refused_with_its_line() {
         let err = parse(&format!("{MINIMAL}[eigentrust]\nalpha = 1.5\n")).unwrap_err();
         assert!(err.contains("outside [0, 1]") && err.contains("line 6"), "{err}");
+    }
+
+    #[test]
+    fn the_model_comes_with_its_table_and_no_other() {
+        let load = |text: &str| LoadedPipeline::from_text(text.into(), Path::new("p.toml"), PathBuf::from("."));
+        let publishers = "name = \"p\"\nmodel = \"publishers\"\n[publishers]\nsignals = \"s.csv\"\n";
+        let loaded = load(publishers).unwrap();
+        assert!(matches!(&loaded.model, ModelSpec::Publishers(t) if t.signals == Path::new("s.csv")));
+        assert_eq!(loaded.input_paths(), [Path::new("s.csv")]);
+        let missing = load("name = \"p\"\nmodel = \"credentials\"\n").unwrap_err().to_string();
+        assert!(missing.contains("needs a [credentials] table"), "{missing}");
+        let foreign = load(&format!("{MINIMAL}[publishers]\nsignals = \"s.csv\"\n")).unwrap_err().to_string();
+        assert!(foreign.contains("a [publishers] table is for model = \"publishers\""), "{foreign}");
+        assert_eq!(load(MINIMAL).unwrap().model, ModelSpec::Trust);
     }
 
     #[test]

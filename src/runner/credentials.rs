@@ -3,7 +3,7 @@
 
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
-use crate::config::LoadedPipeline;
+use crate::config::{CredentialSpec, LoadedPipeline};
 use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
 use crate::ingest::records;
@@ -38,12 +38,35 @@ pub struct CredentialCounts {
     pub after_as_of: u64,
 }
 
+impl CredentialCounts {
+    /// The model's lines of the run's one-screen summary.
+    pub(super) fn summary_lines(&self) -> Vec<String> {
+        let k = self;
+        let mut lines = Vec::new();
+        lines.push(format!("{:<11} {} credentials scored, {} IdPs", "credentials", k.credentials, k.idps));
+        for (service, n) in &k.rejected_per_service {
+            lines.push(format!("{:<11} {service}: {n} rejected", "decisions"));
+        }
+        lines
+    }
+}
+
+/// The compromised-credential model of a pipeline, with its `[credentials]` table.
+pub(super) struct Credentials<'a>(pub &'a CredentialSpec);
+
+impl super::Model for Credentials<'_> {
+    fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
+        manifest_parameters(loaded, self.0)
+    }
+
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+        compute(loaded, self.0, as_of)
+    }
+}
+
 /// The parameters recorded in the manifest.
-pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
-    let params = super::model_table(loaded, &loaded.pipeline.credentials, "credentials")
-        .ok()
-        .and_then(|s| s.params().ok())
-        .unwrap_or_default();
+fn manifest_parameters(loaded: &LoadedPipeline, spec: &CredentialSpec) -> Result<serde_json::Value> {
+    let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
     Ok(json!({
         "reportHalfLifeDays": params.report_half_life_days,
         "verificationHalfLifeDays": params.verification_half_life_days,
@@ -53,8 +76,7 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
 }
 
 /// Reads the tables, scores the credentials and renders the files.
-pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let spec = super::model_table(loaded, &loaded.pipeline.credentials, "credentials")?;
+fn compute(loaded: &LoadedPipeline, spec: &CredentialSpec, as_of: &AsOf) -> Result<ComputedEpoch> {
     let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
     let mut tables = super::Tables::default();
     let (_, reports) = tables.read_unique(loaded, &spec.reports, records::read_reports, |r| &r.id, "report_id")?;

@@ -10,7 +10,7 @@ pub use crate::publish::Housekeeping;
 pub use trust::{ScopeResult, TrustCounts};
 
 use crate::as_of::AsOf;
-use crate::config::{LoadedPipeline, Model};
+use crate::config::{LoadedPipeline, ModelSpec};
 use crate::crypto::{digest_bytes, keyfile};
 use crate::error::{Error, Result};
 use crate::ingest::table::{self, Located};
@@ -74,6 +74,40 @@ pub enum ModelReport {
     Credentials(credentials::CredentialCounts),
     /// Patch decisions.
     Patches(patches::PatchCounts),
+}
+
+impl ModelReport {
+    /// The algorithm identifiers the manifest records: the model's, then the common ones.
+    fn algorithms(&self) -> BTreeMap<String, String> {
+        match self {
+            ModelReport::Trust(c) => {
+                manifest::algorithms(&[("trust", manifest::EIGENTRUST), ("distrust", c.distrust.id())])
+            }
+            ModelReport::Publishers(_) => manifest::algorithms(publishers::ALGORITHMS),
+            ModelReport::Credentials(_) => manifest::algorithms(credentials::ALGORITHMS),
+            ModelReport::Patches(_) => manifest::algorithms(patches::ALGORITHMS),
+        }
+    }
+
+    /// The model's counts as the manifest records them.
+    fn counts(&self) -> serde_json::Result<serde_json::Value> {
+        match self {
+            ModelReport::Trust(c) => c.manifest_counts(),
+            ModelReport::Publishers(c) => serde_json::to_value(c),
+            ModelReport::Credentials(c) => serde_json::to_value(c),
+            ModelReport::Patches(c) => serde_json::to_value(c),
+        }
+    }
+
+    /// The model's lines of the run's one-screen summary.
+    pub fn summary_lines(&self) -> Vec<String> {
+        match self {
+            ModelReport::Trust(c) => c.summary_lines(),
+            ModelReport::Publishers(c) => c.summary_lines(),
+            ModelReport::Credentials(c) => c.summary_lines(),
+            ModelReport::Patches(c) => c.summary_lines(),
+        }
+    }
 }
 
 pub use credentials::CredentialCounts;
@@ -201,12 +235,7 @@ pub struct ComputedSummary {
 /// Ingests, computes and renders the score files of the pipeline's model:
 /// everything of a run that `verify --recompute` repeats.
 pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let computed = match loaded.pipeline.model {
-        Model::Trust => trust::compute(loaded, as_of)?,
-        Model::Publishers => publishers::compute(loaded, as_of)?,
-        Model::Credentials => credentials::compute(loaded, as_of)?,
-        Model::Patches => patches::compute(loaded, as_of)?,
-    };
+    let computed = model(loaded).compute(loaded, as_of)?;
     if loaded.pipeline.strict
         && let Some(first) = computed.first_reject
     {
@@ -215,12 +244,23 @@ pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEp
     Ok(computed)
 }
 
-/// The model's own table of the pipeline, `[name]` (checked present when the file was loaded).
-fn model_table<'a, T>(loaded: &LoadedPipeline, table: &'a Option<T>, name: &str) -> Result<&'a T> {
-    table.as_ref().ok_or_else(|| Error::Config {
-        path: loaded.file.clone(),
-        message: format!("model = \"{}\" needs a [{name}] table", loaded.pipeline.model.id()),
-    })
+/// A model: how a pipeline's inputs become an epoch's score files. Its
+/// report ([`ModelReport`]) says what it computed, for the manifest and the summary.
+trait Model {
+    /// The model's parameters, defaults resolved, as the manifest records them.
+    fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value>;
+    /// Reads the model's inputs, computes and renders the score files.
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch>;
+}
+
+/// The pipeline's model, with its table.
+fn model(loaded: &LoadedPipeline) -> Box<dyn Model + '_> {
+    match &loaded.model {
+        ModelSpec::Trust => Box::new(trust::Trust),
+        ModelSpec::Publishers(spec) => Box::new(publishers::Publishers(spec)),
+        ModelSpec::Credentials(spec) => Box::new(credentials::Credentials(spec)),
+        ModelSpec::Patches(spec) => Box::new(patches::Patches(spec)),
+    }
 }
 
 /// What a reputation model read: each table's stats, in reading order, and every record refused.
@@ -277,28 +317,8 @@ fn build_manifest(
     let base_dir = std::path::absolute(&loaded.base_dir)
         .map_err(|source| Error::Read { path: loaded.base_dir.clone(), source })?;
     let failed = |e: serde_json::Error| Error::Write { path: MANIFEST.into(), source: e.into() };
-    let (algorithms, parameters, mut counts) = match &computed.report {
-        ModelReport::Trust(c) => (
-            manifest::algorithms(&[("trust", manifest::EIGENTRUST), ("distrust", c.distrust.id())]),
-            trust::manifest_parameters(loaded).map_err(failed)?,
-            c.manifest_counts().map_err(failed)?,
-        ),
-        ModelReport::Publishers(c) => (
-            manifest::algorithms(publishers::ALGORITHMS),
-            publishers::manifest_parameters(loaded).map_err(failed)?,
-            serde_json::to_value(c).map_err(failed)?,
-        ),
-        ModelReport::Credentials(c) => (
-            manifest::algorithms(credentials::ALGORITHMS),
-            credentials::manifest_parameters(loaded).map_err(failed)?,
-            serde_json::to_value(c).map_err(failed)?,
-        ),
-        ModelReport::Patches(c) => (
-            manifest::algorithms(patches::ALGORITHMS),
-            patches::manifest_parameters(loaded).map_err(failed)?,
-            serde_json::to_value(c).map_err(failed)?,
-        ),
-    };
+    let parameters = model(loaded).parameters(loaded)?;
+    let (algorithms, mut counts) = (computed.report.algorithms(), computed.report.counts().map_err(failed)?);
     if let Some(counts) = counts.as_object_mut() {
         let by_reason: BTreeMap<&str, usize> = computed.rejects_by_reason.iter().map(|(k, v)| (*k, *v)).collect();
         counts.insert("rejected".into(), by_reason.values().sum::<usize>().into());
@@ -313,7 +333,7 @@ fn build_manifest(
             toml: loaded.text.clone(),
         },
         as_of: as_of.rfc3339(),
-        model: pipeline.model.id().to_owned(),
+        model: loaded.model.id().to_owned(),
         algorithms,
         parameters,
         inputs: computed

@@ -3,7 +3,7 @@
 
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
-use crate::config::LoadedPipeline;
+use crate::config::{LoadedPipeline, PatchSpec};
 use crate::crypto::digest_file;
 use crate::error::{Error, Result};
 use crate::history;
@@ -85,11 +85,36 @@ struct Cohort {
     of: usize,
 }
 
+impl PatchCounts {
+    /// The model's lines of the run's one-screen summary.
+    pub(super) fn summary_lines(&self) -> Vec<String> {
+        let p = self;
+        let mut lines = Vec::new();
+        let decisions: Vec<String> = p.decisions.iter().map(|(d, n)| format!("{d} {n}")).collect();
+        lines.push(format!("{:<11} {} patches: {}", "patches", p.patches, decisions.join(", ")));
+        lines.push(format!(
+            "{:<11} {} authors; {} applications on {} targets",
+            "history", p.authors, p.applications, p.targets
+        ));
+        lines
+    }
+}
+
+/// The patch model of a pipeline, with its `[patches]` table.
+pub(super) struct Patches<'a>(pub &'a PatchSpec);
+
+impl super::Model for Patches<'_> {
+    fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
+        manifest_parameters(loaded, self.0)
+    }
+
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+        compute(loaded, self.0, as_of)
+    }
+}
+
 /// The parameters recorded in the manifest.
-pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
-    let Ok(spec) = super::model_table(loaded, &loaded.pipeline.patches, "patches") else {
-        return Ok(serde_json::Value::Null);
-    };
+fn manifest_parameters(loaded: &LoadedPipeline, spec: &PatchSpec) -> Result<serde_json::Value> {
     let params = spec.reputation_params(&loaded.pipeline.eigentrust);
     Ok(json!({
         "reputationWeights": params.weights,
@@ -104,8 +129,7 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
 }
 
 /// Reads the inputs, scores authors and patches and decides each patch.
-pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let spec = super::model_table(loaded, &loaded.pipeline.patches, "patches")?;
+fn compute(loaded: &LoadedPipeline, spec: &PatchSpec, as_of: &AsOf) -> Result<ComputedEpoch> {
     let mut tables = super::Tables::default();
     let (_, located) = tables.read_unique(loaded, &spec.patches, patches::read_patches, |p| &p.patch_id, "patch_id")?;
     let candidates = table::split(located).0;

@@ -4,7 +4,7 @@
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
 use crate::compute::{Vouching, vouching};
-use crate::config::LoadedPipeline;
+use crate::config::{LoadedPipeline, PublisherSpec};
 use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
 use crate::ingest::records;
@@ -52,6 +52,28 @@ pub struct PublisherCounts {
     pub vouch_iterations: u32,
 }
 
+impl PublisherCounts {
+    /// The model's lines of the run's one-screen summary.
+    pub(super) fn summary_lines(&self) -> Vec<String> {
+        let p = self;
+        let mut lines = Vec::new();
+        let tiers: Vec<String> = p.by_tier.iter().map(|(t, n)| format!("{t:?} {n}")).collect();
+        lines.push(format!("{:<11} {} publishers: {}", "publishers", p.publishers, tiers.join(", ")));
+        lines.push(format!(
+            "{:<11} {} applied, {} refused while frozen, {} after as_of",
+            "signals", p.signals_applied, p.signals_refused, p.after_as_of
+        ));
+        lines.push(format!("{:<11} {} entries, head {}", "audit", p.audit_entries, p.audit_head));
+        if p.vouches > 0 {
+            lines.push(format!(
+                "{:<11} {} vouches, EigenTrust in {} iterations",
+                "vouching", p.vouches, p.vouch_iterations
+            ));
+        }
+        lines
+    }
+}
+
 /// One line of `publisher_scores.jsonl`.
 #[derive(Serialize)]
 struct PublisherLine<'a> {
@@ -64,12 +86,22 @@ struct PublisherLine<'a> {
     as_of: &'a str,
 }
 
+/// The publisher model of a pipeline, with its `[publishers]` table.
+pub(super) struct Publishers<'a>(pub &'a PublisherSpec);
+
+impl super::Model for Publishers<'_> {
+    fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
+        manifest_parameters(loaded, self.0)
+    }
+
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+        compute(loaded, self.0, as_of)
+    }
+}
+
 /// The parameters recorded in the manifest.
-pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
-    let params = super::model_table(loaded, &loaded.pipeline.publishers, "publishers")
-        .ok()
-        .and_then(|s| s.params().ok())
-        .unwrap_or_default();
+fn manifest_parameters(loaded: &LoadedPipeline, spec: &PublisherSpec) -> Result<serde_json::Value> {
+    let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
     let e = &loaded.pipeline.eigentrust;
     Ok(json!({
         "start": params.start,
@@ -83,8 +115,7 @@ pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result
 }
 
 /// Reads the tables, replays every publisher, runs the vouch graph and renders the files.
-pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let spec = super::model_table(loaded, &loaded.pipeline.publishers, "publishers")?;
+fn compute(loaded: &LoadedPipeline, spec: &PublisherSpec, as_of: &AsOf) -> Result<ComputedEpoch> {
     let params = spec.params().map_err(|message| Error::Config { path: loaded.file.clone(), message })?;
     let mut tables = super::Tables::default();
     let (signal_input, signals) =

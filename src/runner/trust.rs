@@ -11,7 +11,7 @@ use crate::graph::{self, GraphStats};
 use crate::ingest::{self, IngestOptions};
 use crate::models::sentiment::{self, PeerBadge};
 use crate::scoreset::manifest::{Parameters, ScopeCounts};
-use crate::scoreset::{self, ArtifactScores, ScopeScores};
+use crate::scoreset::{self, ArtifactScores, MANIFEST, ScopeScores};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -85,8 +85,49 @@ impl TrustCounts {
     }
 }
 
+impl TrustCounts {
+    /// The model's lines of the run's one-screen summary.
+    pub(super) fn summary_lines(&self) -> Vec<String> {
+        let c = self;
+        let mut lines = Vec::new();
+        if c.pretrust == "uniform" {
+            lines.push(format!(
+                "{:<11} UNIFORM PRE-TRUST: the pipeline names no [pretrust], so every peer is trusted a priori and a sybil region can capture trust (recorded as pretrust: \"uniform\" in the manifest)",
+                "WARNING"
+            ));
+        }
+        if !c.inactive.is_empty() {
+            let reasons: Vec<String> = c.inactive.iter().map(|(r, n)| format!("{r} {n}")).collect();
+            lines.push(format!("{:<11} {} (accepted, not counted at as_of)", "inactive", reasons.join(", ")));
+        }
+        let [reviews, security, opinions] = c.artifact_opinions;
+        if reviews + security + opinions > 0 {
+            lines.push(format!(
+                "{:<11} {reviews} reviews, {security} security assertions, {opinions} endorsements/disputes (artifact_opinions.jsonl)",
+                "artifacts"
+            ));
+        }
+        for r in &c.scopes {
+            let (g, conv) = (&r.graph, &r.convergence);
+            lines.push(format!(
+                "{:<11} {}: {} peers; {} statements -> {} trust, {} distrust, {} netted to zero",
+                "scope", r.scope, r.peers, g.input_edges, g.trust_edges, g.distrust_edges, g.neutral_pairs
+            ));
+            lines.push(format!(
+                "{:<11} converged in {} iterations, residual {:.3e} <= epsilon {:.3e}; distrust {}",
+                "",
+                conv.iterations,
+                conv.residual,
+                conv.epsilon,
+                c.distrust.id()
+            ));
+        }
+        lines
+    }
+}
+
 /// The trust model's parameters, defaults resolved, as recorded in the manifest.
-pub(super) fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
+fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json::Value> {
     let pipeline = &loaded.pipeline;
     let parameters = Parameters {
         scopes: pipeline.scopes.clone(),
@@ -110,8 +151,21 @@ pub(super) fn pretrust_kind(loaded: &LoadedPipeline) -> &'static str {
     if loaded.pipeline.pretrust.is_some() { "configured" } else { "uniform" }
 }
 
+/// The trust model: peer trust and artifact sentiment from the `[[source]]`s.
+pub(super) struct Trust;
+
+impl super::Model for Trust {
+    fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
+        manifest_parameters(loaded).map_err(|e| Error::Write { path: MANIFEST.into(), source: e.into() })
+    }
+
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+        compute(loaded, as_of)
+    }
+}
+
 /// Ingests, combines, builds each scope's graph, computes and renders the score files.
-pub(super) fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
     let options = IngestOptions {
