@@ -9,13 +9,14 @@
 //!    revocation, decay, scopes;
 //! 4. [`graph`] — per scope, peers in sorted order, row-stochastic trust and distrust;
 //! 5. [`compute`] — EigenTrust, the distrust adjustment, vouch graphs;
-//!    [`models`] — artifact sentiment and the reputation models (publishers,
-//!    compromised credentials, patches), pure functions of their inputs;
+//!    [`models`] — what a pipeline computes, one module per model (trust with
+//!    artifact sentiment, publishers, compromised credentials, patches): each
+//!    reads its inputs, computes with pure functions and renders its files;
 //! 6. [`scoreset`] — render the epoch's files, then seal them: the signed
 //!    `manifest.json` and the `scoreset.car`;
 //! 7. [`publish`] — write the epoch atomically and move `latest`.
 //!
-//! [`runner`] strings the stages together for the pipeline's model;
+//! [`runner`] runs one epoch: checks, the lock, the model, seal, publish;
 //! [`verify`] checks a published epoch (and a publisher epoch's audit chain)
 //! and can re-run it; [`cli`] is the command line; [`history`] is the
 //! patch-history database the patch model reads and `scoreset history` writes.

@@ -1,6 +1,10 @@
 //! The publisher model: signal, investigation and vouch tables → replayed
 //! reputation with its audit chain → vouch EigenTrust → publisher files.
 
+mod reputation;
+
+pub use reputation::*;
+
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
 use crate::compute::{Vouching, vouching};
@@ -9,7 +13,6 @@ use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
 use crate::ingest::records;
 use crate::ingest::table::{self, Origin};
-use crate::models::publishers::{self, Publisher, Tier, TierPolicy};
 use crate::numeric::es6_number;
 use crate::scoreset::audit::{self, AUDIT};
 use crate::scoreset::manifest::EIGENTRUST;
@@ -131,7 +134,7 @@ fn compute(loaded: &LoadedPipeline, spec: &PublisherSpec, as_of: &AsOf) -> Resul
 
     let as_of_ms = as_of.unix_ms();
     let (signals, signal_origins) = table::split(signals);
-    let replay = publishers::replay(&signals, &table::split(investigations).0, &params, as_of_ms);
+    let replay = reputation::replay(&signals, &table::split(investigations).0, &params, as_of_ms);
     for (k, blocker) in &replay.refused {
         let detail = format!(
             "publisher {:?} is frozen by investigation {blocker:?}: the signal is refused, not applied",

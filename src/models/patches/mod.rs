@@ -1,6 +1,10 @@
 //! The patch model: candidate patches, the patch-history database, issues and
 //! vouches → author reputation, patch quality, provenance → policy decisions.
 
+mod decisions;
+
+pub use decisions::*;
+
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
 use crate::config::{LoadedPipeline, PatchSpec};
@@ -9,10 +13,6 @@ use crate::error::{Error, Result};
 use crate::history;
 use crate::ingest::patches::{self, Severity};
 use crate::ingest::{InputStats, RejectReason, SourceFormat, records, table};
-use crate::models::patches::{
-    Action, AuthorReputation, Components, Facts, author_reputations, decide, in_cohort, quality, verify_chain,
-    window_key,
-};
 use crate::scoreset::{REJECTED, jsonl_file};
 use serde::Serialize;
 use serde_json::json;

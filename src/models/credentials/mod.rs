@@ -1,6 +1,10 @@
 //! The compromised-credential model: IdP reports, verifications and disputes
 //! → IdP reputations and credential scores with per-service decisions.
 
+mod scoring;
+
+pub use scoring::*;
+
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
 use crate::config::{CredentialSpec, LoadedPipeline};
@@ -8,7 +12,6 @@ use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
 use crate::ingest::records;
 use crate::ingest::table::{self, Origin};
-use crate::models::credentials::{self, Decision};
 use crate::numeric::es6_number;
 use crate::scoreset::{REJECTED, csv_file, jsonl_file};
 use serde::Serialize;
@@ -92,7 +95,7 @@ fn compute(loaded: &LoadedPipeline, spec: &CredentialSpec, as_of: &AsOf) -> Resu
     let reports = table::split(reports).0;
     let (verifications, verification_origins) = table::split(verifications);
     let (disputes, dispute_origins) = table::split(disputes);
-    let scored = credentials::score(&reports, &verifications, &disputes, &params, as_of.unix_ms());
+    let scored = scoring::score(&reports, &verifications, &disputes, &params, as_of.unix_ms());
     if let Some(input) = verification_input {
         for &k in &scored.unknown_verifications {
             let Origin { position, raw } = verification_origins[k].clone();
