@@ -1,9 +1,15 @@
 //! The patch model: candidate patches, the patch-history database, issues and
 //! vouches → author reputation, patch quality, provenance → policy decisions.
 
-mod decisions;
+mod cohort;
+mod policy;
+mod provenance;
+mod reputation;
 
-pub use decisions::*;
+pub use cohort::*;
+pub use policy::*;
+pub use provenance::*;
+pub use reputation::*;
 
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
