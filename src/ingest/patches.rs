@@ -1,11 +1,12 @@
 //! The inputs of the patch model: candidate patches (JSON lines, each with
-//! its provenance chain and quality measurements) and issues reported
-//! against patches (a record table).
+//! its provenance chain and quality measurements), issues reported against
+//! patches (a record table) and the patch-history database (SQLite).
 
 use super::table::{self, Located, TableSpec};
 use super::tabular;
 use super::{InputStats, Position, Reject, RejectReason};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::history::{self, Application};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::Path;
@@ -158,4 +159,15 @@ fn check_patch(p: Patch) -> Result<Patch, super::Refusal> {
         return Err((RejectReason::LevelOutOfRange, "ratings are from 1 to 5".into()));
     }
     Ok(p)
+}
+/// Every application recorded in the patch-history database at `path`
+/// (labelled `label`), with the input's stats: its digest as a file and the
+/// number of applications read.
+pub fn read_history(path: &Path, label: &str) -> Result<(InputStats, Vec<Application>)> {
+    let applications = history::read_all(path)?;
+    let mut stats = InputStats::new(label, "patch-history");
+    stats.digest =
+        Some(crate::crypto::digest_file(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?);
+    stats.records = applications.len() as u64;
+    Ok((stats, applications))
 }

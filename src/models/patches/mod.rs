@@ -14,11 +14,9 @@ pub use reputation::*;
 use super::{ComputedEpoch, ModelReport};
 use crate::as_of::AsOf;
 use crate::config::{LoadedPipeline, PatchSpec};
-use crate::crypto::digest_file;
 use crate::error::{Error, Result};
-use crate::history;
 use crate::ingest::patches::{self, Severity};
-use crate::ingest::{InputStats, RejectReason, SourceFormat, records, table};
+use crate::ingest::{RejectReason, SourceFormat, records, table};
 use crate::scoreset::{REJECTED, jsonl_file};
 use serde::Serialize;
 use serde_json::json;
@@ -151,11 +149,8 @@ fn compute(loaded: &LoadedPipeline, spec: &PatchSpec, as_of: &AsOf) -> Result<Co
             path: loaded.file.clone(),
             message: "model = \"patches\" needs a patch-history database".into(),
         })?;
-    let db = loaded.base_dir.join(history_path);
-    let applications = history::read_all(&db)?;
-    let mut stats = InputStats::new(&history_path.display().to_string(), "patch-history");
-    stats.digest = Some(digest_file(&db).map_err(|source| Error::Read { path: db.clone(), source })?);
-    stats.records = applications.len() as u64;
+    let (stats, applications) =
+        patches::read_history(&loaded.base_dir.join(history_path), &history_path.display().to_string())?;
     tables.stats.push(stats);
 
     let known: BTreeSet<&str> = candidates.iter().map(|p| p.patch_id.as_str()).collect();
