@@ -143,6 +143,33 @@ pub fn badge(endorsing: f64, disputing: f64, t_plus_d: f64, thresholds: Threshol
     }
 }
 
+/// A scope's standing of peers: who is highly trusted (see
+/// [`highly_trusted`]) and the peer badges that follow ([`peer_badges`]).
+pub fn peer_standing(graph: &TrustGraph, pretrusted: &[bool]) -> (Vec<bool>, Vec<Option<PeerBadge>>) {
+    let highly = highly_trusted(graph, pretrusted);
+    let badges = peer_badges(graph, &highly);
+    (highly, badges)
+}
+
+/// The community sentiment of every artifact, weighed by the peer scores of
+/// the sentiment scope (`peers` in order, with T and T⁺): returns T⁺(d) of
+/// the weakest highly trusted peer and the artifact scores. A peer with no
+/// score in the scope weighs nothing.
+pub fn artifact_sentiment(
+    peers: &[String],
+    trust: &[f64],
+    trust_positive: &[f64],
+    highly: &[bool],
+    artifacts: (&[Review], &[SecurityAssertion], &[AssertionOpinion]),
+    thresholds: Thresholds,
+) -> (f64, Vec<ArtifactScore>) {
+    let weakest = weakest_highly_trusted(trust_positive, highly);
+    let trust: HashMap<&str, f64> = peers.iter().map(String::as_str).zip(trust.iter().copied()).collect();
+    let (reviews, security, endorsements) = artifacts;
+    let opinions = opinions(reviews, security, endorsements, |p| trust.get(p).copied().unwrap_or(0.0));
+    (weakest, score_artifacts(&opinions, weakest, thresholds))
+}
+
 /// P_h (as a flag per peer of `graph`): peers with a positive local-trust
 /// edge from a pre-trusted peer.
 pub fn highly_trusted(graph: &TrustGraph, pretrusted: &[bool]) -> Vec<bool> {

@@ -14,7 +14,7 @@ use crate::scoreset::manifest::{Parameters, ScopeCounts};
 use crate::scoreset::{self, ArtifactScores, MANIFEST, ScopeScores};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// The trust computation of one scope.
@@ -214,21 +214,16 @@ fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
     for (scope, edges) in std::mem::take(&mut combined.scopes) {
         let graph = graph::build_scope(&ingested.peers, edges, &ingested.pretrust);
         let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| explicit_pretrust && p > 0.0).collect();
-        let highly = sentiment::highly_trusted(&graph, &pretrusted);
-        let badges = sentiment::peer_badges(&graph, &highly);
-        let (result, scope_scores) = score_scope(scope, graph, badges, loaded)?;
-        if scope_scores.scope == sentiment_scope {
-            let weakest = sentiment::weakest_highly_trusted(&scope_scores.trust_positive, &highly);
-            let trust: HashMap<&str, f64> =
-                scope_scores.peers.iter().map(String::as_str).zip(scope_scores.trust.iter().copied()).collect();
-            let opinions = sentiment::opinions(&combined.reviews, &combined.security, &combined.opinions, |p| {
-                trust.get(p).copied().unwrap_or(0.0)
-            });
-            artifact_scores.weakest_highly_trusted = weakest;
-            artifact_scores.scores = sentiment::score_artifacts(&opinions, weakest, pipeline.sentiment.thresholds);
+        let (highly, badges) = sentiment::peer_standing(&graph, &pretrusted);
+        let (result, s) = score_scope(scope, graph, badges, loaded)?;
+        if s.scope == sentiment_scope {
+            let artifacts = (&combined.reviews[..], &combined.security[..], &combined.opinions[..]);
+            let thresholds = pipeline.sentiment.thresholds;
+            (artifact_scores.weakest_highly_trusted, artifact_scores.scores) =
+                sentiment::artifact_sentiment(&s.peers, &s.trust, &s.trust_positive, &highly, artifacts, thresholds);
         }
         results.push(result);
-        scores.push(scope_scores);
+        scores.push(s);
     }
     let files = scoreset::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339())?;
     let counts = TrustCounts {
