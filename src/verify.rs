@@ -9,7 +9,8 @@
 
 use crate::as_of::AsOf;
 use crate::config::LoadedPipeline;
-use crate::crypto::{Digest, canonical_json, digest_bytes, digest_file, eddsa_jcs, unixfs};
+use crate::crypto::content::digest_blocks;
+use crate::crypto::{canonical_json, digest_bytes, digest_file, eddsa_jcs, unixfs};
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::publish::{self, is_epoch_name};
@@ -21,7 +22,6 @@ use crate::scoreset::{CAR, MANIFEST, manifest_cid};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 /// What to check beyond the epoch itself.
@@ -121,12 +121,10 @@ fn check_files(epoch_dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> 
         }
         let path = epoch_dir.join(&out.name);
         let file = fsio::open_regular(&path).map_err(|e| invalid(&out.name, format!("cannot read: {e}")))?;
-        let mut hasher = Sha256::new();
-        let node = unixfs::stream_file(Tee { inner: file, hasher: &mut hasher }, |cid, _| {
+        let (digest, node) = digest_blocks(std::io::BufReader::new(file), |cid, _| {
             blocks.insert(*cid);
         })
         .map_err(|e| invalid(&out.name, format!("cannot read: {e}")))?;
-        let digest = Digest { sha256: hex::encode(hasher.finalize()), cid: node.cid.to_string(), size: node.size };
         if digest != out.digest {
             return Err(invalid(
                 &out.name,
@@ -141,7 +139,7 @@ fn check_files(epoch_dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> 
     let mut add = |cid: &cid::Cid, _: &[u8]| {
         blocks.insert(*cid);
     };
-    let manifest_node = unixfs::stream_file(manifest_bytes, &mut add)
+    let (_, manifest_node) = digest_blocks(manifest_bytes, &mut add)
         .map_err(|source| Error::Read { path: epoch_dir.join(MANIFEST), source })?;
     entries.push((MANIFEST, manifest_node));
     let root = unixfs::directory(&entries, &mut add).map_err(|e| invalid(MANIFEST, e.to_string()))?.cid;
@@ -161,20 +159,6 @@ fn check_files(epoch_dir: &Path, manifest: &Manifest, manifest_bytes: &[u8]) -> 
 struct ExpectedCar {
     root: cid::Cid,
     blocks: BTreeSet<cid::Cid>,
-}
-
-/// Passes a reader's bytes through while hashing them.
-struct Tee<'h, R> {
-    inner: R,
-    hasher: &'h mut Sha256,
-}
-
-impl<R: Read> Read for Tee<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
 }
 
 /// The CAR, read streaming: its root is the epoch's directory and its blocks

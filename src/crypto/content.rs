@@ -67,9 +67,17 @@ pub fn digest_file(path: &Path) -> std::io::Result<Digest> {
 
 /// Digest of everything `reader` yields, streamed: the SHA-256 of the whole
 /// and the UnixFS CID in one pass.
-pub fn digest_reader(mut reader: impl Read) -> std::io::Result<Digest> {
+pub fn digest_reader(reader: impl Read) -> std::io::Result<Digest> {
+    digest_blocks(reader, |_, _| {}).map(|(digest, _)| digest)
+}
+
+/// [`digest_reader`], handing each UnixFS block of the file to `emit` as it
+/// is made (once per distinct block), and returning the file's root node too
+/// (a directory entry needs its cumulative size). Sealing an epoch and
+/// verifying one both digest files here, so they cannot disagree.
+pub fn digest_blocks(mut reader: impl Read, emit: impl FnMut(&Cid, &[u8])) -> std::io::Result<(Digest, unixfs::Node)> {
     let mut hasher = Sha256::new();
-    let mut dag = unixfs::FileBuilder::new(|_: &Cid, _: &[u8]| {});
+    let mut dag = unixfs::FileBuilder::new(emit);
     let mut buf = vec![0u8; unixfs::CHUNK_SIZE];
     let mut size = 0u64;
     loop {
@@ -82,7 +90,8 @@ pub fn digest_reader(mut reader: impl Read) -> std::io::Result<Digest> {
         size += n as u64;
     }
     let sha: [u8; 32] = hasher.finalize().into();
-    Ok(Digest { sha256: hex::encode(sha), cid: dag.finish().cid.to_string(), size })
+    let node = dag.finish();
+    Ok((Digest { sha256: hex::encode(sha), cid: node.cid.to_string(), size }, node))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod car;
 pub mod manifest;
 
 use crate::combine::{AssertionOpinion, Combined, Review, SecurityAssertion};
+use crate::crypto::content::digest_blocks;
 use crate::crypto::{self, Digest, canonical_json, digest_bytes, eddsa_jcs, unixfs};
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
@@ -18,7 +19,6 @@ use crate::numeric::es6_number;
 use ed25519_dalek::SigningKey;
 use manifest::{Manifest, OutputRecord};
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 
 /// The scores of one scope's peers, peers in byte order.
 #[derive(Debug, Clone, PartialEq)]
@@ -275,9 +275,7 @@ pub fn seal(
     let mut entries = Vec::with_capacity(files.len() + 1);
     let mut outputs = Vec::with_capacity(files.len());
     for f in &files {
-        let node = add_file(&mut car, &f.bytes).map_err(|e| failed(CAR, &e))?;
-        let sha256 = hex::encode(Sha256::digest(&f.bytes));
-        let digest = Digest { sha256, cid: node.cid.to_string(), size: node.size };
+        let (digest, node) = add_file(&mut car, &f.bytes).map_err(|e| failed(CAR, &e))?;
         outputs.push(OutputRecord { name: f.name.to_owned(), digest });
         entries.push((f.name, node));
     }
@@ -289,7 +287,7 @@ pub fn seal(
         None => document,
     };
     let manifest_bytes = canonical_json(&document).map_err(|e| failed(MANIFEST, &e))?;
-    entries.push((MANIFEST, add_file(&mut car, &manifest_bytes).map_err(|e| failed(CAR, &e))?));
+    entries.push((MANIFEST, add_file(&mut car, &manifest_bytes).map_err(|e| failed(CAR, &e))?.1));
     let mut written = Ok(true);
     let root =
         unixfs::directory(&entries, |cid, block| written = car.write_block(cid, block)).map_err(|e| failed(CAR, &e))?;
@@ -300,17 +298,19 @@ pub fn seal(
     Ok(files)
 }
 
-/// Adds the UnixFS file DAG of `bytes` to `car`; returns its root node.
-fn add_file<W: std::io::Write>(car: &mut car::CarWriter<W>, bytes: &[u8]) -> Result<unixfs::Node, car::CarError> {
+/// Adds the UnixFS file DAG of `bytes` to `car`; returns the file's digest and root node.
+fn add_file<W: std::io::Write>(
+    car: &mut car::CarWriter<W>,
+    bytes: &[u8],
+) -> Result<(Digest, unixfs::Node), car::CarError> {
     let mut written = Ok(true);
-    let mut builder = unixfs::FileBuilder::new(|cid: &cid::Cid, block: &[u8]| {
+    let digested = digest_blocks(bytes, |cid, block| {
         if written.is_ok() {
             written = car.write_block(cid, block);
         }
     });
-    builder.push(bytes);
-    let node = builder.finish();
-    written.map(|_| node)
+    written?;
+    Ok(digested?)
 }
 
 /// File name of the rejected records in an epoch.
