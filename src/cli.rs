@@ -2,15 +2,15 @@
 //! command and maps errors to exit codes (1 = computation failed, 2 = unusable
 //! input or configuration).
 
-use crate::as_of::AsOf;
-use crate::as_of::parse_time_ms;
-use crate::crypto::{did_key, keyfile};
-use crate::error::Error;
-use crate::history;
-use crate::runner::{self, RunOptions, RunSummary, Signer};
-use crate::scoreset::audit::AuditFilter;
-use crate::verify::{VerifyOptions, audit, verify_epoch};
 use clap::{Parser, Subcommand};
+use scoreset::as_of::AsOf;
+use scoreset::as_of::parse_time_ms;
+use scoreset::crypto::{did_key, keyfile};
+use scoreset::error::Error;
+use scoreset::history;
+use scoreset::runner::{self, RunOptions, RunSummary, Signer};
+use scoreset::scoreset::audit::AuditFilter;
+use scoreset::verify::{VerifyOptions, audit, verify_epoch};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -179,7 +179,7 @@ fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::SampleData { out, scenario, credentials, seed } => {
-            use crate::synth::{credentials as creds, reputation, snaps};
+            use scoreset::synth::{credentials as creds, reputation, snaps};
             let lines = |rows: &[String]| rows.iter().map(|l| format!("{l}\n")).collect::<String>();
             let (files, expected_rejects) = match scenario.as_str() {
                 "snaps" => {
@@ -197,10 +197,10 @@ fn execute(command: Command) -> anyhow::Result<()> {
                     if !(1..=26).contains(&scale) {
                         return Err(Error::Usage(format!("--size {scale}: an R-MAT scale is 1 to 26")).into());
                     }
-                    (crate::synth::rmat::rmat_sample(scale as u32, seed), Default::default())
+                    (scoreset::synth::rmat::rmat_sample(scale as u32, seed), Default::default())
                 }
                 "patches" => {
-                    let s = crate::synth::patches::patches_sample(seed);
+                    let s = scoreset::synth::patches::patches_sample(seed);
                     (s.files, s.expected_rejects)
                 }
                 "idp-reports" => {

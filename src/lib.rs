@@ -18,7 +18,7 @@
 //!
 //! [`runner`] runs one epoch: checks, the lock, the model, seal, publish;
 //! [`verify`] checks a published epoch (and a publisher epoch's audit chain)
-//! and can re-run it; [`cli`] is the command line; [`history`] is the
+//! and can re-run it (the command line lives in the binary, `src/cli.rs`); [`history`] is the
 //! patch-history database the patch model reads and `scoreset history` writes.
 //! Below the stages, [`allocator`] sets up the process allocator, [`fsio`] reads
 //! untrusted files (regular files only, bounded), [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
@@ -27,7 +27,6 @@
 
 pub mod allocator;
 pub mod as_of;
-pub mod cli;
 pub mod combine;
 pub mod compute;
 pub mod config;

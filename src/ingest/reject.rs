@@ -111,7 +111,7 @@ pub struct Reject {
     /// A human-readable explanation.
     pub detail: String,
     /// The record's text (fields re-joined with commas for tabular sources),
-    /// cut to its first [`MAX_RAW_BYTES`] bytes.
+    /// cut to its first 4 KiB (`MAX_RAW_BYTES`).
     pub raw: String,
     /// The full length in bytes of a record whose `raw` was cut.
     #[serde(skip_serializing_if = "Option::is_none")]
