@@ -13,26 +13,45 @@ pub enum Error {
     /// binary prints the chain of causes, each once.
     #[error("{path}", path = path.display())]
     ConfigSyntax {
+        /// The file concerned.
         path: PathBuf,
+        /// The cause.
         #[source]
         source: Box<toml::de::Error>,
     },
     /// The pipeline file parses but a value is unusable.
     #[error("{path}: {message}", path = path.display())]
-    Config { path: PathBuf, message: String },
+    Config {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A file could not be opened or read.
     #[error("cannot read {path}", path = path.display())]
     Read {
+        /// The file concerned.
         path: PathBuf,
+        /// The cause.
         #[source]
         source: std::io::Error,
     },
     /// An input file exists but as a whole cannot be used (e.g. not Parquet).
     #[error("{path}: {message}", path = path.display())]
-    Input { path: PathBuf, message: String },
+    Input {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
     /// `strict = true` and at least one record was rejected.
     #[error("{count} record(s) rejected and the pipeline is strict; first: {first}")]
-    Strict { count: usize, first: String },
+    Strict {
+        /// How many records were rejected.
+        count: usize,
+        /// The first reject, as a line.
+        first: String,
+    },
     /// A command-line argument is unusable.
     #[error("{0}")]
     Usage(String),
@@ -40,26 +59,56 @@ pub enum Error {
     #[error(
         "EigenTrust did not converge: residual {residual:e} > epsilon {epsilon:e} after {iterations} iterations (raise [eigentrust] max_iterations or epsilon)"
     )]
-    NotConverged { iterations: u32, residual: f64, epsilon: f64 },
+    NotConverged {
+        /// Iterations run.
+        iterations: u32,
+        /// The last L2 residual.
+        residual: f64,
+        /// The ε it had to reach.
+        epsilon: f64,
+    },
     /// A computed score is NaN or infinite: a bug, never written out.
     #[error("non-finite score for peer {peer:?} in scope {scope:?} (this is a bug)")]
-    NonFiniteScore { scope: String, peer: String },
+    NonFiniteScore {
+        /// The scope.
+        scope: String,
+        /// The peer.
+        peer: String,
+    },
     /// The epoch directory for this `as_of` already exists.
     #[error("epoch {path} already exists; choose another --as-of or --out", path = path.display())]
-    EpochExists { path: PathBuf },
+    EpochExists {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// An epoch failed verification: `file` is the first thing that differs.
     #[error("INVALID: {file}: {reason}")]
-    Invalid { file: String, reason: String },
+    Invalid {
+        /// The first file that differs (or the manifest).
+        file: String,
+        /// How it differs.
+        reason: String,
+    },
     /// The epoch carries no signature.
     #[error("INVALID: {path} is unsigned (the pipeline had no [signing] key)", path = path.display())]
-    Unsigned { path: PathBuf },
+    Unsigned {
+        /// The file concerned.
+        path: PathBuf,
+    },
     /// Another run of the pipeline holds its lock.
     #[error("another run of this pipeline is under way ({holder}; lock {path}); pass --wait to wait for it", path = path.display())]
-    Locked { path: PathBuf, holder: String },
+    Locked {
+        /// The file concerned.
+        path: PathBuf,
+        /// Who holds the lock, as its file says.
+        holder: String,
+    },
     /// Writing the epoch failed; nothing was published.
     #[error("cannot write {path}", path = path.display())]
     Write {
+        /// The file concerned.
         path: PathBuf,
+        /// The cause.
         #[source]
         source: std::io::Error,
     },

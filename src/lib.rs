@@ -25,6 +25,8 @@
 //! did:key and eddsa-jcs-2022 proofs, and [`synth`] the seeded synthetic
 //! graphs and samples used by benchmarks, tests and `data/`.
 
+#![deny(missing_docs)]
+
 pub mod allocator;
 pub mod as_of;
 pub mod combine;

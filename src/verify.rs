@@ -53,6 +53,22 @@ fn invalid(file: &str, reason: impl Into<String>) -> Error {
 }
 
 /// Verifies the epoch at `path` (its folder, a `latest` link, or its `manifest.json`).
+///
+/// ```
+/// use scoreset::{as_of::AsOf, crypto::keyfile, runner, verify};
+/// let dir = tempfile::tempdir()?;
+/// let key = keyfile::generate(&dir.path().join("signing.key"))?;
+/// std::fs::write(dir.path().join("edges.csv"), "a,b,1\nb,a,1\n")?;
+/// let pipeline = dir.path().join("p.toml");
+/// std::fs::write(&pipeline, "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n\
+///     [pretrust]\nentries = { a = 1.0 }\n[signing]\nkey = \"signing.key\"\n")?;
+/// let options = runner::RunOptions { as_of: Some(AsOf::parse("2026-01-01T00:00:00Z")?), ..Default::default() };
+/// let epoch = runner::run(&pipeline, &options)?.published.dir;
+/// let checks = verify::VerifyOptions { recompute: true, ..Default::default() };
+/// let report = verify::verify_epoch(&epoch, &checks)?;
+/// assert_eq!(report.signer, scoreset::crypto::did_key::did_key(&key.verifying_key()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn verify_epoch(path: &Path, options: &VerifyOptions) -> Result<Report> {
     let dir = if path.file_name().is_some_and(|n| n == MANIFEST) { path.parent().unwrap_or(path) } else { path };
     let epoch_dir = dir.canonicalize().map_err(|source| Error::Read { path: dir.to_path_buf(), source })?;

@@ -53,6 +53,12 @@ pub fn cid_of(bytes: &[u8]) -> Cid {
 }
 
 /// Digest of bytes in memory.
+///
+/// ```
+/// let d = scoreset::crypto::digest_bytes(b"hello world");
+/// assert_eq!(d.cid, "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e"); // as `ipfs add` gives it
+/// assert_eq!(d.size, 11);
+/// ```
 pub fn digest_bytes(bytes: &[u8]) -> Digest {
     let sha: [u8; 32] = Sha256::digest(bytes).into();
     // One chunk: the file's CID is the raw CID of the same hash.

@@ -434,7 +434,14 @@ pub enum DecodeError {
     VarintOverflow,
     /// A field number or wire type the message does not have.
     #[error("unexpected protobuf field {field} (wire type {wire}) in {message}")]
-    UnexpectedField { message: &'static str, field: u64, wire: u8 },
+    UnexpectedField {
+        /// The message being decoded.
+        message: &'static str,
+        /// The field number found.
+        field: u64,
+        /// Its wire type.
+        wire: u8,
+    },
     /// A field given twice, or out of the dag-pb order.
     #[error("{0}")]
     Malformed(&'static str),
@@ -455,11 +462,17 @@ pub enum DecodeError {
 /// UnixFS node types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnixFsType {
+    /// Raw bytes (type 0).
     Raw,
+    /// A directory (type 1).
     Directory,
+    /// A file (type 2).
     File,
+    /// Metadata (type 3).
     Metadata,
+    /// A symbolic link (type 4).
     Symlink,
+    /// A HAMT-sharded directory (type 5).
     HamtShard,
 }
 
@@ -480,37 +493,50 @@ impl UnixFsType {
 /// One `PBNode.Links` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodedLink {
+    /// The child's CID.
     pub cid: Cid,
     /// `None` when the field is absent (this profile always writes it).
     pub name: Option<String>,
+    /// The child's cumulative DAG size, if given.
     pub tsize: Option<u64>,
 }
 
 /// UnixFS modification time, as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mtime {
+    /// Seconds since the Unix epoch.
     pub seconds: Option<i64>,
+    /// Fraction of a second in nanoseconds.
     pub nanos: Option<u32>,
 }
 
 /// The UnixFS `Data` message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnixFsData {
+    /// The node's type.
     pub kind: UnixFsType,
     /// Inline data (empty when absent; this profile never inlines).
     pub data: Vec<u8>,
+    /// A file node's total content size.
     pub filesize: Option<u64>,
+    /// A file node's children's content sizes, in link order.
     pub blocksizes: Vec<u64>,
+    /// A HAMT's hash function.
     pub hash_type: Option<u64>,
+    /// A HAMT's fanout.
     pub fanout: Option<u64>,
+    /// Unix permission bits (this profile writes none).
     pub mode: Option<u64>,
+    /// Modification time (this profile writes none).
     pub mtime: Option<Mtime>,
 }
 
 /// A decoded dag-pb UnixFS node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecodedNode {
+    /// `PBNode.Links`, in order.
     pub links: Vec<DecodedLink>,
+    /// `PBNode.Data`, decoded as UnixFS.
     pub unixfs: UnixFsData,
 }
 

@@ -40,15 +40,38 @@ pub enum Findings {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
     /// Trust levels about a peer, one per scope.
-    Trust { subject: String, levels: Vec<(String, f64)> },
+    Trust {
+        /// The peer trusted or distrusted (normalised).
+        subject: String,
+        /// (scope, level in [-1, 1]) pairs.
+        levels: Vec<(String, f64)>,
+    },
     /// A review of an artifact.
-    Review { artifact: ArtifactId, endorsed: bool },
+    Review {
+        /// The artifact version reviewed.
+        artifact: ArtifactId,
+        /// Endorsed (true) or disputed.
+        endorsed: bool,
+    },
     /// A security assessment of an artifact.
-    Security { artifact: ArtifactId, findings: Findings },
+    Security {
+        /// The artifact version assessed.
+        artifact: ArtifactId,
+        /// What the assessment found.
+        findings: Findings,
+    },
     /// Endorsement (true) or dispute of the security assertion with this CID.
-    Opinion { assertion: String, endorsed: bool },
+    Opinion {
+        /// The CID of the security assertion.
+        assertion: String,
+        /// Endorsed (true) or disputed.
+        endorsed: bool,
+    },
     /// Revocation of the issuer's assertion with this CID.
-    Revocation { target: String },
+    Revocation {
+        /// The CID of the revoked assertion.
+        target: String,
+    },
 }
 
 /// Whether the credential's proof was checked.

@@ -39,9 +39,19 @@ pub struct RunOptions {
 #[derive(Debug, Clone)]
 pub enum Signer {
     /// The pipeline's `[signing] key`.
-    Key { did: String },
-    /// The operator's default key; `created` when this run made it.
-    Default { did: String, path: PathBuf, created: bool },
+    Key {
+        /// Its did:key.
+        did: String,
+    },
+    /// The operator's default key.
+    Default {
+        /// Its did:key.
+        did: String,
+        /// The key file.
+        path: PathBuf,
+        /// Whether this run made it.
+        created: bool,
+    },
     /// Unsigned, as asked for.
     Unsigned,
 }
@@ -82,6 +92,23 @@ pub struct RunSummary {
 /// the lock, whether the epoch exists), so a long run never fails at its end for a reason known at
 /// its start. The pipeline's lock is held from before `latest` is read until
 /// it has moved.
+///
+/// ```
+/// use scoreset::{as_of::AsOf, runner};
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("edges.csv"), "a,b,1\nb,c,1\nc,a,1\n")?;
+/// let pipeline = dir.path().join("p.toml");
+/// std::fs::write(&pipeline, "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n[pretrust]\nentries = { a = 1.0 }\n")?;
+/// let options = runner::RunOptions {
+///     as_of: Some(AsOf::parse("2026-01-01T00:00:00Z")?),
+///     unsigned: true, // a doctest must not make a key in the user's data folder
+///     ..Default::default()
+/// };
+/// let summary = runner::run(&pipeline, &options)?;
+/// assert!(summary.published.dir.ends_with("out/p/20260101T000000Z"));
+/// assert!(summary.published.dir.join("scores.csv").exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
     let loaded = LoadedPipeline::load(file)?;
     let pipeline = &loaded.pipeline;

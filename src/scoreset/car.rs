@@ -46,13 +46,23 @@ pub enum CarError {
     VarintOverflow,
     /// The header is longer than [`MAX_HEADER`].
     #[error("CAR header of {len} bytes exceeds the {max}-byte bound")]
-    HeaderTooLarge { len: u64, max: usize },
+    HeaderTooLarge {
+        /// The header's length.
+        len: u64,
+        /// The bound.
+        max: usize,
+    },
     /// The header is not a CARv1 header with at least one root.
     #[error("CAR header: {0}")]
     Header(#[source] iroh_car::Error),
     /// A section longer than the bound.
     #[error("CAR block section of {len} bytes exceeds the {max}-byte bound")]
-    BlockTooLarge { len: u64, max: usize },
+    BlockTooLarge {
+        /// The section's length.
+        len: u64,
+        /// The bound.
+        max: usize,
+    },
     /// A section of length zero (no CID).
     #[error("CAR has an empty block section")]
     EmptySection,
