@@ -111,12 +111,12 @@ pub(crate) trait Model {
 }
 
 /// The pipeline's model, with its table.
-pub(crate) fn model(loaded: &LoadedPipeline) -> Box<dyn Model + '_> {
+pub(crate) fn model(loaded: &LoadedPipeline) -> &dyn Model {
     match &loaded.model {
-        ModelSpec::Trust => Box::new(trust::Trust),
-        ModelSpec::Publishers(spec) => Box::new(publishers::Publishers(spec)),
-        ModelSpec::Credentials(spec) => Box::new(credentials::Credentials(spec)),
-        ModelSpec::Patches(spec) => Box::new(patches::Patches(spec)),
+        ModelSpec::Trust => &trust::Trust,
+        ModelSpec::Publishers(spec) => spec,
+        ModelSpec::Credentials(spec) => spec,
+        ModelSpec::Patches(spec) => spec,
     }
 }
 

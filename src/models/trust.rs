@@ -88,26 +88,25 @@ impl TrustCounts {
 impl TrustCounts {
     /// The model's lines of the run's one-screen summary.
     pub(super) fn summary_lines(&self) -> Vec<String> {
-        let c = self;
         let mut lines = Vec::new();
-        if c.pretrust == "uniform" {
+        if self.pretrust == "uniform" {
             lines.push(format!(
                 "{:<11} UNIFORM PRE-TRUST: the pipeline names no [pretrust], so every peer is trusted a priori and a sybil region can capture trust (recorded as pretrust: \"uniform\" in the manifest)",
                 "WARNING"
             ));
         }
-        if !c.inactive.is_empty() {
-            let reasons: Vec<String> = c.inactive.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        if !self.inactive.is_empty() {
+            let reasons: Vec<String> = self.inactive.iter().map(|(r, n)| format!("{r} {n}")).collect();
             lines.push(format!("{:<11} {} (accepted, not counted at as_of)", "inactive", reasons.join(", ")));
         }
-        let [reviews, security, opinions] = c.artifact_opinions;
+        let [reviews, security, opinions] = self.artifact_opinions;
         if reviews + security + opinions > 0 {
             lines.push(format!(
                 "{:<11} {reviews} reviews, {security} security assertions, {opinions} endorsements/disputes (artifact_opinions.jsonl)",
                 "artifacts"
             ));
         }
-        for r in &c.scopes {
+        for r in &self.scopes {
             let (g, conv) = (&r.graph, &r.convergence);
             lines.push(format!(
                 "{:<11} {}: {} peers; {} statements -> {} trust, {} distrust, {} netted to zero",
@@ -119,7 +118,7 @@ impl TrustCounts {
                 conv.iterations,
                 conv.residual,
                 conv.epsilon,
-                c.distrust.id()
+                self.distrust.id()
             ));
         }
         lines

@@ -44,26 +44,23 @@ pub struct CredentialCounts {
 impl CredentialCounts {
     /// The model's lines of the run's one-screen summary.
     pub(super) fn summary_lines(&self) -> Vec<String> {
-        let k = self;
         let mut lines = Vec::new();
-        lines.push(format!("{:<11} {} credentials scored, {} IdPs", "credentials", k.credentials, k.idps));
-        for (service, n) in &k.rejected_per_service {
+        lines.push(format!("{:<11} {} credentials scored, {} IdPs", "credentials", self.credentials, self.idps));
+        for (service, n) in &self.rejected_per_service {
             lines.push(format!("{:<11} {service}: {n} rejected", "decisions"));
         }
         lines
     }
 }
 
-/// The compromised-credential model of a pipeline, with its `[credentials]` table.
-pub(super) struct Credentials<'a>(pub &'a CredentialSpec);
-
-impl super::Model for Credentials<'_> {
+/// The model itself is its `[credentials]` table.
+impl super::Model for CredentialSpec {
     fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
-        manifest_parameters(loaded, self.0)
+        manifest_parameters(loaded, self)
     }
 
     fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-        compute(loaded, self.0, as_of)
+        compute(loaded, self, as_of)
     }
 }
 

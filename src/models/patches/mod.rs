@@ -92,28 +92,25 @@ struct Cohort {
 impl PatchCounts {
     /// The model's lines of the run's one-screen summary.
     pub(super) fn summary_lines(&self) -> Vec<String> {
-        let p = self;
         let mut lines = Vec::new();
-        let decisions: Vec<String> = p.decisions.iter().map(|(d, n)| format!("{d} {n}")).collect();
-        lines.push(format!("{:<11} {} patches: {}", "patches", p.patches, decisions.join(", ")));
+        let decisions: Vec<String> = self.decisions.iter().map(|(d, n)| format!("{d} {n}")).collect();
+        lines.push(format!("{:<11} {} patches: {}", "patches", self.patches, decisions.join(", ")));
         lines.push(format!(
             "{:<11} {} authors; {} applications on {} targets",
-            "history", p.authors, p.applications, p.targets
+            "history", self.authors, self.applications, self.targets
         ));
         lines
     }
 }
 
-/// The patch model of a pipeline, with its `[patches]` table.
-pub(super) struct Patches<'a>(pub &'a PatchSpec);
-
-impl super::Model for Patches<'_> {
+/// The model itself is its `[patches]` table.
+impl super::Model for PatchSpec {
     fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
-        manifest_parameters(loaded, self.0)
+        manifest_parameters(loaded, self)
     }
 
     fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-        compute(loaded, self.0, as_of)
+        compute(loaded, self, as_of)
     }
 }
 

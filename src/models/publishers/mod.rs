@@ -58,19 +58,18 @@ pub struct PublisherCounts {
 impl PublisherCounts {
     /// The model's lines of the run's one-screen summary.
     pub(super) fn summary_lines(&self) -> Vec<String> {
-        let p = self;
         let mut lines = Vec::new();
-        let tiers: Vec<String> = p.by_tier.iter().map(|(t, n)| format!("{t:?} {n}")).collect();
-        lines.push(format!("{:<11} {} publishers: {}", "publishers", p.publishers, tiers.join(", ")));
+        let tiers: Vec<String> = self.by_tier.iter().map(|(t, n)| format!("{t:?} {n}")).collect();
+        lines.push(format!("{:<11} {} publishers: {}", "publishers", self.publishers, tiers.join(", ")));
         lines.push(format!(
             "{:<11} {} applied, {} refused while frozen, {} after as_of",
-            "signals", p.signals_applied, p.signals_refused, p.after_as_of
+            "signals", self.signals_applied, self.signals_refused, self.after_as_of
         ));
-        lines.push(format!("{:<11} {} entries, head {}", "audit", p.audit_entries, p.audit_head));
-        if p.vouches > 0 {
+        lines.push(format!("{:<11} {} entries, head {}", "audit", self.audit_entries, self.audit_head));
+        if self.vouches > 0 {
             lines.push(format!(
                 "{:<11} {} vouches, EigenTrust in {} iterations",
-                "vouching", p.vouches, p.vouch_iterations
+                "vouching", self.vouches, self.vouch_iterations
             ));
         }
         lines
@@ -89,16 +88,14 @@ struct PublisherLine<'a> {
     as_of: &'a str,
 }
 
-/// The publisher model of a pipeline, with its `[publishers]` table.
-pub(super) struct Publishers<'a>(pub &'a PublisherSpec);
-
-impl super::Model for Publishers<'_> {
+/// The model itself is its `[publishers]` table.
+impl super::Model for PublisherSpec {
     fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
-        manifest_parameters(loaded, self.0)
+        manifest_parameters(loaded, self)
     }
 
     fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-        compute(loaded, self.0, as_of)
+        compute(loaded, self, as_of)
     }
 }
 
