@@ -14,12 +14,12 @@ use scoreset::ingest::Edge;
 use scoreset::synth::rmat_edges;
 use std::time::{Duration, Instant};
 
-/// The binary's allocator, so the figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// The binary's allocator and its settings, so the figures are the binary's.
+#[path = "../src/cli/allocator.rs"]
+mod allocator;
 
 fn main() {
-    scoreset::allocator::keep_freed_memory();
+    allocator::keep_freed_memory();
     let scale: u32 = std::env::var("SCORESET_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
     let started = Instant::now();
     let pairs = rmat_edges(scale, 16, 20_261_121);

@@ -18,12 +18,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// The binary's allocator, so the figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// The binary's allocator and its settings, so the figures are the binary's.
+#[path = "../src/cli/allocator.rs"]
+mod allocator;
 
 fn main() {
-    scoreset::allocator::keep_freed_memory();
+    allocator::keep_freed_memory();
     let dir = tempfile::tempdir().unwrap();
     let only = std::env::var("SCORESET_BENCH_ONLY").unwrap_or_default();
     if only != "edges" {

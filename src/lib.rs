@@ -18,16 +18,15 @@
 //!
 //! [`runner`] runs one epoch: checks, the lock, the model, seal, publish;
 //! [`verify`] checks a published epoch (and a publisher epoch's audit chain)
-//! and can re-run it (the command line lives in the binary, `src/cli.rs`); [`history`] is the
+//! and can re-run it (the command line lives in the binary, `src/cli/`); [`history`] is the
 //! patch-history database the patch model reads and `scoreset history` writes.
-//! Below the stages, [`allocator`] sets up the process allocator, [`fsio`] reads
+//! Below the stages, [`progress`] reports long stages as events, [`fsio`] reads
 //! untrusted files (regular files only, bounded), [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
-//! did:key and eddsa-jcs-2022 proofs, and [`synth`] the seeded synthetic
-//! graphs and samples used by benchmarks, tests and `data/`.
+//! did:key and eddsa-jcs-2022 proofs, and `synth` (feature `synth`, on by
+//! default) the seeded synthetic graphs and samples used by benchmarks, tests and `data/`.
 
 #![deny(missing_docs)]
 
-pub mod allocator;
 pub mod as_of;
 pub mod combine;
 pub mod compute;
@@ -40,9 +39,11 @@ pub mod history;
 pub mod ingest;
 pub mod models;
 pub mod numeric;
+pub mod progress;
 pub mod publish;
 pub mod runner;
 pub mod scoreset;
+#[cfg(feature = "synth")]
 pub mod synth;
 pub mod verify;
 

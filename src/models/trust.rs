@@ -10,9 +10,9 @@ use crate::error::{Error, Result};
 use crate::graph::{self, GraphStats};
 use crate::ingest::{self, IngestOptions};
 use crate::models::sentiment::{self, PeerBadge};
+use crate::progress;
 use crate::scoreset::manifest::{Parameters, ScopeCounts};
 use crate::scoreset::{self, ArtifactScores, MANIFEST, ScopeScores};
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -244,15 +244,11 @@ fn score_scope(
 ) -> Result<(ScopeResult, ScopeScores)> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
-    let progress = ProgressBar::new_spinner().with_style(
-        ProgressStyle::with_template("{spinner} EigenTrust {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
     let (trust_positive, convergence) =
         eigentrust(&graph.trust, &graph.dangling, &graph.pretrust, &pipeline.eigentrust, |k, residual| {
-            progress.set_message(format!("{scope}: iteration {k}, residual {residual:.3e}"));
-            progress.tick();
+            progress::step("EigenTrust", format_args!("{scope}: iteration {k}, residual {residual:.3e}"));
         })?;
-    progress.finish_and_clear();
+    progress::done("EigenTrust");
     let trust = match pipeline.distrust.mode {
         DistrustMode::None => trust_positive.clone(),
         DistrustMode::OneShot => discount_one_shot(&graph.distrust, &trust_positive),

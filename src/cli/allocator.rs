@@ -1,4 +1,11 @@
-//! Settings of the process allocator (mimalloc), for the binary and the benchmarks.
+//! The process allocator (mimalloc) and its settings, for the binary and the
+//! benchmarks (which include this file, so their figures are the binary's).
+//! The library allocates through whatever allocator its user chose.
+
+/// mimalloc: ingest allocates many small strings and JSON nodes, which the
+/// system allocator serves markedly slower.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// mimalloc's `mi_option_purge_delay` (its place in `mimalloc.h`, v2 and v3;
 /// the Rust binding names no constant for it; the test pins it between
@@ -18,14 +25,14 @@ pub fn keep_freed_memory() {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
+    // Paths, not imports: the benchmarks include this file too, and build it
+    // without running its tests, where an import would go unused.
     #[test]
     fn the_option_number_sits_between_its_named_neighbours() {
-        assert_eq!(libmimalloc_sys::mi_option_reserve_os_memory, PURGE_DELAY - 6);
-        assert_eq!(libmimalloc_sys::mi_option_use_numa_nodes, PURGE_DELAY + 1);
-        keep_freed_memory();
+        assert_eq!(libmimalloc_sys::mi_option_reserve_os_memory, super::PURGE_DELAY - 6);
+        assert_eq!(libmimalloc_sys::mi_option_use_numa_nodes, super::PURGE_DELAY + 1);
+        super::keep_freed_memory();
         // SAFETY: reads an allocator option.
-        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) }, -1);
+        assert_eq!(unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) }, -1);
     }
 }

@@ -2,6 +2,9 @@
 //! command and maps errors to exit codes (1 = computation failed, 2 = unusable
 //! input or configuration).
 
+pub mod allocator;
+mod progress;
+
 use clap::{Parser, Subcommand};
 use scoreset::as_of::AsOf;
 use scoreset::as_of::parse_time_ms;
@@ -13,6 +16,9 @@ use scoreset::scoreset::audit::AuditFilter;
 use scoreset::verify::{VerifyOptions, audit, verify_epoch};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::str::FromStr;
+use tracing_subscriber::filter::{Directive, filter_fn};
+use tracing_subscriber::prelude::*;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -317,8 +323,13 @@ fn init_logging(verbose: u8) {
         _ => "debug",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+        .add_directive(Directive::from_str("scoreset::progress=off").expect("a valid directive"));
+    // Progress events go to the spinner whatever the log level; the log never shows them.
+    let _ = tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter))
+        .with(progress::Spinner::default().with_filter(filter_fn(|m| m.target() == scoreset::progress::TARGET)))
+        .try_init();
 }
 
 /// The one-screen summary printed after a run.
