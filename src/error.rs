@@ -112,6 +112,38 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The patch-history database cannot be opened or read: unusable input.
+    #[error("cannot read the patch-history database {path}", path = path.display())]
+    DatabaseRead {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// Writing the patch-history database failed: nothing was recorded.
+    #[error("cannot write the patch-history database {path} ({action})", path = path.display())]
+    DatabaseWrite {
+        /// The database file.
+        path: PathBuf,
+        /// What was being written.
+        action: String,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A record could not be serialised (e.g. the manifest).
+    #[error("cannot serialise {what}")]
+    Serialize {
+        /// What was being serialised.
+        what: String,
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// An invariant the code relies on did not hold.
+    #[error("internal error: {0} (this is a bug)")]
+    Internal(String),
 }
 
 impl Error {
@@ -124,7 +156,10 @@ impl Error {
             | Error::NonFiniteScore { .. }
             | Error::Write { .. }
             | Error::Invalid { .. }
-            | Error::Unsigned { .. } => 1,
+            | Error::Unsigned { .. }
+            | Error::DatabaseWrite { .. }
+            | Error::Serialize { .. }
+            | Error::Internal(_) => 1,
             Error::ConfigSyntax { .. }
             | Error::Config { .. }
             | Error::Read { .. }
@@ -132,7 +167,8 @@ impl Error {
             | Error::Strict { .. }
             | Error::Usage(_)
             | Error::Locked { .. }
-            | Error::EpochExists { .. } => 2,
+            | Error::EpochExists { .. }
+            | Error::DatabaseRead { .. } => 2,
         }
     }
 }

@@ -120,6 +120,8 @@ pub struct Combined {
 /// (endorsements), packed into one integer (see [`candidates`]).
 #[derive(Debug, Clone, Copy)]
 struct Candidate<'a> {
+    /// (kind, issuer, second, third), 32 bits each; a trust statement's is
+    /// (0, issuer, subject, scope), so its subject is read back from it.
     key: u128,
     issued_ms: i64,
     attestation: &'a Attestation,
@@ -127,6 +129,11 @@ struct Candidate<'a> {
     level: f64,
     /// The trust scope ("" for the other claims).
     scope: &'a str,
+}
+
+/// The subject of a trust statement's candidate key (see [`Candidate`]).
+fn key_subject(key: u128) -> u32 {
+    (key >> 32) as u32
 }
 
 /// Where a trust statement's edge goes among the computed scopes.
@@ -162,9 +169,9 @@ fn count(inactive: &mut BTreeMap<&'static str, u64>, reason: &'static str, n: us
 /// A key packs (kind, issuer, subject or rank, rank) into a `u128`, where a
 /// rank numbers the distinct scopes, artifacts or assertions in their own
 /// order: the keys group and sort the candidates exactly as comparing the
-/// strings would, without comparing strings in the sort (which was most of
-/// its time, measured with perf). The issuer of a trust statement is its peer
-/// index; of the other claims, its rank among their issuers' ids, so that
+/// strings would, without comparing strings in the sort (string comparisons,
+/// each reading text scattered over the heap, would dominate it). The issuer
+/// of a trust statement is its peer index; of the other claims, its rank among their issuers' ids, so that
 /// reviews, security assertions and opinions come out ordered by issuer id
 /// (then artifact or assertion) as they are written, with no sort of their own.
 fn candidates<'a>(live: &[&'a Attestation], peers: &[String]) -> Vec<Candidate<'a>> {
@@ -293,8 +300,8 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
     }
 
     // Steps 1–2, and the revocations that hold.
-    // Lists are sized once: growing them by doubling copied them and faulted
-    // in fresh pages (seen with perf).
+    // Lists are sized once: growing them by doubling would copy them and
+    // fault in fresh pages at each step.
     let attestations = std::mem::take(&mut ingested.attestations);
     let mut live: Vec<&Attestation> = Vec::with_capacity(attestations.len());
     // Looked up, never iterated: hash sets keep nothing of their order in the output.
@@ -333,7 +340,8 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
             let tied = group.iter().rev().take_while(|c| c.issued_ms == latest);
             let winner =
                 tied.max_by(|x, y| x.attestation.credential.cid.cid().cmp(&y.attestation.credential.cid.cid()));
-            let Candidate { attestation: a, issued_ms, level, scope, .. } = *winner.unwrap_or(&group[group.len() - 1]);
+            let Candidate { key: winner_key, attestation: a, issued_ms, level, scope } =
+                *winner.unwrap_or(&group[group.len() - 1]);
             if revoking[a.issuer as usize] && revoked.contains(&(a.issuer, *a.credential.cid.sha256())) {
                 return Outcome::Revoked;
             }
@@ -341,7 +349,7 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
             match &a.credential.claim {
                 Claim::Trust { .. } if level == 0.0 => Outcome::Withdrawn,
                 Claim::Trust { .. } => {
-                    let subject = a.subject.unwrap_or_default(); // (trust candidates all have one)
+                    let subject = key_subject(winner_key);
                     let edge = Edge { truster: a.issuer, trustee: subject, value: level * weight };
                     let destination = match scope_index(scope) {
                         _ if scope == HONESTY && level < 0.0 => Destination::Every,
@@ -395,8 +403,9 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
     }
     out.inactive = inactive;
     out.scopes = scopes.iter().cloned().zip(per_scope).collect();
-    // Freed on every core: a million credentials' strings, freed one by one,
-    // took a tenth of a second on one (measured on the benchmark's).
+    // Freed on every core: the attestations can hold millions of small
+    // strings, and freeing them one by one on one core would add a serial
+    // step to the end of combining (docs/performance.md).
     drop((candidates, live));
     attestations.into_par_iter().for_each(drop);
     out

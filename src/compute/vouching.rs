@@ -2,7 +2,7 @@
 //! vouched-for are, seen from a set of pre-trusted ids.
 
 use super::{EigenTrustParams, eigentrust};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::graph;
 use crate::ingest::Edge;
 use crate::ingest::records::Vouch;
@@ -43,11 +43,19 @@ pub fn vouching(
     all.extend(latest.keys().flat_map(|&(a, b)| [a, b]));
     all.sort_unstable();
     all.dedup();
-    let index = |id: &str| all.binary_search(&id).unwrap_or_default() as u32;
-    let edges =
-        latest.iter().map(|(&(a, b), &(_, w))| Edge { truster: index(a), trustee: index(b), value: w }).collect();
-    let pretrust: Vec<(u32, f64)> =
-        pretrusted.iter().filter(|p| all.binary_search(p).is_ok()).map(|p| (index(p), 1.0)).collect();
+    let index = |id: &str| {
+        let k = all.binary_search(&id).map_err(|_| Error::Internal(format!("vouching: {id:?} was not interned")))?;
+        u32::try_from(k).map_err(|_| Error::Internal("vouching: more than 2^32 peers".into()))
+    };
+    let edges = latest
+        .iter()
+        .map(|(&(a, b), &(_, w))| Ok(Edge { truster: index(a)?, trustee: index(b)?, value: w }))
+        .collect::<Result<Vec<_>>>()?;
+    let pretrust = pretrusted
+        .iter()
+        .filter(|p| all.binary_search(p).is_ok())
+        .map(|p| Ok((index(p)?, 1.0)))
+        .collect::<Result<Vec<(u32, f64)>>>()?;
     let g = graph::build(all.iter().map(|s| (*s).to_owned()).collect(), edges, &pretrust);
     let (scores, convergence) = eigentrust(&g.trust, &g.dangling, &g.pretrust, params, |_, _| {})?;
     Ok(Vouching {

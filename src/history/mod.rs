@@ -1,5 +1,6 @@
 //! The patch-history database: an embedded SQLite file recording every
-//! application of a patch to a target (DESIGN 6.2).
+//! application of a patch to a target, from which the patch model derives
+//! its authors' reputations (README, *Patches*).
 //!
 //! - **Schema versions** are kept in `PRAGMA user_version` and migrated
 //!   forward in one transaction when a writer opens the file: version 1 held
@@ -100,25 +101,47 @@ pub struct WriteCount {
     pub unchanged: u64,
 }
 
-fn db_error(path: &Path, e: impl std::fmt::Display) -> Error {
-    Error::Input { path: path.to_path_buf(), message: format!("patch-history database: {e}") }
+/// The database's content is unusable (not this schema): exit 2.
+fn unusable(path: &Path, message: String) -> Error {
+    Error::Input { path: path.to_path_buf(), message: format!("patch-history database: {message}") }
+}
+
+/// A failed read of the database: the file is unusable input.
+fn read_failed(path: &Path) -> impl Fn(rusqlite::Error) -> Error + '_ {
+    move |source| Error::DatabaseRead { path: path.to_path_buf(), source }
+}
+
+/// A failed write: a file that is not a database (or is corrupt) is
+/// unusable input; any other failure is the write's own (exit 1).
+fn write_failed<'a>(path: &'a Path, action: &'a str) -> impl Fn(rusqlite::Error) -> Error + 'a {
+    move |source| match source.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+            Error::DatabaseRead { path: path.to_path_buf(), source }
+        }
+        _ => Error::DatabaseWrite { path: path.to_path_buf(), action: action.to_owned(), source },
+    }
 }
 
 /// Opens (creating if needed) the database for writing and migrates it to [`SCHEMA_VERSION`].
 pub fn open_for_writing(path: &Path) -> Result<Connection> {
-    let mut conn = Connection::open(path).map_err(|e| db_error(path, e))?;
-    conn.busy_timeout(BUSY_WAIT).map_err(|e| db_error(path, e))?;
+    let opening = write_failed(path, "opening");
+    let mut conn = Connection::open(path).map_err(&opening)?;
+    conn.busy_timeout(BUSY_WAIT).map_err(&opening)?;
     use_wal(&conn, path)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| db_error(path, e))?;
-    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| db_error(path, e))?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(&opening)?;
+    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(&opening)?;
+    let Ok(applied) = usize::try_from(version) else {
+        return Err(unusable(path, format!("schema version {version} is negative")));
+    };
     if version > SCHEMA_VERSION {
-        return Err(db_error(path, format!("schema version {version} is newer than this build's {SCHEMA_VERSION}")));
+        return Err(unusable(path, format!("schema version {version} is newer than this build's {SCHEMA_VERSION}")));
     }
-    for (from, sql) in MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
-        tx.execute_batch(sql).map_err(|e| db_error(path, format!("migration {from} -> {}: {e}", from + 1)))?;
+    let migrating = write_failed(path, "migrating the schema");
+    for sql in MIGRATIONS.iter().skip(applied) {
+        tx.execute_batch(sql).map_err(&migrating)?;
     }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(|e| db_error(path, e))?;
-    tx.commit().map_err(|e| db_error(path, e))?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(&migrating)?;
+    tx.commit().map_err(&migrating)?;
     Ok(conn)
 }
 
@@ -137,7 +160,7 @@ fn use_wal(conn: &Connection, path: &Path) -> Result<()> {
             {
                 std::thread::sleep(Duration::from_millis(5));
             }
-            other => return other.map_err(|e| db_error(path, format!("switching to WAL: {e}"))),
+            other => return other.map_err(write_failed(path, "switching to WAL")),
         }
     }
 }
@@ -145,14 +168,15 @@ fn use_wal(conn: &Connection, path: &Path) -> Result<()> {
 /// The schema version of the file at `path`.
 pub fn schema_version(path: &Path) -> Result<i64> {
     let conn = open_read_only(path)?;
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| db_error(path, e))
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(read_failed(path))
 }
 
 /// Records `events` (labelled by `positions` in errors) in one transaction:
 /// all or nothing.
 pub fn record(path: &Path, events: &[(String, Application)]) -> Result<WriteCount> {
     let mut conn = open_for_writing(path)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| db_error(path, e))?;
+    let recording = write_failed(path, "recording applications");
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(&recording)?;
     let mut count = WriteCount::default();
     for (position, event) in events {
         let refuse = |message: String| Error::Input {
@@ -167,7 +191,7 @@ pub fn record(path: &Path, events: &[(String, Application)]) -> Result<WriteCoun
                 row_to_application,
             )
             .optional()
-            .map_err(|e| db_error(path, e))?;
+            .map_err(&recording)?;
         match existing {
             Some(stored) if same_event(&stored, event, at_ms) => count.unchanged += 1,
             Some(_) => {
@@ -189,12 +213,12 @@ pub fn record(path: &Path, events: &[(String, Application)]) -> Result<WriteCoun
                         event.provenance_hash.as_ref().map(|h| h.to_ascii_lowercase())
                     ],
                 )
-                .map_err(|e| db_error(path, e))?;
+                .map_err(&recording)?;
                 count.added += 1;
             }
         }
     }
-    tx.commit().map_err(|e| db_error(path, e))?;
+    tx.commit().map_err(&recording)?;
     Ok(count)
 }
 
@@ -255,23 +279,22 @@ fn open_read_only(path: &Path) -> Result<Connection> {
     let escaped = path.display().to_string().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
     let uri = format!("file:{escaped}?immutable=1");
     Connection::open_with_flags(uri, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI)
-        .map_err(|e| db_error(path, e))
+        .map_err(read_failed(path))
 }
 
 /// Every application in the database, by event id.
 pub fn read_all(path: &Path) -> Result<Vec<Application>> {
     let conn = open_read_only(path)?;
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| db_error(path, e))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(read_failed(path))?;
     let columns = match version {
         1 => "event_id, patch, target, applied_at_ms, success, NULL",
         2 => "event_id, patch, target, applied_at_ms, success, provenance_hash",
-        other => return Err(db_error(path, format!("schema version {other} cannot be read by this build"))),
+        other => return Err(unusable(path, format!("schema version {other} cannot be read by this build"))),
     };
-    let mut statement = conn
-        .prepare(&format!("SELECT {columns} FROM applications ORDER BY event_id"))
-        .map_err(|e| db_error(path, e))?;
-    let rows = statement.query_map([], row_to_application).map_err(|e| db_error(path, e))?;
-    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| db_error(path, e))
+    let mut statement =
+        conn.prepare(&format!("SELECT {columns} FROM applications ORDER BY event_id")).map_err(read_failed(path))?;
+    let rows = statement.query_map([], row_to_application).map_err(read_failed(path))?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(read_failed(path))
 }
 
 #[cfg(test)]
@@ -287,6 +310,24 @@ mod tests {
             outcome: if ok { ApplicationOutcome::Success } else { ApplicationOutcome::Failure },
             provenance_hash: Some("ab".repeat(32)),
         }
+    }
+
+    #[test]
+    fn a_failed_write_keeps_its_cause_and_exits_1_while_a_file_that_is_no_database_is_unusable_input() {
+        let dir = tempfile::tempdir().unwrap();
+        let nowhere = dir.path().join("missing-folder").join("history.db");
+        let err = record(&nowhere, &[("a".into(), event("e1", "p1", true))]).unwrap_err();
+        assert!(matches!(err, Error::DatabaseWrite { .. }), "{err:?}");
+        assert_eq!(err.exit_code(), 1);
+        assert!(std::error::Error::source(&err).is_some(), "SQLite's error is kept as the cause");
+
+        let text = dir.path().join("notes.db");
+        std::fs::write(&text, "these are notes, not a database\n".repeat(200)).unwrap();
+        let err = record(&text, &[("a".into(), event("e1", "p1", true))]).unwrap_err();
+        assert!(matches!(err, Error::DatabaseRead { .. }), "{err:?}");
+        assert_eq!(err.exit_code(), 2);
+        let err = read_all(&text).unwrap_err();
+        assert!(matches!(err, Error::DatabaseRead { .. }), "{err:?}");
     }
 
     #[test]

@@ -202,7 +202,7 @@ fn build_manifest(
     let pipeline = &loaded.pipeline;
     let base_dir = std::path::absolute(&loaded.base_dir)
         .map_err(|source| Error::Read { path: loaded.base_dir.clone(), source })?;
-    let failed = |e: serde_json::Error| Error::Write { path: MANIFEST.into(), source: e.into() };
+    let failed = |source| Error::Serialize { what: MANIFEST.into(), source };
     let parameters = models::model(loaded).parameters(loaded)?;
     let (algorithms, mut counts) = (computed.report.algorithms(), computed.report.counts().map_err(failed)?);
     if let Some(counts) = counts.as_object_mut() {

@@ -267,32 +267,31 @@ pub fn seal(
     created: &str,
     mut files: Vec<EpochFile>,
 ) -> Result<Vec<EpochFile>> {
-    let failed = |name: &str, e: &dyn std::fmt::Display| Error::Write {
-        path: name.into(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    let mut car = car::CarWriter::with_root_later(std::io::Cursor::new(Vec::new())).map_err(|e| failed(CAR, &e))?;
+    let car_failed = |e: car::CarError| Error::Write { path: CAR.into(), source: std::io::Error::other(e) };
+    let manifest_failed = |source| Error::Serialize { what: MANIFEST.into(), source };
+    let mut car = car::CarWriter::with_root_later(std::io::Cursor::new(Vec::new())).map_err(car_failed)?;
     let mut entries = Vec::with_capacity(files.len() + 1);
     let mut outputs = Vec::with_capacity(files.len());
     for f in &files {
-        let (digest, node) = add_file(&mut car, &f.bytes).map_err(|e| failed(CAR, &e))?;
+        let (digest, node) = add_file(&mut car, &f.bytes).map_err(car_failed)?;
         outputs.push(OutputRecord { name: f.name.to_owned(), digest });
         entries.push((f.name, node));
     }
     manifest.credential_subject.outputs = outputs;
     manifest.issuer = key.map(|k| crypto::did_key::did_key(&k.verifying_key()));
-    let document = serde_json::to_value(&manifest).map_err(|e| failed(MANIFEST, &e))?;
+    let document = serde_json::to_value(&manifest).map_err(manifest_failed)?;
     let document = match key {
-        Some(key) => eddsa_jcs::sign(&document, key, created).map_err(|e| failed(MANIFEST, &e))?,
+        Some(key) => eddsa_jcs::sign(&document, key, created)
+            .map_err(|e| Error::Write { path: MANIFEST.into(), source: std::io::Error::other(e) })?,
         None => document,
     };
-    let manifest_bytes = canonical_json(&document).map_err(|e| failed(MANIFEST, &e))?;
-    entries.push((MANIFEST, add_file(&mut car, &manifest_bytes).map_err(|e| failed(CAR, &e))?.1));
+    let manifest_bytes = canonical_json(&document).map_err(manifest_failed)?;
+    entries.push((MANIFEST, add_file(&mut car, &manifest_bytes).map_err(car_failed)?.1));
     let mut written = Ok(true);
-    let root =
-        unixfs::directory(&entries, |cid, block| written = car.write_block(cid, block)).map_err(|e| failed(CAR, &e))?;
-    written.map_err(|e| failed(CAR, &e))?;
-    let car = car.finish_with_root(root.cid).map_err(|e| failed(CAR, &e))?.into_inner();
+    let root = unixfs::directory(&entries, |cid, block| written = car.write_block(cid, block))
+        .map_err(|e| Error::Write { path: CAR.into(), source: std::io::Error::other(e) })?;
+    written.map_err(car_failed)?;
+    let car = car.finish_with_root(root.cid).map_err(car_failed)?.into_inner();
     files.push(EpochFile { name: MANIFEST, bytes: manifest_bytes });
     files.push(EpochFile { name: CAR, bytes: car });
     Ok(files)

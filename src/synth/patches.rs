@@ -43,6 +43,7 @@ pub fn patches_sample(seed: u64) -> TableSample {
             ("test_results", json!({"passed": 120 + k, "failed": 0})),
             ("build_process", json!({"hash": format!("{:064x}", 1_000_000 + k)})),
         ])
+        .expect("these JSON values have string keys and finite numbers, so they canonicalise")
     };
     for (a, &(author, fail, issues_per_patch, ack_hours)) in AUTHORS.iter().enumerate() {
         let count = if author == "erin" { 1 } else { 8 };

@@ -171,10 +171,11 @@ fn compute(loaded: &LoadedPipeline, spec: &PatchSpec, as_of: &AsOf) -> Result<Co
     let params = spec.reputation_params(&loaded.pipeline.eigentrust);
     let as_of_ms = as_of.unix_ms();
     let now = author_reputations(&candidates, &applications, &issues, &vouches, &params, as_of_ms)?;
-    let windows: BTreeSet<String> = spec.rules.iter().filter_map(|r| r.when.window_days).map(window_key).collect();
+    // Each distinct window (by its key) once, with its length in days.
+    let windows: BTreeMap<String, f64> =
+        spec.rules.iter().filter_map(|r| r.when.window_days).map(|days| (window_key(days), days)).collect();
     let mut past: BTreeMap<String, Vec<AuthorReputation>> = BTreeMap::new();
-    for key in &windows {
-        let days: f64 = key.parse().unwrap_or(0.0);
+    for (key, &days) in &windows {
         let then = as_of_ms - (days * 86_400_000.0).round() as i64;
         past.insert(key.clone(), author_reputations(&candidates, &applications, &issues, &vouches, &params, then)?);
     }

@@ -15,22 +15,22 @@ pub const CHAIN: [(&str, &[&str]); 4] = [
     ("build_process", &["hash"]),
 ];
 
-/// The hash a link must carry.
-pub fn link_hash(kind: &str, data: &Value, prev: Option<&str>) -> String {
+/// The hash a link must carry: SHA-256 of its canonical (RFC 8785) form.
+pub fn link_hash(kind: &str, data: &Value, prev: Option<&str>) -> serde_json::Result<String> {
     let unhashed = json!({"kind": kind, "data": data, "prev": prev});
-    hex::encode(Sha256::digest(canonical_value(&unhashed).unwrap_or_default()))
+    Ok(hex::encode(Sha256::digest(canonical_value(&unhashed)?)))
 }
 
 /// Builds a valid chain from link facts (kind, data), for samples and tests.
-pub fn make_chain(links: &[(&str, Value)]) -> Vec<Link> {
+pub fn make_chain(links: &[(&str, Value)]) -> serde_json::Result<Vec<Link>> {
     let mut prev: Option<String> = None;
     links
         .iter()
         .map(|(kind, data)| {
-            let hash = link_hash(kind, data, prev.as_deref());
+            let hash = link_hash(kind, data, prev.as_deref())?;
             let link = Link { kind: (*kind).to_owned(), data: data.clone(), prev: prev.clone(), hash: hash.clone() };
             prev = Some(hash);
-            link
+            Ok(link)
         })
         .collect()
 }
@@ -52,7 +52,9 @@ pub fn verify_chain(links: &[Link], author: &str) -> std::result::Result<String,
                 _ => format!("link {k} ({kind}): prev is not the hash of link {}", k - 1),
             });
         }
-        if link_hash(&link.kind, &link.data, link.prev.as_deref()) != link.hash {
+        let hash = link_hash(&link.kind, &link.data, link.prev.as_deref())
+            .map_err(|e| format!("link {k} ({kind}) cannot be put in canonical form: {e}"))?;
+        if hash != link.hash {
             return Err(format!("link {k} ({kind}): hash does not match its content (tampered)"));
         }
         prev = Some(&link.hash);
@@ -83,6 +85,7 @@ mod tests {
             ("test_results", json!({"passed": 10, "failed": 0})),
             ("build_process", json!({"hash": "cd"})),
         ])
+        .unwrap()
     }
 
     #[test]
