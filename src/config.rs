@@ -129,11 +129,11 @@ enum Model {
     /// Peer trust (EigenTrust, distrust, decay) and artifact sentiment from `[[source]]`s.
     #[default]
     Trust,
-    /// Publisher reputation (DESIGN 6.1) from `[publishers]`.
+    /// Publisher reputation (tiers, decay, freezes, audit log) from `[publishers]`.
     Publishers,
-    /// Compromised-credential scores (DESIGN 6.3) from `[credentials]`.
+    /// Compromised-credential scores (IdP-weighted reports) from `[credentials]`.
     Credentials,
-    /// Patch decisions (DESIGN 6.2) from `[patches]`.
+    /// Patch decisions (provenance, history, author reputation, policy) from `[patches]`.
     Patches,
 }
 
@@ -165,7 +165,7 @@ pub struct PublisherSpec {
     pub baseline: Option<f64>,
     /// Fraction of the distance to the baseline lost per whole day (default 0.005).
     pub decay_rate: Option<f64>,
-    /// Weights replacing the defaults of DESIGN 6.1, by signal kind.
+    /// Weights replacing the default weight of a signal kind, by kind name.
     #[serde(default)]
     pub weights: BTreeMap<String, f64>,
 }

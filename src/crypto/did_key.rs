@@ -70,7 +70,8 @@ pub fn parse_did_key(did: &str) -> Result<VerifyingKey, KeyError> {
 
 /// [`parse_did_key`], remembering the keys this thread decoded last: a signer
 /// signs many credentials, and decoding its point (a square root in the
-/// field) is a tenth of checking a proof (measured). Only valid keys are kept.
+/// field) is a sizeable part of checking a proof, not worth paying again
+/// for each of them (docs/performance.md). Only valid keys are kept.
 pub fn parse_did_key_memoised(did: &str) -> Result<VerifyingKey, KeyError> {
     use std::cell::RefCell;
     use std::collections::HashMap;

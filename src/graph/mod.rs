@@ -235,12 +235,12 @@ impl Rows {
 /// the row of each entry and its value, rows ascending within each column.
 ///
 /// Written by hand because it is the costliest step of building a large
-/// graph: sprs's sequential CSR→CSC conversion (after concatenating the
-/// chunks) took 1 s of 1.8 s for 16.8M edges. Here each worker owns a range
-/// of columns holding about the same number of entries, and scans the chunks
-/// in row order writing only its own columns, so the output slices are
-/// disjoint (no locking, no unsafe) and the result is the same for any
-/// number of workers.
+/// graph, and sprs's CSR→CSC conversion runs on one core and needs the
+/// chunks concatenated first (docs/performance.md has the figures). Here
+/// each worker owns a range of columns holding about the same number of
+/// entries, and scans the chunks in row order writing only its own columns,
+/// so the output slices are disjoint (no locking, no unsafe) and the result
+/// is the same for any number of workers.
 fn transpose(n: usize, parts: &[Rows]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
     let mut colptr = vec![0usize; n + 1];
     for &j in parts.iter().flat_map(|p| p.cols.iter()) {

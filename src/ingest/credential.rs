@@ -132,8 +132,8 @@ impl SourceText {
 }
 
 /// A credential's content id (CIDv1, raw, sha2-256 of its RFC 8785 canonical
-/// form), computed when first asked for. Canonicalising every credential was
-/// two thirds of ingest time (measured with perf), yet only security
+/// form), computed when first asked for. Canonicalising every credential
+/// would dominate ingest (docs/performance.md), yet only security
 /// assertions (which endorsements name), credentials whose issuer revokes
 /// something, and supersede ties need one.
 #[derive(Debug, Clone)]

@@ -11,18 +11,18 @@
 //! members read are small and are kept as borrowed trees
 //! (`serde_json_borrow`: strings not copied).
 //!
-//! Against a borrowed tree of the whole credential, this took reading a
-//! credential (parse, claim, proof) from about 1.35 to 1.25 µs on the
-//! benchmark's credentials, one thread: skipping still parses every value.
+//! This is cheaper than building a borrowed tree of the whole credential and
+//! reading the members from it, though only modestly, since skipping still
+//! parses every value (figures in docs/performance.md).
 
 use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json_borrow::Value as Json;
 use std::borrow::Cow;
 use std::fmt;
 
-/// The members of a credential read. Filled in place as the text is parsed:
-/// moving a struct this size through each layer of the parser was a sixth of
-/// the parse time (seen with perf).
+/// The members of a credential read. Filled in place as the text is parsed,
+/// because moving a struct this size through each layer of the parser costs
+/// a noticeable share of the parse time.
 #[derive(Debug, Default)]
 pub(super) struct Document<'a> {
     pub issuer: Option<Json<'a>>,

@@ -48,9 +48,9 @@ pub fn normalise_did(raw: &str) -> Result<String, IdentityError> {
 /// `did:pkh:eip155:<chain>:<lower-case address>` if `address` is 0x + 40 hex digits.
 fn evm(chain: &str, address: &str) -> Option<String> {
     let hex = address.strip_prefix("0x").or_else(|| address.strip_prefix("0X"))?;
-    // Every byte checked without branching on each (`all` stopped at the
-    // first non-digit, a branch per byte that random hex mispredicts: most of
-    // this function's time, seen with perf).
+    // Every byte checked without branching on each: `all` stops at the first
+    // non-digit, a branch per byte that random hex mispredicts, and those
+    // mispredictions would dominate this function's time.
     if hex.len() != 40 || !hex.bytes().fold(true, |hex, b| hex & b.is_ascii_hexdigit()) {
         return None;
     }

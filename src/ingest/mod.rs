@@ -268,7 +268,8 @@ pub fn ingest(
         out.inputs.push(stats);
     }
     // Pre-trust is the operator's root of trust: a pre-trusted peer is a node
-    // of every scope whether or not it has said anything (DESIGN 4.1).
+    // of every scope whether or not it has said anything, so its pre-trust
+    // weight anchors every scope, not only those it spoke in (README, *Pre-trust*).
     for entry in entries {
         let index = peers.intern(&entry.peer, Path::new(pipeline_label))?;
         out.pretrust.push((index, entry.weight));
@@ -351,8 +352,8 @@ fn normalise_peer(id: &str) -> Result<std::borrow::Cow<'_, str>, String> {
 /// so crafted ids cannot be made to collide: one whose slots hold the id
 /// itself, for ids of up to [`SHORT_ID`] bytes (every DID form that
 /// normalisation produces), so that finding one reads no string elsewhere
-/// on the heap (one cache miss fewer; interning 1M credentials' DIDs took
-/// about a tenth of their ingest before); one of heap strings for longer
+/// on the heap (one cache miss fewer, on a lookup made for every DID of every
+/// credential; docs/performance.md); one of heap strings for longer
 /// ids. Which path an id takes never changes its index: `"7"` and `"007"`
 /// stay distinct peers.
 #[derive(Debug, Default)]

@@ -1,4 +1,4 @@
-//! The record tables of the reputation models (DESIGN 6.1, 6.3): their
+//! The record tables of the publisher and compromised-credential models: their
 //! columns and the checks that turn a row into a typed record or a reject.
 //!
 //! Publisher tables: signals, investigations, vouches. Compromised-credential
@@ -11,7 +11,7 @@ use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// The kinds of publisher signal (DESIGN 6.1).
+/// The nine kinds of publisher signal, each with a default weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SignalKind {
@@ -36,7 +36,7 @@ pub enum SignalKind {
 }
 
 impl SignalKind {
-    /// All kinds, in the order of DESIGN 6.1.
+    /// All kinds, in the order the README's *Publishers* lists their default weights.
     pub const ALL: [SignalKind; 9] = [
         SignalKind::ProvenanceConsistency,
         SignalKind::VulnerabilityResponseTime,

@@ -70,7 +70,7 @@ impl Sink<'_> {
 pub(super) fn read_jsonl(path: &Path, file: &Arc<Vec<u8>>, sink: &mut Sink<'_>) -> Result<()> {
     let bytes = tabular::decompressed(path, file, sink.options.limits.max_input_bytes)?;
     // Room for a credential per line at once: growing the list by doubling
-    // copied it and faulted in fresh pages (seen with perf).
+    // would copy it and fault in fresh pages at each step.
     sink.out.attestations.reserve(memchr::memchr_iter(b'\n', &bytes).count() + 1);
     let parse = |line: &tabular::Line<'_>| match line.text {
         Ok(text) => parse_credential(text, SourceText::slice(&bytes, line.offset..line.offset + text.len()), None),

@@ -1,4 +1,5 @@
-//! Community sentiment about software artifacts (DESIGN 4.4), per scope.
+//! Community sentiment about software artifacts (README, *Reading the
+//! badges*), per scope.
 //!
 //! With T the distrust-adjusted and T⁺ the pure EigenTrust score of each
 //! peer, P_h the highly trusted peers (a positive local-trust edge from a
@@ -51,7 +52,7 @@ impl SentimentParams {
 /// Which thresholds decide the badges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 pub enum Thresholds {
-    /// DESIGN 4.4 / the CAIP: thresholds scaled by the confidence C(s).
+    /// The CAIP's rule (the default): thresholds scaled by the confidence C(s).
     #[default]
     #[serde(rename = "caip")]
     Caip,

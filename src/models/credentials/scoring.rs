@@ -1,6 +1,6 @@
-//! Compromised credentials (DESIGN 6.3): how likely it is that a credential
-//! (known only by its hash) is compromised, from identity providers' reports
-//! weighted by how often each IdP's past reports held up.
+//! Compromised credentials (README, *Compromised credentials*): how likely it
+//! is that a credential (known only by its hash) is compromised, from identity
+//! providers' reports weighted by how often each IdP's past reports held up.
 //!
 //! - **IdP reputation** — the posterior mean of a Beta(1, 1) prior updated with
 //!   the IdP's verified reports, each verification weighted by its age

@@ -1,4 +1,4 @@
-//! Publisher reputation (DESIGN 6.1): a pure function of a publisher's
+//! Publisher reputation (README, *Publishers*): a pure function of a publisher's
 //! history up to `as_of`.
 //!
 //! Each publisher starts at `start` (30) at its first event. Its events are
@@ -41,7 +41,8 @@ impl Default for ReputationParams {
     }
 }
 
-/// The default weights of DESIGN 6.1.
+/// The default weight of each kind of signal, as the README's *Publishers*
+/// lists them (a pipeline's `[publishers.weights]` overrides them).
 pub fn default_weights() -> BTreeMap<SignalKind, f64> {
     use SignalKind::*;
     BTreeMap::from([
@@ -136,7 +137,7 @@ pub struct TierPolicy {
     pub featured: bool,
 }
 
-/// The audit event codes of DESIGN 6.1.
+/// The event codes of the publisher audit log (`audit.jsonl`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventCode {
@@ -567,7 +568,7 @@ mod tests {
 
     #[test]
     fn all_nine_kinds_in_sequence_with_their_default_weights() {
-        // SignalKind::ALL lists the kinds in DESIGN 6.1's order.
+        // SignalKind::ALL lists the kinds in the order the README's *Publishers* gives them.
         let kinds = SignalKind::ALL;
         // All on day 0 (ids in order), as_of the same instant: no decay.
         let signals: Vec<Signal> =
