@@ -125,7 +125,7 @@ impl ModelSpec {
 /// The `model` key of a pipeline file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-enum Model {
+pub(crate) enum Model {
     /// Peer trust (EigenTrust, distrust, decay) and artifact sentiment from `[[source]]`s.
     #[default]
     Trust,

@@ -7,7 +7,7 @@ use scoreset::as_of::AsOf;
 use scoreset::compute::discount_one_shot;
 use scoreset::graph::{self, Incoming};
 use scoreset::ingest::Edge;
-use scoreset::runner::{self, ModelReport, RunOptions};
+use scoreset::runner::{self, RunOptions, TrustCounts};
 use serde_json::Value;
 
 #[test]
@@ -35,7 +35,8 @@ fn go_eigentrust_readme_vector_alpha_half() {
         ..RunOptions::default()
     };
     let summary = runner::run(&pipeline, &options).unwrap();
-    let ModelReport::Trust(counts) = &summary.computed.report else { panic!("a trust pipeline") };
+    let report: &dyn std::any::Any = &*summary.computed.report;
+    let counts = report.downcast_ref::<TrustCounts>().expect("a trust pipeline reports TrustCounts");
     assert_eq!(counts.scopes[0].convergence.iterations, 18, "the reference stops after 18 iterations");
     assert!(summary.computed.rejects_by_reason.is_empty());
 

@@ -321,9 +321,9 @@ fn claim(doc: &Document<'_>, issuer: &str) -> Result<Claim, Refusal> {
         Some(other) => refuse(RejectReason::BadLevel, format!("currentStatus {other:?} is not Endorsed or Disputed")),
     };
 
-    let kind = kind.unwrap_or_default();
+    let Some(kind) = kind else { return refuse(RejectReason::UnknownType, "type names no supported credential shape") };
     match kind {
-        "PeerTrustCredential" | "TrustCredential" => {
+        CredentialType::PeerTrust | CredentialType::Trust => {
             let about = peer(issuer)?;
             let Some(entries) = &subject.trustworthiness else {
                 return refuse(RejectReason::MissingField, "no credentialSubject.trustworthiness array");
@@ -348,7 +348,7 @@ fn claim(doc: &Document<'_>, issuer: &str) -> Result<Claim, Refusal> {
             }
             Ok(Claim::Trust { subject: about, levels })
         }
-        "AccountTrustAssertion" => {
+        CredentialType::AccountTrust => {
             let about = peer(issuer)?;
             let scope = text(&subject.trust_for).filter(|s| !s.trim().is_empty());
             let Some(scope) = scope else { return refuse(RejectReason::MissingField, "no trustFor") };
@@ -362,10 +362,10 @@ fn claim(doc: &Document<'_>, issuer: &str) -> Result<Claim, Refusal> {
             };
             Ok(Claim::Trust { subject: about, levels: vec![(scope.to_owned(), level)] })
         }
-        "AccountDistrustAssertion" => {
+        CredentialType::AccountDistrust => {
             Ok(Claim::Trust { subject: peer(issuer)?, levels: vec![(HONESTY.to_owned(), -1.0)] })
         }
-        "SoftwareArtifactSecurityAssertion" => {
+        CredentialType::SecurityAssertion => {
             let findings = match text(&subject.findings).map(str::to_ascii_lowercase).as_deref() {
                 Some("none") => Findings::None,
                 Some("low") => Findings::Low,
@@ -380,13 +380,13 @@ fn claim(doc: &Document<'_>, issuer: &str) -> Result<Claim, Refusal> {
             };
             Ok(Claim::Security { artifact: artifact()?, findings })
         }
-        "EndorsementAssertion" | "DisputeAssertion" => {
-            let by_type = kind == "EndorsementAssertion";
+        CredentialType::Endorsement | CredentialType::Dispute => {
+            let by_type = kind == CredentialType::Endorsement;
             let endorsed = match status()? {
                 Some(s) if s != by_type => {
                     return refuse(
                         RejectReason::BadLevel,
-                        format!("{kind} with currentStatus {:?}", text(&subject.current_status)),
+                        format!("{} with currentStatus {:?}", kind.name(), text(&subject.current_status)),
                     );
                 }
                 _ => by_type,
@@ -395,11 +395,65 @@ fn claim(doc: &Document<'_>, issuer: &str) -> Result<Claim, Refusal> {
                 assertion_reference(subject_id()?).map_err(|e| (RejectReason::InvalidDid, format!("subject {e}")))?;
             Ok(Claim::Opinion { assertion, endorsed })
         }
-        "ReviewCredential" => {
+        CredentialType::Review => {
             let Some(endorsed) = status()? else { return refuse(RejectReason::MissingField, "no currentStatus") };
             Ok(Claim::Review { artifact: artifact()?, endorsed })
         }
-        _ => refuse(RejectReason::UnknownType, "type names no supported credential shape"),
+    }
+}
+
+/// The credential types (`type` names) whose claims this tool reads: the
+/// one list the document reader, the claim builder and the sample generator share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialType {
+    /// `PeerTrustCredential`: trust levels per scope.
+    PeerTrust,
+    /// `TrustCredential`: the same claim under its shorter name.
+    Trust,
+    /// `AccountTrustAssertion`: Low, Medium or High trust for one scope.
+    AccountTrust,
+    /// `AccountDistrustAssertion`: distrust in honesty.
+    AccountDistrust,
+    /// `SoftwareArtifactSecurityAssertion`: an artifact's security findings.
+    SecurityAssertion,
+    /// `EndorsementAssertion`: endorses a security assertion.
+    Endorsement,
+    /// `DisputeAssertion`: disputes a security assertion.
+    Dispute,
+    /// `ReviewCredential`: endorses or disputes an artifact version.
+    Review,
+}
+
+impl CredentialType {
+    /// Every type, in the order a reader reports them.
+    pub const ALL: [CredentialType; 8] = [
+        CredentialType::PeerTrust,
+        CredentialType::Trust,
+        CredentialType::AccountTrust,
+        CredentialType::AccountDistrust,
+        CredentialType::SecurityAssertion,
+        CredentialType::Endorsement,
+        CredentialType::Dispute,
+        CredentialType::Review,
+    ];
+
+    /// The name in a credential's `type`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CredentialType::PeerTrust => "PeerTrustCredential",
+            CredentialType::Trust => "TrustCredential",
+            CredentialType::AccountTrust => "AccountTrustAssertion",
+            CredentialType::AccountDistrust => "AccountDistrustAssertion",
+            CredentialType::SecurityAssertion => "SoftwareArtifactSecurityAssertion",
+            CredentialType::Endorsement => "EndorsementAssertion",
+            CredentialType::Dispute => "DisputeAssertion",
+            CredentialType::Review => "ReviewCredential",
+        }
+    }
+
+    /// The type with this name, if this tool reads it.
+    pub fn from_name(name: &str) -> Option<CredentialType> {
+        CredentialType::ALL.into_iter().find(|t| t.name() == name)
     }
 }
 

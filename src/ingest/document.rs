@@ -15,6 +15,7 @@
 //! reading the members from it, though only modestly, since skipping still
 //! parses every value (figures in docs/performance.md).
 
+use super::credential::CredentialType;
 use serde::de::{Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json_borrow::Value as Json;
 use std::borrow::Cow;
@@ -39,26 +40,14 @@ pub(super) struct Document<'a> {
     pub proof: Option<Json<'a>>,
 }
 
-/// The credential types (`type` names) whose claims this tool reads.
-pub(super) const SHAPES: [&str; 8] = [
-    "PeerTrustCredential",
-    "TrustCredential",
-    "AccountTrustAssertion",
-    "AccountDistrustAssertion",
-    "SoftwareArtifactSecurityAssertion",
-    "EndorsementAssertion",
-    "DisputeAssertion",
-    "ReviewCredential",
-];
-
 /// What `type` says.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) enum Types {
     /// No `type`, or one that is neither a string nor an array.
     #[default]
     Missing,
-    /// The first of its names that is one of [`SHAPES`], if any (other names, and items that are not strings, are passed over).
-    Named(Option<&'static str>),
+    /// The first of its names that is a [`CredentialType`], if any (other names, and items that are not strings, are passed over).
+    Named(Option<CredentialType>),
 }
 
 /// The members of a `credentialSubject` read.
@@ -273,7 +262,7 @@ impl<'de> Visitor<'de> for TypesVisitor {
     }
     non_string_scalars_are!(Types::Missing);
     fn visit_str<E>(self, name: &str) -> Result<Types, E> {
-        Ok(Types::Named(SHAPES.iter().find(|shape| **shape == name).copied()))
+        Ok(Types::Named(CredentialType::from_name(name)))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Types, A::Error> {
         skip_map(map).map(|()| Types::Missing)
@@ -378,10 +367,10 @@ mod tests {
         let types = |t: &str| read(&format!(r#"{{"type": {t}}}"#)).unwrap().unwrap().types;
         assert_eq!(
             types(r#"[1, "Diploma", "ReviewCredential", {"a": 1}, "PeerTrustCredential"]"#),
-            Types::Named(Some("ReviewCredential"))
+            Types::Named(Some(CredentialType::Review))
         );
-        assert_eq!(types(r#""TrustCredential""#), Types::Named(Some("TrustCredential")));
-        assert_eq!(types(r#"[["ReviewCredential"], "TrustCredential"]"#), Types::Named(Some("TrustCredential")));
+        assert_eq!(types(r#""TrustCredential""#), Types::Named(Some(CredentialType::Trust)));
+        assert_eq!(types(r#"[["ReviewCredential"], "TrustCredential"]"#), Types::Named(Some(CredentialType::Trust)));
         assert_eq!((types(r#""Diploma""#), types("[]")), (Types::Named(None), Types::Named(None)));
         assert_eq!((types("{}"), types("null"), types("7")), (Types::Missing, Types::Missing, Types::Missing));
         assert_eq!(read(r#"{"type": "ReviewCredential", "type": 1}"#).unwrap().unwrap().types, Types::Missing);

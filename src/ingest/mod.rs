@@ -16,7 +16,7 @@ pub mod table;
 mod tabular;
 mod vc;
 
-pub use credential::{Claim, Credential, Findings, HONESTY, ProofStatus};
+pub use credential::{Claim, Credential, CredentialType, Findings, HONESTY, ProofStatus};
 pub use reject::{Position, Refusal, Reject, RejectReason};
 
 use crate::crypto::{Digest, digest_bytes, digest_file};

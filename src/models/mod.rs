@@ -19,10 +19,9 @@ use crate::config::{LoadedPipeline, ModelSpec};
 use crate::error::Result;
 use crate::ingest::table::{self, Located};
 use crate::ingest::{InputStats, Position, Reject, RejectReason};
-use crate::scoreset::{EpochFile, manifest};
+use crate::scoreset::EpochFile;
 use std::collections::BTreeMap;
 use std::path::Path;
-use trust::TrustCounts;
 
 /// What the computation produced, before sealing and publishing.
 #[derive(Debug, Clone)]
@@ -41,69 +40,52 @@ pub struct ComputedEpoch {
 
 impl ComputedEpoch {
     /// An epoch's files with the counts of its inputs and rejects.
-    fn new(files: Vec<EpochFile>, inputs: Vec<InputStats>, rejects: &[Reject], report: ModelReport) -> Self {
+    pub fn new(files: Vec<EpochFile>, inputs: Vec<InputStats>, rejects: &[Reject], report: impl Report) -> Self {
         let mut rejects_by_reason = BTreeMap::new();
         for r in rejects {
             *rejects_by_reason.entry(r.reason.code()).or_insert(0) += 1;
         }
+        let report = std::sync::Arc::new(report);
         ComputedEpoch { files, inputs, rejects_by_reason, first_reject: rejects.first().map(Reject::to_string), report }
     }
 }
 
-/// What a model computed, for the manifest and the summary.
+/// The counts of a computed epoch, kept for the manifest and the summary.
 #[derive(Debug, Clone)]
-pub enum ModelReport {
-    /// Peer trust and artifact sentiment.
-    Trust(TrustCounts),
-    /// Publisher reputation.
-    Publishers(publishers::PublisherCounts),
-    /// Compromised-credential scores.
-    Credentials(credentials::CredentialCounts),
-    /// Patch decisions.
-    Patches(patches::PatchCounts),
+pub struct ComputedSummary {
+    /// Per-input counts and digests.
+    pub inputs: Vec<InputStats>,
+    /// Rejected records per reason code.
+    pub rejects_by_reason: BTreeMap<&'static str, usize>,
+    /// What the model computed.
+    pub report: ModelReport,
 }
 
-impl ModelReport {
+/// What a model computed, for the manifest and the summary: each model's
+/// counts type implements it. A library user reads a model's own counts
+/// back with `(&*report as &dyn std::any::Any).downcast_ref::<TrustCounts>()`.
+pub trait Report: std::fmt::Debug + Send + Sync + std::any::Any {
     /// The algorithm identifiers the manifest records: the model's, then the common ones.
-    pub fn algorithms(&self) -> BTreeMap<String, String> {
-        match self {
-            ModelReport::Trust(c) => {
-                manifest::algorithms(&[("trust", manifest::EIGENTRUST), ("distrust", c.distrust.id())])
-            }
-            ModelReport::Publishers(_) => manifest::algorithms(publishers::ALGORITHMS),
-            ModelReport::Credentials(_) => manifest::algorithms(credentials::ALGORITHMS),
-            ModelReport::Patches(_) => manifest::algorithms(patches::ALGORITHMS),
-        }
-    }
-
+    fn algorithms(&self) -> BTreeMap<String, String>;
     /// The model's counts as the manifest records them.
-    pub fn counts(&self) -> serde_json::Result<serde_json::Value> {
-        match self {
-            ModelReport::Trust(c) => c.manifest_counts(),
-            ModelReport::Publishers(c) => serde_json::to_value(c),
-            ModelReport::Credentials(c) => serde_json::to_value(c),
-            ModelReport::Patches(c) => serde_json::to_value(c),
-        }
-    }
-
+    fn counts(&self) -> serde_json::Result<serde_json::Value>;
     /// The model's lines of the run's one-screen summary.
-    pub fn summary_lines(&self) -> Vec<String> {
-        match self {
-            ModelReport::Trust(c) => c.summary_lines(),
-            ModelReport::Publishers(c) => c.summary_lines(),
-            ModelReport::Credentials(c) => c.summary_lines(),
-            ModelReport::Patches(c) => c.summary_lines(),
-        }
-    }
+    fn summary_lines(&self) -> Vec<String>;
 }
+
+/// A model's report, shared between the manifest and the summary.
+pub type ModelReport = std::sync::Arc<dyn Report>;
 
 pub use credentials::CredentialCounts;
 pub use patches::PatchCounts;
 pub use publishers::PublisherCounts;
 
 /// A model: how a pipeline's inputs become an epoch's score files. Its
-/// report ([`ModelReport`]) says what it computed, for the manifest and the summary.
-pub(crate) trait Model {
+/// report ([`Report`]) says what it computed, for the manifest and the
+/// summary. ARCHITECTURE.md says how to add one.
+pub trait Model {
+    /// The model's name, as pipeline files and manifests write it.
+    fn id(&self) -> &'static str;
     /// The model's parameters, defaults resolved, as the manifest records them.
     fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value>;
     /// Reads the model's inputs, computes and renders the score files.
@@ -111,7 +93,7 @@ pub(crate) trait Model {
 }
 
 /// The pipeline's model, with its table.
-pub(crate) fn model(loaded: &LoadedPipeline) -> &dyn Model {
+pub fn model(loaded: &LoadedPipeline) -> &dyn Model {
     match &loaded.model {
         ModelSpec::Trust => &trust::Trust,
         ModelSpec::Publishers(spec) => spec,

@@ -1,7 +1,7 @@
 //! The trust model: ingest → combine → per-scope graph → EigenTrust and
 //! distrust → artifact sentiment → score files.
 
-use super::{ComputedEpoch, ModelReport};
+use super::ComputedEpoch;
 use crate::as_of::AsOf;
 use crate::combine::combine;
 use crate::compute::{Convergence, DistrustMode, discount_one_shot, eigentrust};
@@ -56,9 +56,12 @@ struct Counts {
     assertion_opinions: u64,
 }
 
-impl TrustCounts {
-    /// The counts recorded in the manifest.
-    pub(super) fn manifest_counts(&self) -> serde_json::Result<serde_json::Value> {
+impl super::Report for TrustCounts {
+    fn algorithms(&self) -> BTreeMap<String, String> {
+        scoreset::manifest::algorithms(&[("trust", scoreset::manifest::EIGENTRUST), ("distrust", self.distrust.id())])
+    }
+
+    fn counts(&self) -> serde_json::Result<serde_json::Value> {
         let computed = self;
         let counts = Counts {
             inactive_by_reason: computed.inactive.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
@@ -83,11 +86,8 @@ impl TrustCounts {
         };
         serde_json::to_value(counts)
     }
-}
 
-impl TrustCounts {
-    /// The model's lines of the run's one-screen summary.
-    pub(super) fn summary_lines(&self) -> Vec<String> {
+    fn summary_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
         if self.pretrust == "uniform" {
             lines.push(format!(
@@ -154,6 +154,10 @@ pub(super) fn pretrust_kind(loaded: &LoadedPipeline) -> &'static str {
 pub(super) struct Trust;
 
 impl super::Model for Trust {
+    fn id(&self) -> &'static str {
+        crate::config::Model::Trust.id()
+    }
+
     fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
         manifest_parameters(loaded).map_err(|e| Error::Write { path: MANIFEST.into(), source: e.into() })
     }
@@ -232,7 +236,7 @@ fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
         distrust: pipeline.distrust.mode,
         pretrust: pretrust_kind(loaded),
     };
-    Ok(ComputedEpoch::new(files, ingested.inputs, &ingested.rejects, ModelReport::Trust(counts)))
+    Ok(ComputedEpoch::new(files, ingested.inputs, &ingested.rejects, counts))
 }
 
 /// EigenTrust and the distrust adjustment on one scope's graph.

@@ -4,22 +4,22 @@
 //! signed manifest and the CAR, and publishes them.
 
 pub use crate::models::trust::{ScopeResult, TrustCounts};
-pub use crate::models::{ComputedEpoch, CredentialCounts, ModelReport, PatchCounts, PublisherCounts};
+pub use crate::models::{
+    ComputedEpoch, ComputedSummary, CredentialCounts, Model, ModelReport, PatchCounts, PublisherCounts, Report,
+};
 pub use crate::publish::Housekeeping;
 
 use crate::as_of::AsOf;
 use crate::config::LoadedPipeline;
-use crate::crypto::{digest_bytes, keyfile};
+use crate::crypto::keyfile;
 use crate::error::{Error, Result};
-use crate::ingest::InputStats;
 use crate::models;
 use crate::publish::lock::PipelineLock;
 use crate::publish::{self, Published};
-use crate::scoreset::manifest::{self, InputRecord, Manifest, PipelineRecord, Software, Subject};
-use crate::scoreset::{self, MANIFEST};
+use crate::scoreset;
+use crate::scoreset::manifest;
 use crate::verify::{VerifyOptions, verify_epoch};
 use ed25519_dalek::SigningKey;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Command-line overrides of a run.
@@ -111,6 +111,18 @@ pub struct RunSummary {
 /// ```
 pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
     let loaded = LoadedPipeline::load(file)?;
+    run_loaded(&loaded, models::model(&loaded), options)
+}
+
+/// [`run`] with a model of the caller's in place of the one the pipeline
+/// names: the stages around the model (checks, lock, seal, publish) are the
+/// same for every model. (`verify --recompute` re-runs the pipeline's own
+/// model, so only the built-in models' epochs can be recomputed.)
+pub fn run_with_model(file: &Path, model: &dyn Model, options: &RunOptions) -> Result<RunSummary> {
+    run_loaded(&LoadedPipeline::load(file)?, model, options)
+}
+
+fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) -> Result<RunSummary> {
     let pipeline = &loaded.pipeline;
     let as_of = options.as_of.unwrap_or_else(AsOf::now);
     let epoch = as_of.basic();
@@ -119,16 +131,16 @@ pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
         let path = loaded.base_dir.join(input);
         std::fs::metadata(&path).map_err(|source| Error::Read { path, source })?;
     }
-    let (key, signer) = signing_key(&loaded, options.unsigned)?;
+    let (key, signer) = signing_key(loaded, options.unsigned)?;
     let _lock = PipelineLock::acquire(&pipeline_dir, options.wait)?;
     let housekeeping =
         publish::tidy(&pipeline_dir, |epoch| verify_epoch(epoch, &VerifyOptions::default()).map(|_| ()))?;
     publish::epoch_dir(&pipeline_dir, &epoch)?;
     let previous = publish::latest(&pipeline_dir)?;
 
-    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = compute_epoch(&loaded, &as_of)?;
+    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = compute_with(loaded, model, &as_of)?;
     let computed = ComputedSummary { inputs, rejects_by_reason, report };
-    let manifest = build_manifest(&loaded, &computed, &as_of, previous.clone())?;
+    let manifest = manifest::build(loaded, model, &computed, &as_of, previous.clone())?;
     let files = scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), files)?;
     let published = publish::publish_epoch(&pipeline_dir, &epoch, &files)?;
     tracing::info!(dir = %published.dir.display(), signed = key.is_some(), "epoch published");
@@ -169,82 +181,19 @@ fn signing_key(loaded: &LoadedPipeline, unsigned: bool) -> Result<(Option<Signin
     }
 }
 
-/// The counts of a computed epoch, kept for the manifest and the summary.
-#[derive(Debug, Clone)]
-pub struct ComputedSummary {
-    /// Per-input counts and digests.
-    pub inputs: Vec<InputStats>,
-    /// Rejected records per reason code.
-    pub rejects_by_reason: BTreeMap<&'static str, usize>,
-    /// What the model computed.
-    pub report: ModelReport,
-}
-
 /// Ingests, computes and renders the score files of the pipeline's model:
 /// everything of a run that `verify --recompute` repeats.
 pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let computed = models::model(loaded).compute(loaded, as_of)?;
+    compute_with(loaded, models::model(loaded), as_of)
+}
+
+/// Computes with `model`; a strict pipeline fails on its first reject.
+fn compute_with(loaded: &LoadedPipeline, model: &dyn Model, as_of: &AsOf) -> Result<ComputedEpoch> {
+    let computed = model.compute(loaded, as_of)?;
     if loaded.pipeline.strict
         && let Some(first) = computed.first_reject
     {
         return Err(Error::Strict { count: computed.rejects_by_reason.values().sum(), first });
     }
     Ok(computed)
-}
-
-/// The manifest of an epoch (outputs and issuer are filled in when sealing).
-fn build_manifest(
-    loaded: &LoadedPipeline,
-    computed: &ComputedSummary,
-    as_of: &AsOf,
-    previous: Option<(String, String)>,
-) -> Result<Manifest> {
-    let pipeline = &loaded.pipeline;
-    let base_dir = std::path::absolute(&loaded.base_dir)
-        .map_err(|source| Error::Read { path: loaded.base_dir.clone(), source })?;
-    let failed = |source| Error::Serialize { what: MANIFEST.into(), source };
-    let parameters = models::model(loaded).parameters(loaded)?;
-    let (algorithms, mut counts) = (computed.report.algorithms(), computed.report.counts().map_err(failed)?);
-    if let Some(counts) = counts.as_object_mut() {
-        let by_reason: BTreeMap<&str, usize> = computed.rejects_by_reason.iter().map(|(k, v)| (*k, *v)).collect();
-        counts.insert("rejected".into(), by_reason.values().sum::<usize>().into());
-        counts.insert("rejectedByReason".into(), serde_json::to_value(by_reason).map_err(failed)?);
-    }
-    let subject = Subject {
-        pipeline: PipelineRecord {
-            name: pipeline.name.as_str().to_owned(),
-            file: loaded.label(),
-            base_dir: base_dir.display().to_string(),
-            sha256: digest_bytes(loaded.text.as_bytes()).sha256,
-            toml: loaded.text.clone(),
-        },
-        as_of: as_of.rfc3339(),
-        model: loaded.model.id().to_owned(),
-        algorithms,
-        parameters,
-        inputs: computed
-            .inputs
-            .iter()
-            .map(|i| InputRecord {
-                source: i.source.clone(),
-                kind: i.kind.to_owned(),
-                digest: i.digest.clone(),
-                records: i.records,
-                rejected: i.rejected,
-            })
-            .collect(),
-        outputs: Vec::new(),
-        counts,
-        previous: previous.as_ref().map(|(_, cid)| cid.clone()),
-        previous_epoch: previous.map(|(name, _)| name),
-        software: Software::this(),
-    };
-    Ok(Manifest {
-        context: vec![manifest::VC_CONTEXT.to_owned()],
-        kinds: vec!["VerifiableCredential".into(), "Scoreset".into()],
-        id: format!("urn:scoreset:{}:{}", pipeline.name.as_str(), as_of.basic()),
-        issuer: None,
-        valid_from: as_of.rfc3339(),
-        credential_subject: subject,
-    })
 }

@@ -11,6 +11,7 @@
 
 use crate::as_of::format_ms;
 use crate::crypto::{canonical_json, cid_of, did_key, eddsa_jcs};
+use crate::ingest::CredentialType;
 use ed25519_dalek::SigningKey;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -80,42 +81,45 @@ pub fn sample(n: usize, seed: u64) -> Sample {
                 if entries.is_empty() {
                     entries.push(json!({"scope": SCOPES[0], "level": 1.0, "reason": []}));
                 }
-                let kind = if rng.random_bool(0.5) { "PeerTrustCredential" } else { "TrustCredential" };
+                let kind = if rng.random_bool(0.5) { CredentialType::PeerTrust } else { CredentialType::Trust };
                 credential(kind, &issuer, &date, json!({"id": subject, "trustworthiness": entries}))
             }
             45..55 => {
                 let level = ["Low", "Medium", "High"][rng.random_range(0..3)];
                 let scope = SCOPES[rng.random_range(0..2)];
                 credential(
-                    "AccountTrustAssertion",
+                    CredentialType::AccountTrust,
                     &issuer,
                     &date,
                     json!({"id": subject, "trustFor": scope, "trustLevel": level}),
                 )
             }
-            55..60 => {
-                credential("AccountDistrustAssertion", &issuer, &date, json!({"id": subject, "distrustReason": "Scam"}))
-            }
+            55..60 => credential(
+                CredentialType::AccountDistrust,
+                &issuer,
+                &date,
+                json!({"id": subject, "distrustReason": "Scam"}),
+            ),
             60..80 => {
                 let snap = &snaps[rng.random_range(0..snaps.len())];
                 let status = if rng.random_bool(0.7) { "Endorsed" } else { "Disputed" };
                 let id = if rng.random_bool(0.5) { format!("snap://{snap}") } else { format!("did:snap:{snap}") };
-                credential("ReviewCredential", &issuer, &date, json!({"id": id, "currentStatus": status}))
+                credential(CredentialType::Review, &issuer, &date, json!({"id": id, "currentStatus": status}))
             }
             80..88 => {
                 let snap = &snaps[rng.random_range(0..snaps.len())];
                 let findings = ["None", "Low", "Medium", "Critical"][rng.random_range(0..4)];
                 let id = format!("did:snap:{snap}?version=1.{}.0", rng.random_range(0..3));
-                credential("SoftwareArtifactSecurityAssertion", &issuer, &date, json!({"id": id, "findings": findings}))
+                credential(CredentialType::SecurityAssertion, &issuer, &date, json!({"id": id, "findings": findings}))
             }
             88..93 if !security_cids.is_empty() => {
                 let target = &security_cids[rng.random_range(0..security_cids.len())];
-                let kind = if rng.random_bool(0.6) { "EndorsementAssertion" } else { "DisputeAssertion" };
+                let kind = if rng.random_bool(0.6) { CredentialType::Endorsement } else { CredentialType::Dispute };
                 credential(kind, &issuer, &date, json!({"id": format!("ipfs://{target}")}))
             }
             93..96 if !issued.is_empty() => {
                 let (by, target) = issued[rng.random_range(0..issued.len())].clone();
-                let mut doc = credential("PeerTrustCredential", &spell(&accounts[by], 0), &date, Value::Null);
+                let mut doc = credential(CredentialType::PeerTrust, &spell(&accounts[by], 0), &date, Value::Null);
                 doc.as_object_mut().map(|o| o.remove("credentialSubject"));
                 doc["credentialStatus"] = json!({"id": format!("ipfs://{target}"), "type": "CredentialStatus", "statusPurpose": "revocation"});
                 doc
@@ -125,7 +129,7 @@ pub fn sample(n: usize, seed: u64) -> Sample {
                 let did = did_key::did_key(&key.verifying_key());
                 let level = LEVELS[rng.random_range(0..LEVELS.len())];
                 let mut doc = credential(
-                    "PeerTrustCredential",
+                    CredentialType::PeerTrust,
                     &did,
                     &date,
                     json!({"id": subject, "trustworthiness": [{"scope": SCOPES[0], "level": level}]}),
@@ -149,10 +153,10 @@ pub fn sample(n: usize, seed: u64) -> Sample {
             None => {
                 let cid = canonical_json(&doc).map(|c| cid_of(&c).to_string()).unwrap_or_default();
                 let kinds = doc["type"].to_string();
-                if kinds.contains("SoftwareArtifactSecurityAssertion") {
+                if kinds.contains(CredentialType::SecurityAssertion.name()) {
                     security_cids.push(cid.clone());
                 }
-                if kinds.contains("PeerTrustCredential") && doc.get("credentialStatus").is_none() {
+                if kinds.contains(CredentialType::PeerTrust.name()) && doc.get("credentialStatus").is_none() {
                     issued.push((issuer_ix, cid));
                 }
                 if only_positive_honesty(&doc) {
@@ -218,8 +222,8 @@ fn only_positive_honesty(doc: &Value) -> bool {
     })
 }
 
-fn credential(kind: &str, issuer: &str, date: &str, subject: Value) -> Value {
-    json!({"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential", kind],
+fn credential(kind: CredentialType, issuer: &str, date: &str, subject: Value) -> Value {
+    json!({"@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential", kind.name()],
         "issuer": issuer, "issuanceDate": date, "credentialSubject": subject, "proof": {}})
 }
 
@@ -252,21 +256,13 @@ mod tests {
         assert_eq!(a.credentials, sample(600, 1).credentials);
         assert_ne!(a.credentials, sample(600, 2).credentials);
         let all = a.credentials.join("\n");
-        for shape in [
-            "PeerTrustCredential",
-            "TrustCredential",
-            "AccountTrustAssertion",
-            "AccountDistrustAssertion",
-            "ReviewCredential",
-            "SoftwareArtifactSecurityAssertion",
-            "EndorsementAssertion",
-            "DisputeAssertion",
+        for shape in CredentialType::ALL.map(CredentialType::name).into_iter().chain([
             "statusPurpose",
             "eddsa-jcs-2022",
             "did:pkh:eth:",
             "snap://",
             "validUntil",
-        ] {
+        ]) {
             assert!(all.contains(shape), "{shape} missing");
         }
         // Every 25th record is broken; unknown_scope ones come on top.

@@ -5,7 +5,7 @@ mod scoring;
 
 pub use scoring::*;
 
-use super::{ComputedEpoch, ModelReport};
+use super::ComputedEpoch;
 use crate::as_of::AsOf;
 use crate::config::{CredentialSpec, LoadedPipeline};
 use crate::error::{Error, Result};
@@ -41,9 +41,16 @@ pub struct CredentialCounts {
     pub after_as_of: u64,
 }
 
-impl CredentialCounts {
-    /// The model's lines of the run's one-screen summary.
-    pub(super) fn summary_lines(&self) -> Vec<String> {
+impl super::Report for CredentialCounts {
+    fn algorithms(&self) -> std::collections::BTreeMap<String, String> {
+        crate::scoreset::manifest::algorithms(ALGORITHMS)
+    }
+
+    fn counts(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(self)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
         lines.push(format!("{:<11} {} credentials scored, {} IdPs", "credentials", self.credentials, self.idps));
         for (service, n) in &self.rejected_per_service {
@@ -55,6 +62,10 @@ impl CredentialCounts {
 
 /// The model itself is its `[credentials]` table.
 impl super::Model for CredentialSpec {
+    fn id(&self) -> &'static str {
+        crate::config::Model::Credentials.id()
+    }
+
     fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
         manifest_parameters(loaded, self)
     }
@@ -134,5 +145,5 @@ fn compute(loaded: &LoadedPipeline, spec: &CredentialSpec, as_of: &AsOf) -> Resu
         jsonl_file("idp_reputation.jsonl", &scored.idps)?,
         jsonl_file(REJECTED, &tables.rejects)?,
     ];
-    Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, ModelReport::Credentials(counts)))
+    Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, counts))
 }

@@ -11,7 +11,7 @@ pub use policy::*;
 pub use provenance::*;
 pub use reputation::*;
 
-use super::{ComputedEpoch, ModelReport};
+use super::ComputedEpoch;
 use crate::as_of::AsOf;
 use crate::config::{LoadedPipeline, PatchSpec};
 use crate::error::{Error, Result};
@@ -89,9 +89,16 @@ struct Cohort {
     of: usize,
 }
 
-impl PatchCounts {
-    /// The model's lines of the run's one-screen summary.
-    pub(super) fn summary_lines(&self) -> Vec<String> {
+impl super::Report for PatchCounts {
+    fn algorithms(&self) -> std::collections::BTreeMap<String, String> {
+        crate::scoreset::manifest::algorithms(ALGORITHMS)
+    }
+
+    fn counts(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(self)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
         let decisions: Vec<String> = self.decisions.iter().map(|(d, n)| format!("{d} {n}")).collect();
         lines.push(format!("{:<11} {} patches: {}", "patches", self.patches, decisions.join(", ")));
@@ -105,6 +112,10 @@ impl PatchCounts {
 
 /// The model itself is its `[patches]` table.
 impl super::Model for PatchSpec {
+    fn id(&self) -> &'static str {
+        crate::config::Model::Patches.id()
+    }
+
     fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
         manifest_parameters(loaded, self)
     }
@@ -247,5 +258,5 @@ fn compute(loaded: &LoadedPipeline, spec: &PatchSpec, as_of: &AsOf) -> Result<Co
         jsonl_file("author_reputation.jsonl", &now)?,
         jsonl_file(REJECTED, &tables.rejects)?,
     ];
-    Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, ModelReport::Patches(counts)))
+    Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, counts))
 }

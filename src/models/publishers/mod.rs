@@ -5,7 +5,7 @@ mod reputation;
 
 pub use reputation::*;
 
-use super::{ComputedEpoch, ModelReport};
+use super::ComputedEpoch;
 use crate::as_of::AsOf;
 use crate::compute::{Vouching, vouching};
 use crate::config::{LoadedPipeline, PublisherSpec};
@@ -55,9 +55,16 @@ pub struct PublisherCounts {
     pub vouch_iterations: u32,
 }
 
-impl PublisherCounts {
-    /// The model's lines of the run's one-screen summary.
-    pub(super) fn summary_lines(&self) -> Vec<String> {
+impl super::Report for PublisherCounts {
+    fn algorithms(&self) -> std::collections::BTreeMap<String, String> {
+        crate::scoreset::manifest::algorithms(ALGORITHMS)
+    }
+
+    fn counts(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(self)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
         let tiers: Vec<String> = self.by_tier.iter().map(|(t, n)| format!("{t:?} {n}")).collect();
         lines.push(format!("{:<11} {} publishers: {}", "publishers", self.publishers, tiers.join(", ")));
@@ -90,6 +97,10 @@ struct PublisherLine<'a> {
 
 /// The model itself is its `[publishers]` table.
 impl super::Model for PublisherSpec {
+    fn id(&self) -> &'static str {
+        crate::config::Model::Publishers.id()
+    }
+
     fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value> {
         manifest_parameters(loaded, self)
     }
@@ -184,5 +195,5 @@ fn compute(loaded: &LoadedPipeline, spec: &PublisherSpec, as_of: &AsOf) -> Resul
         crate::scoreset::EpochFile { name: AUDIT, bytes: chain.bytes },
         jsonl_file(crate::scoreset::REJECTED, &tables.rejects)?,
     ];
-    Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, ModelReport::Publishers(counts)))
+    Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, counts))
 }
