@@ -12,8 +12,9 @@
 //!    [`models`] — what a pipeline computes, one module per model (trust with
 //!    artifact sentiment, publishers, compromised credentials, patches): each
 //!    reads its inputs, computes with pure functions and renders its files;
-//! 6. [`scoreset`] — render the epoch's files, then seal them: the signed
-//!    `manifest.json` and the `scoreset.car`;
+//! 6. [`scoreset`] — seal the epoch's files: the signed `manifest.json` and
+//!    the `scoreset.car`; plus the generic file writers (JSON lines, CSV) the
+//!    models render their files with;
 //! 7. [`publish`] — write the epoch atomically and move `latest`.
 //!
 //! [`runner`] runs one epoch: checks, the lock, the model, seal, publish;

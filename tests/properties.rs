@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use scoreset::compute::{EigenTrustParams, discount_one_shot, eigentrust};
 use scoreset::graph;
 use scoreset::ingest::Edge;
-use scoreset::scoreset::{ScopeScores, render};
+use scoreset::models::trust::render::{ScopeScores, render};
 
 /// A random signed graph: n peers (some graphs larger than one kernel chunk),
 /// edges with non-zero values in [-10, 10], and a random pre-trust subset.
@@ -133,8 +133,8 @@ fn run_pipeline(dir: &std::path::Path, name: &str, edges: &[(u32, u32, f64)], pr
 mod publisher_history {
     use proptest::prelude::*;
     use scoreset::ingest::records::{Investigation, Signal, SignalKind};
+    use scoreset::models::publishers::audit::chain;
     use scoreset::models::publishers::{DAY_MS, ReputationParams, replay};
-    use scoreset::scoreset::audit::chain;
 
     const T0: i64 = 1_700_000_000_000;
 

@@ -1,50 +1,21 @@
-//! Emit: renders computed scores and rejects as the epoch's files. Pure
-//! functions from data to bytes; writing them is the publish stage's job.
+//! Seal: the epoch's files are written with the generic file writers here
+//! ([`jsonl_file`], [`csv_file`]; each model renders its own files with
+//! them), then sealed: the signed `manifest.json` and the `scoreset.car`.
+//! Pure functions from data to bytes; writing them is the publish stage's job.
 //!
 //! Numbers are written in the ECMAScript shortest round-trip form (as JCS
 //! requires), in CSV as in JSON, so `0.25`, `1` and `1e-7` read back exactly.
 //! JSON lines are RFC 8785 canonical (sorted keys), so equal data gives equal bytes.
 
-pub mod audit;
 pub mod car;
 pub mod manifest;
 
-use crate::combine::{AssertionOpinion, Combined, Review, SecurityAssertion};
 use crate::crypto::content::digest_blocks;
 use crate::crypto::{self, Digest, canonical_json, digest_bytes, eddsa_jcs, unixfs};
 use crate::error::{Error, Result};
-use crate::ingest::Reject;
-use crate::models::sentiment::{ArtifactScore, Badge, PeerBadge};
-use crate::numeric::es6_number;
 use ed25519_dalek::SigningKey;
 use manifest::{Manifest, OutputRecord};
 use serde::Serialize;
-
-/// The scores of one scope's peers, peers in byte order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScopeScores {
-    /// Scope name (`default` for edge lists).
-    pub scope: String,
-    /// Peer ids, sorted.
-    pub peers: Vec<String>,
-    /// T⁺: EigenTrust before the distrust adjustment.
-    pub trust_positive: Vec<f64>,
-    /// T: after the distrust adjustment.
-    pub trust: Vec<f64>,
-    /// Peer badges (HighlyTrusted / Reported) in this scope.
-    pub badges: Vec<Option<PeerBadge>>,
-}
-
-/// The artifact scores of an epoch: the scope whose trust weighed the opinions, and the scores.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArtifactScores {
-    /// The scope of the peer scores used.
-    pub scope: String,
-    /// T⁺(d), the weakest highly trusted peer's score (1 when there is none).
-    pub weakest_highly_trusted: f64,
-    /// One score per artifact version, in artifact order.
-    pub scores: Vec<ArtifactScore>,
-}
 
 /// One file of an epoch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,145 +24,6 @@ pub struct EpochFile {
     pub name: &'static str,
     /// Contents.
     pub bytes: Vec<u8>,
-}
-
-/// A score line shaped as a Verifiable Credential of type `kind`, valid from
-/// `as_of`. Lines carry no proof of their own: the signed manifest pins each
-/// file by its hash.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ScoreCredential<'a, S> {
-    #[serde(rename = "@context")]
-    context: [&'a str; 1],
-    #[serde(rename = "type")]
-    kinds: [&'a str; 2],
-    valid_from: &'a str,
-    credential_subject: S,
-}
-
-impl<'a, S: Serialize> ScoreCredential<'a, S> {
-    fn new(kind: &'a str, as_of: &'a str, credential_subject: S) -> Self {
-        ScoreCredential {
-            context: [manifest::VC_CONTEXT],
-            kinds: ["VerifiableCredential", kind],
-            valid_from: as_of,
-            credential_subject,
-        }
-    }
-}
-
-/// The subject of a `peer_scores.jsonl` line: a CAIP-261 peer trust score.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PeerScoreSubject<'a> {
-    id: &'a str,
-    trust_score: TrustScore<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct TrustScore<'a> {
-    trust_score_scope: [&'a str; 1],
-    /// T: after the distrust adjustment.
-    trust_value: f64,
-    /// T⁺: EigenTrust before the distrust adjustment.
-    trust_value_positive: f64,
-    trust_score_type: &'a str,
-    creation_at: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    badge: Option<PeerBadge>,
-}
-
-/// The subject of an `artifact_scores.jsonl` line (a `SoftwareArtifactTrustScore`).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ArtifactScoreSubject<'a> {
-    id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<&'a str>,
-    trust_score: ArtifactTrustScore<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ArtifactTrustScore<'a> {
-    trust_score_scope: [&'a str; 1],
-    /// R_c(s).
-    trust_value: f64,
-    /// C(s).
-    confidence: f64,
-    badge: Badge,
-    opinions: usize,
-    trust_score_type: &'a str,
-    creation_at: &'a str,
-}
-
-/// One line of `artifact_opinions.jsonl`: an active review, security
-/// assertion or endorsement/dispute, kept for artifact scoring.
-#[derive(Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-enum OpinionLine<'a> {
-    Review(&'a Review),
-    SecurityAssertion(&'a SecurityAssertion),
-    AssertionOpinion(&'a AssertionOpinion),
-}
-
-/// Renders `scores.csv`, `peer_scores.jsonl`, `artifact_opinions.jsonl` and
-/// `rejected.jsonl` of an epoch at `as_of` (RFC 3339). Scopes are written in
-/// name order, peers in byte order. A non-finite score is a bug and fails the run.
-pub fn render(
-    scopes: &[ScopeScores],
-    artifacts: &Combined,
-    artifact_scores: &ArtifactScores,
-    rejects: &[Reject],
-    as_of: &str,
-) -> Result<Vec<EpochFile>> {
-    let mut order: Vec<&ScopeScores> = scopes.iter().collect();
-    order.sort_by(|a, b| a.scope.cmp(&b.scope));
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    let mut jsonl = Vec::new();
-    write_row(&mut csv, &["scope", "peer", "trust_positive", "trust", "badge"]).map_err(io("scores.csv"))?;
-    for s in order {
-        for (k, peer) in s.peers.iter().enumerate() {
-            let (tp, t) = (s.trust_positive[k], s.trust[k]);
-            if !tp.is_finite() || !t.is_finite() {
-                return Err(Error::NonFiniteScore { scope: s.scope.clone(), peer: peer.clone() });
-            }
-            let badge = s.badges[k].map_or("", PeerBadge::name);
-            write_row(&mut csv, &[&s.scope, peer, &es6_number(tp), &es6_number(t), badge]).map_err(io("scores.csv"))?;
-            let subject = PeerScoreSubject {
-                id: peer,
-                trust_score: TrustScore {
-                    trust_score_scope: [&s.scope],
-                    trust_value: t,
-                    trust_value_positive: tp,
-                    trust_score_type: "EigenTrust",
-                    creation_at: as_of,
-                    badge: s.badges[k],
-                },
-            };
-            let credential = ScoreCredential::new("PeerTrustScoreCredential", as_of, subject);
-            json_line(&mut jsonl, &credential).map_err(io("peer_scores.jsonl"))?;
-        }
-    }
-    let mut opinions = Vec::new();
-    let lines = (artifacts.reviews.iter().map(OpinionLine::Review))
-        .chain(artifacts.security.iter().map(OpinionLine::SecurityAssertion))
-        .chain(artifacts.opinions.iter().map(OpinionLine::AssertionOpinion));
-    for line in lines {
-        json_line(&mut opinions, &line).map_err(io("artifact_opinions.jsonl"))?;
-    }
-    let (artifact_jsonl, artifact_csv) = render_artifact_scores(artifact_scores, as_of)?;
-    let rejected = jsonl_file(REJECTED, rejects)?;
-    let csv = csv.into_inner().map_err(|e| io("scores.csv")(e.into_error()))?;
-    Ok(vec![
-        EpochFile { name: "scores.csv", bytes: csv },
-        EpochFile { name: "peer_scores.jsonl", bytes: jsonl },
-        EpochFile { name: "artifact_opinions.jsonl", bytes: opinions },
-        EpochFile { name: "artifact_scores.jsonl", bytes: artifact_jsonl },
-        EpochFile { name: "artifact_scores.csv", bytes: artifact_csv },
-        rejected,
-    ])
 }
 
 /// A JSON-lines epoch file: one RFC 8785 canonical line per item, in the order given.
@@ -203,7 +35,7 @@ pub fn jsonl_file<T: Serialize>(name: &'static str, items: impl IntoIterator<Ite
     Ok(EpochFile { name, bytes })
 }
 
-/// A CSV epoch file with a header row; numbers are formatted by the caller ([`es6_number`]).
+/// A CSV epoch file with a header row; numbers are formatted by the caller ([`es6_number`](crate::numeric::es6_number)).
 pub fn csv_file(name: &'static str, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Result<EpochFile> {
     let mut csv = csv::Writer::from_writer(Vec::new());
     write_row(&mut csv, header).map_err(io(name))?;
@@ -216,40 +48,8 @@ pub fn csv_file(name: &'static str, header: &[&str], rows: impl IntoIterator<Ite
 }
 
 /// Maps an in-memory serialisation failure of epoch file `name` to an error.
-fn io(name: &'static str) -> impl Fn(std::io::Error) -> Error {
+pub(crate) fn io(name: &'static str) -> impl Fn(std::io::Error) -> Error {
     move |source| Error::Write { path: name.into(), source }
-}
-
-/// `artifact_scores.jsonl` and `artifact_scores.csv`, in artifact order.
-fn render_artifact_scores(a: &ArtifactScores, as_of: &str) -> Result<(Vec<u8>, Vec<u8>)> {
-    let mut jsonl = Vec::new();
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    write_row(&mut csv, &["scope", "artifact", "version", "value", "confidence", "badge", "opinions"])
-        .map_err(io("artifact_scores.csv"))?;
-    for s in &a.scores {
-        let version = s.artifact.version.as_deref();
-        let subject = ArtifactScoreSubject {
-            id: &s.artifact.id,
-            version,
-            trust_score: ArtifactTrustScore {
-                trust_score_scope: [&a.scope],
-                trust_value: s.value,
-                confidence: s.confidence,
-                badge: s.badge,
-                opinions: s.opinions,
-                trust_score_type: "CommunitySentiment",
-                creation_at: as_of,
-            },
-        };
-        let credential = ScoreCredential::new("SoftwareArtifactTrustScore", as_of, subject);
-        json_line(&mut jsonl, &credential).map_err(io("artifact_scores.jsonl"))?;
-        let (value, confidence, opinions) = (es6_number(s.value), es6_number(s.confidence), s.opinions.to_string());
-        let row =
-            [a.scope.as_str(), &s.artifact.id, version.unwrap_or(""), &value, &confidence, s.badge.name(), &opinions];
-        write_row(&mut csv, &row).map_err(io("artifact_scores.csv"))?;
-    }
-    let csv = csv.into_inner().map_err(|e| io("artifact_scores.csv")(e.into_error()))?;
-    Ok((jsonl, csv))
 }
 
 /// Completes an epoch: records every file's digest in the manifest, signs it
@@ -325,50 +125,13 @@ pub fn manifest_cid(bytes: &[u8]) -> String {
 }
 
 /// Appends one RFC 8785 canonical JSON line.
-fn json_line(out: &mut Vec<u8>, value: &impl Serialize) -> std::io::Result<()> {
+pub(crate) fn json_line(out: &mut Vec<u8>, value: &impl Serialize) -> std::io::Result<()> {
     out.extend_from_slice(&serde_json_canonicalizer::to_vec(value)?);
     out.push(b'\n');
     Ok(())
 }
 
 /// Appends one CSV row (fields quoted per RFC 4180 only where needed).
-fn write_row(csv: &mut csv::Writer<Vec<u8>>, fields: &[&str]) -> std::io::Result<()> {
+pub(crate) fn write_row(csv: &mut csv::Writer<Vec<u8>>, fields: &[&str]) -> std::io::Result<()> {
     Ok(csv.write_record(fields)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn scope(name: &str, peers: &[&str], tp: &[f64], t: &[f64]) -> ScopeScores {
-        ScopeScores {
-            scope: name.into(),
-            peers: peers.iter().map(|s| s.to_string()).collect(),
-            trust_positive: tp.to_vec(),
-            trust: t.to_vec(),
-            badges: vec![None; peers.len()],
-        }
-    }
-
-    #[test]
-    fn csv_rows_sorted_by_scope_with_es6_numbers_and_quoting() {
-        let scopes = [scope("z", &["a"], &[1.0], &[1.0]), scope("b", &["a,b", "c"], &[0.25, 1e-7], &[-0.5, 0.1])];
-        let files =
-            render(&scopes, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z").unwrap();
-        let csv = String::from_utf8(files[0].bytes.clone()).unwrap();
-        assert_eq!(csv, "scope,peer,trust_positive,trust,badge\nb,\"a,b\",0.25,-0.5,\nb,c,1e-7,0.1,\nz,a,1,1,\n");
-        let jsonl = String::from_utf8(files[1].bytes.clone()).unwrap();
-        assert_eq!(
-            jsonl.lines().next().unwrap(),
-            r#"{"@context":["https://www.w3.org/ns/credentials/v2"],"credentialSubject":{"id":"a,b","trustScore":{"creationAt":"2026-01-01T00:00:00Z","trustScoreScope":["b"],"trustScoreType":"EigenTrust","trustValue":-0.5,"trustValuePositive":0.25}},"type":["VerifiableCredential","PeerTrustScoreCredential"],"validFrom":"2026-01-01T00:00:00Z"}"#
-        );
-    }
-
-    #[test]
-    fn non_finite_scores_fail_instead_of_being_written() {
-        let nan = [scope("s", &["p"], &[f64::NAN], &[0.0])];
-        let err =
-            render(&nan, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z").unwrap_err();
-        assert!(matches!(err, Error::NonFiniteScore { .. }));
-    }
 }

@@ -1,6 +1,7 @@
 //! The publisher model: signal, investigation and vouch tables → replayed
-//! reputation with its audit chain → vouch EigenTrust → publisher files.
+//! reputation with its audit chain ([`audit`]) → vouch EigenTrust → publisher files.
 
+pub mod audit;
 mod reputation;
 
 pub use reputation::*;
@@ -14,9 +15,9 @@ use crate::ingest::RejectReason;
 use crate::ingest::records;
 use crate::ingest::table::{self, Origin};
 use crate::numeric::es6_number;
-use crate::scoreset::audit::{self, AUDIT};
 use crate::scoreset::manifest::EIGENTRUST;
 use crate::scoreset::{csv_file, jsonl_file};
+use audit::AUDIT;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::BTreeMap;

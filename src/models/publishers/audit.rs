@@ -9,10 +9,10 @@
 //! is recorded in the signed manifest, so cutting entries off the end is
 //! detected too.
 
+use super::AuditEvent;
 use crate::as_of::format_ms;
 use crate::as_of::parse_time_ms;
 use crate::crypto::canonical_value;
-use crate::models::publishers::AuditEvent;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 

@@ -1,5 +1,7 @@
 //! The trust model: ingest → combine → per-scope graph → EigenTrust and
-//! distrust → artifact sentiment → score files.
+//! distrust → artifact sentiment → score files ([`render`]).
+
+pub mod render;
 
 use super::ComputedEpoch;
 use crate::as_of::AsOf;
@@ -12,7 +14,8 @@ use crate::ingest::{self, IngestOptions};
 use crate::models::sentiment::{self, PeerBadge};
 use crate::progress;
 use crate::scoreset::manifest::{Parameters, ScopeCounts};
-use crate::scoreset::{self, ArtifactScores, MANIFEST, ScopeScores};
+use crate::scoreset::{self, MANIFEST};
+use render::{ArtifactScores, ScopeScores};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -228,7 +231,7 @@ fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
         results.push(result);
         scores.push(s);
     }
-    let files = scoreset::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339())?;
+    let files = render::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339())?;
     let counts = TrustCounts {
         scopes: results,
         artifact_opinions: [combined.reviews.len(), combined.security.len(), combined.opinions.len()],
