@@ -14,10 +14,11 @@ use crate::config::LoadedPipeline;
 use crate::crypto::keyfile;
 use crate::error::{Error, Result};
 use crate::models;
+
+mod manifest;
 use crate::publish::lock::PipelineLock;
 use crate::publish::{self, Published};
 use crate::scoreset;
-use crate::scoreset::manifest;
 use crate::verify::{VerifyOptions, verify_epoch};
 use ed25519_dalek::SigningKey;
 use std::path::{Path, PathBuf};
