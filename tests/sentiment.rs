@@ -91,100 +91,118 @@ fn peer_badges_and_artifact_badges_are_written() {
 mod unanimity {
     use proptest::prelude::*;
     use scoreset::combine::Review;
-    use scoreset::compute::{EigenTrustParams, eigentrust};
-    use scoreset::graph;
+    use scoreset::compute::{EigenTrustParams, discount_one_shot, eigentrust};
+    use scoreset::graph::{self, TrustGraph};
     use scoreset::ingest::Edge;
     use scoreset::ingest::identity::ArtifactId;
-    use scoreset::models::sentiment::{
-        Badge, Thresholds, highly_trusted, opinions, score_artifacts, weakest_highly_trusted,
-    };
+    use scoreset::models::sentiment::{Badge, Thresholds, artifact_sentiment, highly_trusted};
 
-    /// The open question of the artifact-scoring issue, pinned: with distrust,
-    /// a member of P_h can be outvoted. Root r trusts a and b (both in P_h), b
-    /// trusts a, a distrusts b. Then T(b) = T⁺(b) − T⁺(a) < 0, so DESIGN 4.4
-    /// ignores b's dispute and a's lone endorsement makes the artifact
-    /// Endorsed, although b (the weakest of P_h) disagrees with every other
-    /// opiner. The unanimity property above therefore holds on trust-only
-    /// graphs; whether a distrusted auditor should keep its veto is for the
-    /// design's owner to decide, and this test will then change with the rule.
+    /// T⁺ and T (one-shot distrust) of a graph, and P_h.
+    fn scores(g: &TrustGraph) -> (Vec<f64>, Vec<f64>, Vec<bool>) {
+        let (t_positive, _) =
+            eigentrust(&g.trust, &g.dangling, &g.pretrust, &EigenTrustParams::default(), |_, _| {}).unwrap();
+        let t = discount_one_shot(&g.distrust, &t_positive);
+        let highly = highly_trusted(g, &g.pretrust.iter().map(|&p| p > 0.0).collect::<Vec<_>>());
+        (t_positive, t, highly)
+    }
+
+    fn review(issuer: &str, endorsed: bool) -> Review {
+        let artifact = ArtifactId { id: "did:snap:x".into(), version: None };
+        Review { issuer: issuer.into(), artifact, endorsed, issued_ms: 0, weight: 1.0 }
+    }
+
+    /// The badge of one artifact reviewed by `reviews`, through the model's own
+    /// sentiment function (the one the trust model calls).
+    fn badge(g: &TrustGraph, reviews: &[Review], thresholds: Thresholds) -> Option<Badge> {
+        let (t_positive, t, highly) = scores(g);
+        let (_, scored) = artifact_sentiment(&g.peers, &t, &t_positive, &highly, (reviews, &[], &[]), thresholds);
+        scored.first().map(|s| s.badge)
+    }
+
+    /// Root r trusts a and b (both in P_h), b trusts a, so d = b; a distrusts
+    /// b and c, so one-shot discounts b by T⁺(a)/2: 0 < T(b) < T⁺(d). b is in
+    /// good standing and disputes; a endorses.
+    fn lowered_auditor() -> TrustGraph {
+        let (r, a, b, c) = (0u32, 1u32, 2u32, 3u32);
+        let edge = |truster, trustee, value| Edge { truster, trustee, value };
+        let edges = vec![edge(r, a, 1.0), edge(r, b, 1.0), edge(b, a, 1.0), edge(a, b, -1.0), edge(a, c, -1.0)];
+        graph::build(vec!["r".into(), "a".into(), "b".into(), "c".into()], edges, &[(r, 1.0)])
+    }
+
+    /// The counterexample that decided the rule: distrust lowers a member of
+    /// P_h in good standing below T⁺(d). Weighed by T(b) alone (as the
+    /// `k3l-2024` mode still does), a's endorsement outvotes b: Endorsed.
+    /// Weighed by max(T(b), T⁺(d)), b blocks it: InReview.
     #[test]
-    fn a_distrusted_member_of_p_h_is_outvoted_as_design_reads() {
-        use scoreset::compute::discount_one_shot;
+    fn a_member_of_p_h_lowered_by_distrust_still_blocks_the_verdict() {
+        let g = lowered_auditor();
+        let (t_positive, t, highly) = scores(&g);
+        let at = |name: &str| g.peers.iter().position(|p| p == name).unwrap();
+        assert!(highly[at("a")] && highly[at("b")], "a and b are in P_h");
+        let bar = t_positive[at("b")].min(t_positive[at("a")]);
+        assert_eq!(bar, t_positive[at("b")], "b is the weakest of P_h");
+        assert!(t[at("b")] > 0.0 && t[at("b")] < bar, "0 < T(b) = {} < T⁺(d) = {bar}", t[at("b")]);
+        let reviews = [review("a", true), review("b", false)];
+        assert_eq!(badge(&g, &reviews, Thresholds::Caip), Some(Badge::InReview));
+        let reviews = [review("a", false), review("b", true)];
+        assert_eq!(badge(&g, &reviews, Thresholds::Caip), Some(Badge::InReview), "nor Reported");
+        let reviews = [review("a", true), review("b", false)];
+        assert_eq!(badge(&g, &reviews, Thresholds::K3l2024), Some(Badge::Endorsed), "k3l-2024 weighs T(b)");
+    }
+
+    /// A member of P_h distrusted to T ≤ 0 has been discredited: its dispute
+    /// is ignored and a's lone endorsement decides.
+    #[test]
+    fn a_member_of_p_h_discredited_by_distrust_is_ignored() {
         let (r, a, b) = (0u32, 1u32, 2u32);
         let edge = |truster, trustee, value| Edge { truster, trustee, value };
         let edges = vec![edge(r, a, 1.0), edge(r, b, 1.0), edge(b, a, 1.0), edge(a, b, -1.0)];
         let g = graph::build(vec!["r".into(), "a".into(), "b".into()], edges, &[(r, 1.0)]);
-        let (t_positive, _) =
-            eigentrust(&g.trust, &g.dangling, &g.pretrust, &EigenTrustParams::default(), |_, _| {}).unwrap();
-        let t = discount_one_shot(&g.distrust, &t_positive);
-        let at = |name: &str| g.peers.iter().position(|p| p == name).unwrap();
-        let highly = highly_trusted(&g, &g.pretrust.iter().map(|&p| p > 0.0).collect::<Vec<_>>());
-        assert!(highly[at("a")] && highly[at("b")], "a and b are in P_h");
-        assert!(t[at("b")] <= 0.0 && t_positive[at("b")] > 0.0, "b is distrusted below zero by a");
-        let artifact = ArtifactId { id: "did:snap:x".into(), version: None };
-        let review = |p: &str, endorsed: bool| Review {
-            issuer: p.into(),
-            artifact: artifact.clone(),
-            endorsed,
-            issued_ms: 0,
-            weight: 1.0,
-        };
-        let reviews = [review("a", true), review("b", false)];
-        let trust = |p: &str| t[at(p)];
-        let scores = score_artifacts(
-            &opinions(&reviews, &[], &[], trust),
-            weakest_highly_trusted(&t_positive, &highly),
-            Thresholds::Caip,
-        );
-        assert_eq!(scores[0].badge, Badge::Endorsed);
-        assert_eq!(scores[0].opinions, 1, "b's dispute is ignored (T(b) <= 0)");
+        let (_, t, highly) = scores(&g);
+        let b_at = g.peers.iter().position(|p| p == "b").unwrap();
+        assert!(highly[b_at] && t[b_at] <= 0.0, "b is in P_h, distrusted to T(b) = {} <= 0", t[b_at]);
+        assert_eq!(badge(&g, &[review("a", true), review("b", false)], Thresholds::Caip), Some(Badge::Endorsed));
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
-        /// On graphs of positive trust (no distrust, no decay), if a member of
-        /// P_h who opined disagrees with every other opiner, the artifact is
-        /// never Endorsed (when it disputes) and never Reported (when it endorses).
+        /// On random signed graphs with one-shot distrust: if a member of P_h
+        /// in good standing (T > 0) disagrees with every other opiner, the
+        /// artifact is never Endorsed when it disputes, and never Reported when
+        /// it endorses. Both directions are checked on every graph.
         #[test]
-        fn a_highly_trusted_dissident_blocks_the_verdict(
+        fn a_highly_trusted_dissident_in_good_standing_blocks_the_verdict(
             n in 4usize..40,
-            raw_edges in prop::collection::vec((0u32..40, 0u32..40, 0.01f64..1.0), 4..200),
+            raw_edges in prop::collection::vec((0u32..40, 0u32..40, -1.0f64..1.0), 4..200),
             roots in prop::collection::vec(0u32..40, 1..4),
             opiners in prop::collection::vec(0u32..40, 1..20),
             dissident_pick in any::<prop::sample::Index>(),
-            dissident_endorses in any::<bool>(),
         ) {
             let n32 = n as u32;
             let edges: Vec<Edge> = raw_edges
                 .iter()
                 .map(|&(i, j, v)| (i % n32, j % n32, v))
-                .filter(|(i, j, _)| i != j)
+                .filter(|&(i, j, v)| i != j && v != 0.0)
                 .map(|(truster, trustee, value)| Edge { truster, trustee, value })
                 .collect();
             let pretrust: Vec<(u32, f64)> = roots.iter().map(|r| (r % n32, 1.0)).collect();
             let g = graph::build((0..n).map(|i| format!("p{i:02}")).collect(), edges, &pretrust);
-            let (t, _) = eigentrust(&g.trust, &g.dangling, &g.pretrust, &EigenTrustParams::default(), |_, _| {}).unwrap();
-            let pretrusted: Vec<bool> = g.pretrust.iter().map(|&p| p > 0.0).collect();
-            let highly = highly_trusted(&g, &pretrusted);
-            let members: Vec<usize> = (0..n).filter(|&i| highly[i]).collect();
+            let (_, t, highly) = scores(&g);
+            let members: Vec<usize> = (0..n).filter(|&i| highly[i] && t[i] > 0.0).collect();
             prop_assume!(!members.is_empty());
             let h = members[dissident_pick.index(members.len())];
-            let artifact = ArtifactId { id: "did:snap:x".into(), version: None };
-            let review = |p: usize, endorsed: bool| Review {
-                issuer: g.peers[p].clone(), artifact: artifact.clone(), endorsed, issued_ms: 0, weight: 1.0,
-            };
-            let mut reviews = vec![review(h, dissident_endorses)];
-            for o in opiners.iter().map(|o| *o as usize % n).filter(|&o| o != h) {
-                reviews.push(review(o, !dissident_endorses));
+            for dissident_endorses in [false, true] {
+                let mut reviews = vec![review(&g.peers[h], dissident_endorses)];
+                for o in opiners.iter().map(|o| *o as usize % n).filter(|&o| o != h) {
+                    reviews.push(review(&g.peers[o], !dissident_endorses));
+                }
+                reviews.sort_by(|a, b| a.issuer.cmp(&b.issuer));
+                reviews.dedup_by(|a, b| a.issuer == b.issuer);
+                let got = badge(&g, &reviews, Thresholds::Caip);
+                let forbidden = if dissident_endorses { Badge::Reported } else { Badge::Endorsed };
+                prop_assert!(got != Some(forbidden), "{got:?} with dissident {} endorsing={dissident_endorses}", g.peers[h]);
             }
-            reviews.sort_by(|a, b| a.issuer.cmp(&b.issuer));
-            reviews.dedup_by(|a, b| a.issuer == b.issuer);
-            let trust = |p: &str| g.peers.iter().position(|q| q == p).map_or(0.0, |i| t[i]);
-            let weighted = opinions(&reviews, &[], &[], trust);
-            let scores = score_artifacts(&weighted, weakest_highly_trusted(&t, &highly), Thresholds::Caip);
-            let forbidden = if dissident_endorses { Badge::Reported } else { Badge::Endorsed };
-            prop_assert!(scores.iter().all(|s| s.badge != forbidden), "{:?}", scores);
         }
     }
 }

@@ -11,10 +11,17 @@
 //! InReview. The `k3l-2024` thresholds compare R_c against 1 − T⁺(d) and
 //! T⁺(d) instead, as the shipped Snaps computer did.
 //!
-//! Opinion weights: a review by p weighs T(p); a security assertion by p
-//! (findings None/Low endorse, Medium/Critical dispute) weighs T(p) + Σ T(e)
+//! Opinion weights: a review by p weighs w(p); a security assertion by p
+//! (findings None/Low endorse, Medium/Critical dispute) weighs w(p) + Σ T(e)
 //! over peers endorsing it − Σ T(q) over peers disputing it, floored at 0.
-//! Opinions of peers with T ≤ 0 are ignored. Opinions are not decayed: time
+//! Opinions of peers with T ≤ 0 are ignored (a member of P_h with T ≤ 0 has
+//! been discredited by distrust). w(p) = T(p), except for a member of P_h in
+//! good standing (T(p) > 0) under the CAIP thresholds: its opinion weighs at
+//! least T⁺(d), the bar it must be able to block — w(p) = max(T(p), T⁺(d)),
+//! and its assertion never falls below T⁺(d) either. So one such dissenter
+//! keeps an artifact out of Endorsed (and out of Reported) even when
+//! distrust has lowered its T below T⁺(d). The `k3l-2024` mode weighs every
+//! opinion by T(p), as the shipped Snaps computer did. Opinions are not decayed: time
 //! decay already shapes T through the trust statements, and an opinion is
 //! superseded by its author's newer one, not faded — decaying it would let a
 //! highly trusted dissident's veto erode below T⁺(d).
@@ -165,9 +172,11 @@ pub fn artifact_sentiment(
     thresholds: Thresholds,
 ) -> (f64, Vec<ArtifactScore>) {
     let weakest = weakest_highly_trusted(trust_positive, highly);
-    let trust: HashMap<&str, f64> = peers.iter().map(String::as_str).zip(trust.iter().copied()).collect();
+    let floor = |k: usize| if highly[k] && thresholds == Thresholds::Caip { weakest } else { 0.0 };
+    let standing: HashMap<&str, Standing> =
+        (0..peers.len()).map(|k| (peers[k].as_str(), Standing { trust: trust[k], floor: floor(k) })).collect();
     let (reviews, security, endorsements) = artifacts;
-    let opinions = opinions(reviews, security, endorsements, |p| trust.get(p).copied().unwrap_or(0.0));
+    let opinions = opinions(reviews, security, endorsements, |p| standing.get(p).copied().unwrap_or_default());
     (weakest, score_artifacts(&opinions, weakest, thresholds))
 }
 
@@ -211,30 +220,58 @@ pub struct Opinion {
     pub weight: f64,
 }
 
-/// The weighted opinions of reviews and security assertions; `trust` gives
-/// T of a peer id (0 for peers outside the scope).
+/// How a peer's opinions count: T(p) and the least weight they carry while
+/// T(p) > 0 (T⁺(d) for a member of P_h under the CAIP thresholds, else 0).
+/// A peer outside the scope has T = 0: its opinions do not count.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Standing {
+    /// T(p), the distrust-adjusted score.
+    pub trust: f64,
+    /// The least weight of p's opinions while T(p) > 0.
+    pub floor: f64,
+}
+
+impl Standing {
+    /// A peer whose opinions weigh T(p) alone.
+    pub fn of(trust: f64) -> Standing {
+        Standing { trust, floor: 0.0 }
+    }
+
+    /// w(p), or `None` if p's opinions do not count (T(p) ≤ 0).
+    fn weight(self) -> Option<f64> {
+        (self.trust > 0.0).then(|| self.trust.max(self.floor))
+    }
+}
+
+/// The weighted opinions of reviews and security assertions; `standing`
+/// gives each issuer's [`Standing`].
 pub fn opinions(
     reviews: &[Review],
     security: &[SecurityAssertion],
     endorsements: &[AssertionOpinion],
-    trust: impl Fn(&str) -> f64,
+    standing: impl Fn(&str) -> Standing,
 ) -> Vec<Opinion> {
-    let positive = |issuer: &str| Some(trust(issuer)).filter(|t| *t > 0.0);
     let mut out: Vec<Opinion> = reviews
         .iter()
         .filter_map(|r| {
-            positive(&r.issuer).map(|t| Opinion { artifact: r.artifact.clone(), endorses: r.endorsed, weight: t })
+            let weight = standing(&r.issuer).weight()?;
+            Some(Opinion { artifact: r.artifact.clone(), endorses: r.endorsed, weight })
         })
         .collect();
+    // Endorsements and disputes of an assertion are not opinions about the
+    // artifact: they move the assertion's weight by the backers' T.
     let mut backing: HashMap<&str, f64> = HashMap::new();
     for e in endorsements {
-        if let Some(t) = positive(&e.issuer) {
+        let t = standing(&e.issuer).trust;
+        if t > 0.0 {
             *backing.entry(e.assertion.as_str()).or_insert(0.0) += if e.endorsed { t } else { -t };
         }
     }
     for a in security {
-        if let Some(t) = positive(&a.issuer) {
-            let weight = (t + backing.get(a.cid.as_str()).copied().unwrap_or(0.0)).max(0.0);
+        let issuer = standing(&a.issuer);
+        if let Some(w) = issuer.weight() {
+            let backed = w + backing.get(a.cid.as_str()).copied().unwrap_or(0.0);
+            let weight = backed.max(issuer.floor).max(0.0);
             if weight > 0.0 {
                 let endorses = matches!(a.findings, Findings::None | Findings::Low);
                 out.push(Opinion { artifact: a.artifact.clone(), endorses, weight });
@@ -342,7 +379,7 @@ mod tests {
             weight: 1.0,
         };
         let trust = |p: &str| if p == "zero" { 0.0 } else { -0.2 };
-        let weighted = opinions(&[review("zero"), review("negative")], &[], &[], trust);
+        let weighted = opinions(&[review("zero"), review("negative")], &[], &[], |p| Standing::of(trust(p)));
         assert!(weighted.is_empty());
         assert!(score_artifacts(&weighted, 0.1, Thresholds::Caip).is_empty(), "no opinion counts: no score line");
     }
@@ -355,6 +392,43 @@ mod tests {
 
     fn artifact(v: &str) -> ArtifactId {
         ArtifactId { id: "did:snap:x".into(), version: Some(v.into()) }
+    }
+
+    #[test]
+    fn a_member_of_p_h_in_good_standing_weighs_at_least_the_bar() {
+        let standing = |p: &str| match p {
+            "h" => Standing { trust: 0.05, floor: 0.25 },
+            "gone" => Standing { trust: -0.01, floor: 0.25 },
+            "c" => Standing::of(0.3),
+            _ => Standing::default(),
+        };
+        let review = |issuer: &str| Review {
+            issuer: issuer.into(),
+            artifact: artifact("1"),
+            endorsed: false,
+            issued_ms: 0,
+            weight: 1.0,
+        };
+        let security = |issuer: &str| SecurityAssertion {
+            issuer: issuer.into(),
+            artifact: artifact("2"),
+            findings: Findings::Critical,
+            cid: format!("bafk-{issuer}"),
+            issued_ms: 0,
+            weight: 1.0,
+        };
+        let disputed = AssertionOpinion {
+            issuer: "c".into(),
+            assertion: "bafk-h".into(),
+            endorsed: false,
+            issued_ms: 0,
+            weight: 1.0,
+        };
+        let got = opinions(&[review("h"), review("gone")], &[security("h"), security("gone")], &[disputed], standing);
+        // h's review weighs max(0.05, 0.25); its assertion, disputed by c, max(0.05 − 0.3, 0.25);
+        // a discredited member (T ≤ 0) counts for nothing.
+        let weights: Vec<(bool, f64)> = got.iter().map(|o| (o.artifact == artifact("1"), o.weight)).collect();
+        assert_eq!(weights, [(true, 0.25), (false, 0.25)]);
     }
 
     #[test]
@@ -408,7 +482,7 @@ mod tests {
             &[review("a", true), review("b", false), review("z", true), review("nobody", true)],
             &security,
             &endorsements,
-            trust,
+            |p| Standing::of(trust(p)),
         );
         // Reviews by a and b count; z (T < 0) and an outsider (T = 0) do not.
         // The assertion weighs 0.4 + 0.2 − 0.1 = 0.5 (its decay weight does not count) and disputes.
