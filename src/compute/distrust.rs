@@ -22,6 +22,16 @@ pub enum DistrustMode {
     /// The reference one-shot discount: T = T⁺ − Dᵀ·max(T⁺, 0).
     #[default]
     OneShot,
+    /// The one-shot discount with each distruster's power weighted by its
+    /// standing: T = T⁺ − Dᵀ·(T⁺ ∘ min(1, T⁺/β)), β = T⁺(d), the score of the
+    /// weakest highly trusted peer (the badges' bar). A peer the trust graph
+    /// rates at or above the bar distrusts with its full score, as in
+    /// `one-shot`; below it, its power falls with the square of its score, so
+    /// a sybil region that caught a little trust through attack edges cannot
+    /// push honest peers down. (After Guha, Kumar, Raghavan and Tomkins,
+    /// "Propagation of Trust and Distrust", WWW 2004: distrust is only as
+    /// credible as the trust in whoever expresses it.)
+    StandingWeighted,
 }
 
 impl DistrustMode {
@@ -30,7 +40,18 @@ impl DistrustMode {
         match self {
             DistrustMode::None => "none",
             DistrustMode::OneShot => "one-shot",
+            DistrustMode::StandingWeighted => "standing-weighted",
         }
+    }
+}
+
+/// T from T⁺ under `mode`; `bar` is T⁺(d), the score of the weakest highly
+/// trusted peer (1 when there is none), which only `standing-weighted` reads.
+pub fn adjust(mode: DistrustMode, d: &Incoming, t_positive: &[f64], bar: f64) -> Vec<f64> {
+    match mode {
+        DistrustMode::None => t_positive.to_vec(),
+        DistrustMode::OneShot => discount_one_shot(d, t_positive),
+        DistrustMode::StandingWeighted => discount_standing_weighted(d, t_positive, bar),
     }
 }
 
@@ -38,6 +59,19 @@ impl DistrustMode {
 /// with `T⁺[i] > 0`, where `D` (given by its incoming edges) has rows scaled
 /// to sum 1. A distruster can take away at most its own positive score.
 pub fn discount_one_shot(d: &Incoming, t_positive: &[f64]) -> Vec<f64> {
+    discount(d, t_positive, |t| t)
+}
+
+/// The `standing-weighted` discount: as [`discount_one_shot`], a distruster
+/// `i` taking away `D[i,j]·T⁺[i]·min(1, T⁺[i]/bar)`. `bar` > 0 is T⁺(d).
+pub fn discount_standing_weighted(d: &Incoming, t_positive: &[f64], bar: f64) -> Vec<f64> {
+    discount(d, t_positive, |t| if t >= bar { t } else { t * (t / bar) })
+}
+
+/// `T[j] = T⁺[j] − Σᵢ D[i,j]·power(T⁺[i])` over distrusters with `T⁺[i] > 0`;
+/// each peer's deductions in the order of its incoming edges (fixed), so the
+/// bits do not depend on the thread count.
+fn discount(d: &Incoming, t_positive: &[f64], power: impl Fn(f64) -> f64 + Sync) -> Vec<f64> {
     let (indptr, sources, weights) = (d.indptr(), d.sources(), d.weights());
     let mut out = t_positive.to_vec();
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(chunk, slots)| {
@@ -47,7 +81,7 @@ pub fn discount_one_shot(d: &Incoming, t_positive: &[f64]) -> Vec<f64> {
             for (&i, &w) in sources[edges.clone()].iter().zip(&weights[edges]) {
                 let distruster = t_positive[i as usize];
                 if distruster > 0.0 {
-                    *slot -= w * distruster;
+                    *slot -= w * power(distruster);
                 }
             }
         }
@@ -65,5 +99,19 @@ mod tests {
         let d = Incoming::from_rows(3, &[vec![(1, 1.0)], vec![], vec![(1, 1.0)]]);
         let t = discount_one_shot(&d, &[0.0, 0.5, 0.5]);
         assert_eq!(t, vec![0.0, 0.0, 0.5]);
+    }
+
+    #[test]
+    fn standing_weighted_keeps_the_full_power_of_peers_at_the_bar_and_squashes_those_below() {
+        // 0 (T⁺ 0.4, above the bar 0.2) and 2 (T⁺ 0.02, a tenth of the bar) each distrust 1.
+        let d = Incoming::from_rows(3, &[vec![(1, 1.0)], vec![], vec![(1, 1.0)]]);
+        let t_positive = [0.4, 0.5, 0.02];
+        let one_shot = discount_one_shot(&d, &t_positive);
+        let weighted = discount_standing_weighted(&d, &t_positive, 0.2);
+        assert_eq!(one_shot[1], 0.5 - 0.4 - 0.02);
+        assert_eq!(weighted[1], 0.5 - 0.4 - 0.02 * 0.1, "0 keeps its full power, 2 a tenth of its own");
+        assert_eq!((weighted[0], weighted[2]), (0.4, 0.02));
+        // With every distruster at or above the bar, the two modes agree bit for bit.
+        assert_eq!(discount_standing_weighted(&d, &t_positive, 0.02), one_shot);
     }
 }

@@ -11,6 +11,6 @@ pub mod distrust;
 pub mod eigentrust;
 pub mod vouching;
 
-pub use distrust::{DistrustMode, DistrustParams, discount_one_shot};
+pub use distrust::{DistrustMode, DistrustParams, adjust, discount_one_shot, discount_standing_weighted};
 pub use eigentrust::{Convergence, EigenTrustParams, eigentrust};
 pub use vouching::{Vouching, vouching};

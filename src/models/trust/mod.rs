@@ -6,7 +6,7 @@ pub mod render;
 use super::ComputedEpoch;
 use crate::as_of::AsOf;
 use crate::combine::combine;
-use crate::compute::{Convergence, DistrustMode, discount_one_shot, eigentrust};
+use crate::compute::{Convergence, DistrustMode, adjust, eigentrust};
 use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
 use crate::graph::{self, GraphStats};
@@ -221,7 +221,7 @@ fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
         let graph = graph::build_scope(&ingested.peers, edges, &ingested.pretrust);
         let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| explicit_pretrust && p > 0.0).collect();
         let (highly, badges) = sentiment::peer_standing(&graph, &pretrusted);
-        let (result, s) = score_scope(scope, graph, badges, loaded)?;
+        let (result, s) = score_scope(scope, graph, (&highly, badges), loaded)?;
         if s.scope == sentiment_scope {
             let artifacts = (&combined.reviews[..], &combined.security[..], &combined.opinions[..]);
             let thresholds = pipeline.sentiment.thresholds;
@@ -246,7 +246,7 @@ fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
 fn score_scope(
     scope: String,
     graph: graph::TrustGraph,
-    badges: Vec<Option<PeerBadge>>,
+    (highly, badges): (&[bool], Vec<Option<PeerBadge>>),
     loaded: &LoadedPipeline,
 ) -> Result<(ScopeResult, ScopeScores)> {
     let pipeline = &loaded.pipeline;
@@ -256,10 +256,8 @@ fn score_scope(
             progress::step("EigenTrust", format_args!("{scope}: iteration {k}, residual {residual:.3e}"));
         })?;
     progress::done("EigenTrust");
-    let trust = match pipeline.distrust.mode {
-        DistrustMode::None => trust_positive.clone(),
-        DistrustMode::OneShot => discount_one_shot(&graph.distrust, &trust_positive),
-    };
+    let bar = sentiment::weakest_highly_trusted(&trust_positive, highly);
+    let trust = adjust(pipeline.distrust.mode, &graph.distrust, &trust_positive, bar);
     tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), "scope computed");
     let result = ScopeResult { scope: scope.clone(), peers: graph.peers.len(), graph: graph.stats, convergence };
     Ok((result, ScopeScores { scope, peers: graph.peers, trust_positive, trust, badges }))
