@@ -8,7 +8,8 @@
 //!    distrusted peers and distrusts the 3 honest peers with the highest T⁺.
 //!    Columns: the region's share of T⁺ and of positive T, the mean change
 //!    of the badmouthed peers' T (against the same mode on the clean graph),
-//!    and the AUC of honest against sybil by T.
+//!    and the AUC of honest (reached: T⁺ > 0 on the clean graph) against
+//!    sybil by T.
 //! 2. Badmouthing: 25 moderately trusted honest peers distrust the most
 //!    trusted honest peer. Columns: its T before and after, and its badge.
 //! 3. Clean graphs: the AUC of benign against fraudulent peers (labelled by
@@ -85,7 +86,9 @@ fn clean_graph(net: &Network, clean: &scoreset::synth::attacks::Scores) {
 fn sybil_region(net: &Network, clean: &scoreset::synth::attacks::Scores) {
     let promoted = most_distrusted(net, 3);
     let badmouthed = top_honest(net, clean, 3);
-    let honest: Vec<u32> = (0..net.peers.len() as u32).collect();
+    // Honest peers the trust graph reaches (T⁺ > 0 on the clean graph): an
+    // unreached peer has no score to compare, in any mode.
+    let honest: Vec<u32> = (0..net.peers.len() as u32).filter(|&p| clean.t_positive[p as usize] > 0.0).collect();
     println!(
         "\nsybil region ({}): N, K | share of T⁺ | share of positive T | mean ΔT of the 3 badmouthed | AUC honest vs sybil",
         mode_names()
