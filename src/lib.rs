@@ -3,7 +3,8 @@
 //! One run of a pipeline is one epoch. The data flows one way through the
 //! stages, each a module with one job:
 //!
-//! 1. [`config`] — the pipeline file (each stage owns its section's type);
+//! 1. [`config`] — the pipeline file (each stage owns its section's type; the
+//!    models' tables are typed in `config`, which imports nothing from [`models`]);
 //! 2. [`ingest`] — read sources, validate records, reject with a reason;
 //! 3. [`combine`] — what holds at `as_of`: cut-off, validity, supersede,
 //!    revocation, decay, scopes;

@@ -21,29 +21,13 @@
 //! - **Decisions** — per consuming service, `reject` when the score is above
 //!   the service's threshold, else `accept`.
 
+pub use crate::config::credentials::CredentialParams;
 use crate::ingest::records::{Dispute, IdpReport, Outcome, Resolution, Verification};
 use crate::numeric::compensated_sum;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 const DAY_MS: f64 = 86_400_000.0;
-
-/// The parameters of the model (`[credentials]` in a pipeline).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CredentialParams {
-    /// Half-life of a report's weight, in days.
-    pub report_half_life_days: f64,
-    /// Half-life of a verification's say in its IdP's reputation, in days.
-    pub verification_half_life_days: f64,
-    /// Per consuming service, the score above which it rejects a credential.
-    pub services: BTreeMap<String, f64>,
-}
-
-impl Default for CredentialParams {
-    fn default() -> Self {
-        CredentialParams { report_half_life_days: 90.0, verification_half_life_days: 365.0, services: BTreeMap::new() }
-    }
-}
 
 /// An identity provider's standing.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,80 +1,10 @@
 //! The ordered policy rules that decide each candidate patch.
 
+pub use crate::config::patches::{Action, Conditions, Rule};
 use crate::ingest::patches::Severity;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use std::collections::BTreeMap;
-
-/// What a rule does when it fires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// Roll out to every target.
-    Approve,
-    /// Never roll out.
-    Reject,
-    /// Hold for a person to look at.
-    Quarantine,
-    /// Roll out to a cohort of `percent` of the targets.
-    Rollout,
-}
-
-/// The conditions of a rule; all that are given must hold.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Conditions {
-    /// Author reputation < this (a missing reputation counts as below).
-    pub author_reputation_below: Option<f64>,
-    /// Patch quality < this (a missing quality counts as below).
-    pub quality_below: Option<f64>,
-    /// The patch's severity is one of these.
-    pub severity: Option<Vec<Severity>>,
-    /// The author's reputation fell by more than this within `window_days` (missing = no fall).
-    pub reputation_drop_above: Option<f64>,
-    /// The window of `reputation_drop_above`, in days.
-    pub window_days: Option<f64>,
-    /// The provenance chain does (`true`) or does not (`false`) verify.
-    pub provenance_verified: Option<bool>,
-}
-
-/// One policy rule.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rule {
-    /// Its name, quoted in decisions.
-    pub name: String,
-    /// When it fires (no conditions = always).
-    #[serde(default)]
-    pub when: Conditions,
-    /// What it does.
-    pub action: Action,
-    /// For `rollout`: the cohort's share of targets, in percent (0, 100], two decimals at most.
-    pub percent: Option<f64>,
-}
-
-impl Rule {
-    /// Checks the rule's values; `Err` names the problem.
-    pub fn check(&self) -> std::result::Result<(), String> {
-        let c = &self.when;
-        match (self.action, self.percent) {
-            (Action::Rollout, Some(p)) if p > 0.0 && p <= 100.0 => {}
-            (Action::Rollout, _) => return Err(format!("rule {:?}: rollout needs percent in (0, 100]", self.name)),
-            (_, Some(_)) => return Err(format!("rule {:?}: percent is only for action = \"rollout\"", self.name)),
-            _ => {}
-        }
-        if c.reputation_drop_above.is_some() != c.window_days.is_some() {
-            return Err(format!("rule {:?}: reputation_drop_above and window_days go together", self.name));
-        }
-        let unit = [c.author_reputation_below, c.quality_below, c.reputation_drop_above];
-        if unit.iter().flatten().any(|v| !(0.0..=1.0).contains(v)) {
-            return Err(format!("rule {:?}: reputation and quality bars are within [0, 1]", self.name));
-        }
-        if c.window_days.is_some_and(|w| !(w.is_finite() && w > 0.0)) {
-            return Err(format!("rule {:?}: window_days must be positive", self.name));
-        }
-        Ok(())
-    }
-}
 
 /// What the rules saw for one patch.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -257,18 +187,5 @@ mod tests {
         assert_eq!((last.rule.as_str(), last.reason.as_str()), ("catch-all", "rule \"catch-all\": no conditions"));
         let reversed: Vec<Rule> = rules.iter().rev().cloned().collect();
         assert_eq!(decide(&facts(Some(0.1), Some(0.5), Severity::Minor, None), &reversed).rule, "catch-all");
-    }
-
-    #[test]
-    fn rules_with_unusable_values_are_refused() {
-        let mut r = rule("x", Conditions::default(), Action::Rollout);
-        r.percent = Some(0.0);
-        assert!(r.check().unwrap_err().contains("percent in (0, 100]"));
-        let r = Rule { percent: Some(5.0), ..rule("y", Conditions::default(), Action::Reject) };
-        assert!(r.check().unwrap_err().contains("only for action"));
-        let r = rule("z", Conditions { reputation_drop_above: Some(0.1), ..Default::default() }, Action::Reject);
-        assert!(r.check().unwrap_err().contains("go together"));
-        let r = rule("w", Conditions { quality_below: Some(1.5), ..Default::default() }, Action::Reject);
-        assert!(r.check().is_err());
     }
 }

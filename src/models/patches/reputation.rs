@@ -3,81 +3,15 @@
 //! the combined score is the weighted mean of the components present
 //! (weights renormalised); with none present the combined score is missing too.
 
-use crate::compute::{EigenTrustParams, vouching};
+use crate::compute::vouching;
+pub use crate::config::patches::{QualityWeights, ReputationParams, ReputationWeights, SeverityWeights};
 use crate::error::Result;
 use crate::history::{Application, ApplicationOutcome};
 use crate::ingest::patches::{Issue, Patch, Severity};
 use crate::ingest::records::Vouch;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Weights of the author reputation components.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ReputationWeights {
-    /// Successful applications / applications.
-    pub success_rate: f64,
-    /// 1 − min(1, issues / applications).
-    pub issue_rate: f64,
-    /// 1 / (1 + severity-weighted issues per patch).
-    pub severity: f64,
-    /// target / (target + mean hours to acknowledge).
-    pub acknowledge: f64,
-    /// target / (target + mean hours to resolve).
-    pub resolve: f64,
-    /// Vouch EigenTrust score relative to the highest.
-    pub vouching: f64,
-}
-
-impl Default for ReputationWeights {
-    fn default() -> Self {
-        ReputationWeights {
-            success_rate: 0.3,
-            issue_rate: 0.15,
-            severity: 0.2,
-            acknowledge: 0.1,
-            resolve: 0.1,
-            vouching: 0.15,
-        }
-    }
-}
-
-/// Weights of the patch quality components.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct QualityWeights {
-    /// Test coverage.
-    pub coverage: f64,
-    /// Static-analysis score.
-    pub static_analysis: f64,
-    /// (mean rating − 1) / 4.
-    pub feedback: f64,
-}
-
-impl Default for QualityWeights {
-    fn default() -> Self {
-        QualityWeights { coverage: 0.4, static_analysis: 0.4, feedback: 0.2 }
-    }
-}
-
-/// Issue severity weights.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SeverityWeights {
-    /// Weight of a critical issue.
-    pub critical: f64,
-    /// Of a major one.
-    pub major: f64,
-    /// Of a minor one.
-    pub minor: f64,
-}
-
-impl Default for SeverityWeights {
-    fn default() -> Self {
-        SeverityWeights { critical: 5.0, major: 2.0, minor: 0.5 }
-    }
-}
 
 impl SeverityWeights {
     fn of(&self, s: Severity) -> f64 {
@@ -87,23 +21,6 @@ impl SeverityWeights {
             Severity::Minor => self.minor,
         }
     }
-}
-
-/// Parameters of author reputation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ReputationParams {
-    /// Component weights.
-    pub weights: ReputationWeights,
-    /// Issue severity weights.
-    pub severity: SeverityWeights,
-    /// Hours to acknowledge that score 0.5.
-    pub acknowledge_target_hours: f64,
-    /// Hours to resolve that score 0.5.
-    pub resolve_target_hours: f64,
-    /// Pre-trusted authors of the vouch graph.
-    pub maintainers: Vec<String>,
-    /// EigenTrust parameters of the vouch graph.
-    pub eigentrust: EigenTrustParams,
 }
 
 /// Scores by component name; `None` = missing.
@@ -228,6 +145,7 @@ pub fn quality(patch: &Patch, weights: &QualityWeights) -> (Option<f64>, Compone
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compute::EigenTrustParams;
     use crate::history::{Application, ApplicationOutcome};
     use crate::ingest::patches::{Issue, Patch, Severity};
 

@@ -14,49 +14,14 @@
 //! again. Every step is an [`AuditEvent`] naming its cause.
 
 use crate::as_of::format_ms;
-use crate::ingest::records::{Investigation, Signal, SignalKind};
+pub use crate::config::publishers::{ReputationParams, default_weights};
+use crate::ingest::records::{Investigation, Signal};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 86_400_000;
-
-/// The parameters of the model (`[publishers]` in a pipeline).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ReputationParams {
-    /// Score of a new publisher.
-    pub start: f64,
-    /// Score decay tends to.
-    pub baseline: f64,
-    /// Fraction of the distance to the baseline lost per day.
-    pub decay_rate: f64,
-    /// Weight of each signal kind.
-    pub weights: BTreeMap<SignalKind, f64>,
-}
-
-impl Default for ReputationParams {
-    fn default() -> Self {
-        ReputationParams { start: 30.0, baseline: 50.0, decay_rate: 0.005, weights: default_weights() }
-    }
-}
-
-/// The default weight of each kind of signal, as the README's *Publishers*
-/// lists them (a pipeline's `[publishers.weights]` overrides them).
-pub fn default_weights() -> BTreeMap<SignalKind, f64> {
-    use SignalKind::*;
-    BTreeMap::from([
-        (ProvenanceConsistency, 5.0),
-        (VulnerabilityResponseTime, 8.0),
-        (RevocationEvent, -15.0),
-        (ExtensionQuality, 3.0),
-        (CommunityReport, 2.0),
-        (CertificationAdherence, 6.0),
-        (CertificationLapse, -8.0),
-        (QuarantineEvent, -20.0),
-        (QuarantineResolution, 10.0),
-    ])
-}
 
 /// A publisher's standing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -483,6 +448,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::records::SignalKind;
 
     const T0: i64 = 1_700_000_000_000;
 

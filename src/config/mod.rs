@@ -1,5 +1,21 @@
-//! The pipeline file: one TOML document per job. Each stage owns the type of
-//! its own section; this module only composes them and resolves paths.
+//! The pipeline file: one TOML document per job, parsed and checked into a
+//! [`LoadedPipeline`].
+//!
+//! `config` sits between the stages and the models. The stages below it own
+//! the types of their own sections (`[[source]]` and `[pretrust]` in
+//! `ingest`, `[eigentrust]` and `[distrust]` in `compute`, `[decay]` in
+//! `combine`, `[limits]` in `fsio`) and import nothing from `config`. The
+//! models sit above it — each reads a [`LoadedPipeline`] — so the types of
+//! the models' tables live here, where the loader deserializes and checks
+//! them, one submodule a table: [`sentiment`] (`[sentiment]`, the trust
+//! model's badges), [`publishers`], [`credentials`] and [`patches`], each
+//! with the parameter types its table resolves to and the range checks made
+//! while loading. The models use them (re-exporting the parameter types under
+//! their own paths, e.g. `models::sentiment::SentimentParams`) and hold
+//! everything that computes with them; `config` imports nothing from the
+//! models. This module itself owns the composition ([`Pipeline`],
+//! [`ModelSpec`]), the `[output]` and `[signing]` tables, the pipeline name,
+//! and path resolution.
 //!
 //! Unknown keys are errors that name the key, line and column, so a typo can
 //! never silently change a result; values are range-checked while parsing.
@@ -8,17 +24,19 @@ use crate::combine::DecayParams;
 use crate::compute::DistrustParams;
 use crate::compute::EigenTrustParams;
 use crate::error::{Error, Result};
-use crate::ingest::records::SignalKind;
 use crate::ingest::{DEFAULT_SCOPE, PretrustSpec, SourceFormat, SourceSpec};
-use crate::models::credentials::CredentialParams;
-use crate::models::patches::{
-    QualityWeights, ReputationParams as PatchReputationParams, ReputationWeights, Rule, SeverityWeights,
-};
-use crate::models::publishers::ReputationParams;
-use crate::models::sentiment::SentimentParams;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+pub mod credentials;
+pub mod patches;
+pub mod publishers;
+pub mod sentiment;
+
+pub use credentials::CredentialSpec;
+pub use patches::PatchSpec;
+pub use publishers::PublisherSpec;
+use sentiment::SentimentParams;
 
 /// A parsed pipeline file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -146,188 +164,6 @@ impl Model {
             Model::Credentials => "credentials",
             Model::Patches => "patches",
         }
-    }
-}
-
-/// The `[publishers]` table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PublisherSpec {
-    /// Signal table (`signal_id, publisher, kind, timestamp, weight, evidence`): CSV, JSONL or Parquet.
-    pub signals: PathBuf,
-    /// Investigation table (`publisher, investigation_id, opened_at, closed_at, outcome`).
-    pub investigations: Option<PathBuf>,
-    /// Vouch table (`voucher, vouchee, timestamp, weight`), fed to EigenTrust.
-    pub vouches: Option<PathBuf>,
-    /// Score of a new publisher (default 30).
-    pub start: Option<f64>,
-    /// Score decay tends to (default 50).
-    pub baseline: Option<f64>,
-    /// Fraction of the distance to the baseline lost per whole day (default 0.005).
-    pub decay_rate: Option<f64>,
-    /// Weights replacing the default weight of a signal kind, by kind name.
-    #[serde(default)]
-    pub weights: BTreeMap<String, f64>,
-}
-
-impl PublisherSpec {
-    /// The model's parameters, defaults resolved; `Err` names the unusable value.
-    pub fn params(&self) -> Result<ReputationParams, String> {
-        let mut params = ReputationParams::default();
-        params.start = self.start.unwrap_or(params.start);
-        params.baseline = self.baseline.unwrap_or(params.baseline);
-        params.decay_rate = self.decay_rate.unwrap_or(params.decay_rate);
-        for (name, value) in [("start", params.start), ("baseline", params.baseline)] {
-            if !(0.0..=100.0).contains(&value) {
-                return Err(format!("[publishers] {name} = {value} must be within [0, 100]"));
-            }
-        }
-        if !(0.0..1.0).contains(&params.decay_rate) {
-            return Err(format!("[publishers] decay_rate = {} must be within [0, 1)", params.decay_rate));
-        }
-        for (name, &weight) in &self.weights {
-            let kind = SignalKind::parse(name).ok_or_else(|| {
-                let kinds: Vec<&str> = SignalKind::ALL.iter().map(|k| k.id()).collect();
-                format!("[publishers.weights] {name:?} is not a signal kind (one of {kinds:?})")
-            })?;
-            if !weight.is_finite() {
-                return Err(format!("[publishers.weights] {name} = {weight} is not finite"));
-            }
-            params.weights.insert(kind, weight);
-        }
-        Ok(params)
-    }
-}
-
-/// The `[patches]` table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PatchSpec {
-    /// Candidate patches, JSON lines (`patch_id, author, severity, coverage, static_analysis, ratings, provenance`).
-    pub patches: PathBuf,
-    /// The patch-history database (SQLite, written by `scoreset history`); or name
-    /// it as a `[[source]]` with `format = "patch-history"`.
-    pub history: Option<PathBuf>,
-    /// Issue table (`issue_id, patch_id, severity, reported_at, acknowledged_at, resolved_at`).
-    pub issues: Option<PathBuf>,
-    /// Vouch table (`voucher, vouchee, timestamp, weight`), author → author.
-    pub vouches: Option<PathBuf>,
-    /// Authors pre-trusted in the vouch graph.
-    #[serde(default)]
-    pub maintainers: Vec<String>,
-    /// Weights of the author reputation components.
-    #[serde(default)]
-    pub reputation_weights: ReputationWeights,
-    /// Weights of the patch quality components.
-    #[serde(default)]
-    pub quality_weights: QualityWeights,
-    /// Issue severity weights.
-    #[serde(default)]
-    pub severity_weights: SeverityWeights,
-    /// Hours to acknowledge an issue that score 0.5 (default 24).
-    pub acknowledge_target_hours: Option<f64>,
-    /// Hours to resolve an issue that score 0.5 (default 168).
-    pub resolve_target_hours: Option<f64>,
-    /// Policy rules, in order (`[[patches.rule]]`).
-    #[serde(default, rename = "rule")]
-    pub rules: Vec<Rule>,
-}
-
-impl PatchSpec {
-    /// The reputation parameters, defaults resolved.
-    pub fn reputation_params(&self, eigentrust: &EigenTrustParams) -> PatchReputationParams {
-        PatchReputationParams {
-            weights: self.reputation_weights.clone(),
-            severity: self.severity_weights.clone(),
-            acknowledge_target_hours: self.acknowledge_target_hours.unwrap_or(24.0),
-            resolve_target_hours: self.resolve_target_hours.unwrap_or(168.0),
-            maintainers: self.maintainers.clone(),
-            eigentrust: *eigentrust,
-        }
-    }
-
-    /// Checks weights and rules; `Err` names the problem.
-    pub fn check(&self) -> Result<(), String> {
-        let r = &self.reputation_weights;
-        let q = &self.quality_weights;
-        let s = &self.severity_weights;
-        let weights = [
-            ("reputation_weights.success_rate", r.success_rate),
-            ("reputation_weights.issue_rate", r.issue_rate),
-            ("reputation_weights.severity", r.severity),
-            ("reputation_weights.acknowledge", r.acknowledge),
-            ("reputation_weights.resolve", r.resolve),
-            ("reputation_weights.vouching", r.vouching),
-            ("quality_weights.coverage", q.coverage),
-            ("quality_weights.static_analysis", q.static_analysis),
-            ("quality_weights.feedback", q.feedback),
-            ("severity_weights.critical", s.critical),
-            ("severity_weights.major", s.major),
-            ("severity_weights.minor", s.minor),
-        ];
-        if let Some((name, w)) = weights.iter().find(|(_, w)| !(w.is_finite() && *w >= 0.0)) {
-            return Err(format!("[patches] {name} = {w} must be a finite weight >= 0"));
-        }
-        for (name, hours) in [
-            ("acknowledge_target_hours", self.acknowledge_target_hours),
-            ("resolve_target_hours", self.resolve_target_hours),
-        ] {
-            if hours.is_some_and(|h| !(h.is_finite() && h > 0.0)) {
-                return Err(format!("[patches] {name} must be a positive number of hours"));
-            }
-        }
-        let mut names = std::collections::BTreeSet::new();
-        for rule in &self.rules {
-            rule.check()?;
-            if !names.insert(&rule.name) {
-                return Err(format!("[[patches.rule]] name {:?} is used twice", rule.name));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The `[credentials]` table.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CredentialSpec {
-    /// IdP reports (`report_id, credential_hash, idp, confidence, source, timestamp`).
-    pub reports: PathBuf,
-    /// Verification outcomes (`report_id, outcome, verified_at`).
-    pub verifications: Option<PathBuf>,
-    /// Disputes (`credential_hash, opened_by, opened_at, resolution, resolved_at, report_ids`).
-    pub disputes: Option<PathBuf>,
-    /// Half-life of a report's weight, in days (default 90).
-    pub report_half_life_days: Option<f64>,
-    /// Half-life of a verification's say in its IdP's reputation, in days (default 365).
-    pub verification_half_life_days: Option<f64>,
-    /// Per consuming service: reject a credential whose score is above this.
-    #[serde(default)]
-    pub services: BTreeMap<String, f64>,
-}
-
-impl CredentialSpec {
-    /// The model's parameters, defaults resolved; `Err` names the unusable value.
-    pub fn params(&self) -> Result<CredentialParams, String> {
-        let mut params = CredentialParams::default();
-        params.report_half_life_days = self.report_half_life_days.unwrap_or(params.report_half_life_days);
-        params.verification_half_life_days =
-            self.verification_half_life_days.unwrap_or(params.verification_half_life_days);
-        for (name, days) in [
-            ("report_half_life_days", params.report_half_life_days),
-            ("verification_half_life_days", params.verification_half_life_days),
-        ] {
-            if !(days.is_finite() && days > 0.0) {
-                return Err(format!("[credentials] {name} = {days} must be a positive number of days"));
-            }
-        }
-        for (service, &threshold) in &self.services {
-            if !(0.0..=1.0).contains(&threshold) {
-                return Err(format!("[credentials.services] {service} = {threshold} must be within [0, 1]"));
-            }
-        }
-        params.services = self.services.clone();
-        Ok(params)
     }
 }
 
