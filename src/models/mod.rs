@@ -16,7 +16,7 @@ pub mod trust;
 
 use crate::as_of::AsOf;
 use crate::config::{LoadedPipeline, ModelSpec};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ingest::table::{self, Located};
 use crate::ingest::{InputStats, Position, Reject, RejectReason};
 use crate::scoreset::EpochFile;
@@ -143,4 +143,21 @@ impl Tables {
     fn refuse(&mut self, input: usize, position: Position, raw: String, reason: RejectReason, detail: String) {
         self.stats[input].reject(&mut self.rejects, position, reason, detail, raw);
     }
+}
+
+/// Ingests, computes and renders the score files of the pipeline's model:
+/// everything of a run that `verify --recompute` repeats.
+pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    compute_with(loaded, model(loaded), as_of)
+}
+
+/// Computes with `model`; a strict pipeline fails on its first reject.
+pub fn compute_with(loaded: &LoadedPipeline, model: &dyn Model, as_of: &AsOf) -> Result<ComputedEpoch> {
+    let computed = model.compute(loaded, as_of)?;
+    if loaded.pipeline.strict
+        && let Some(first) = computed.first_reject
+    {
+        return Err(Error::Strict { count: computed.rejects_by_reason.values().sum(), first });
+    }
+    Ok(computed)
 }

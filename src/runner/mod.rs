@@ -139,7 +139,7 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
     publish::epoch_dir(&pipeline_dir, &epoch)?;
     let previous = publish::latest(&pipeline_dir)?;
 
-    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = compute_with(loaded, model, &as_of)?;
+    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = models::compute_with(loaded, model, &as_of)?;
     let computed = ComputedSummary { inputs, rejects_by_reason, report };
     let manifest = manifest::build(loaded, model, &computed, &as_of, previous.clone())?;
     let files = scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), files)?;
@@ -180,21 +180,4 @@ fn signing_key(loaded: &LoadedPipeline, unsigned: bool) -> Result<(Option<Signin
             Ok((Some(key.clone()), Signer::Default { did: did(&key), path, created }))
         }
     }
-}
-
-/// Ingests, computes and renders the score files of the pipeline's model:
-/// everything of a run that `verify --recompute` repeats.
-pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    compute_with(loaded, models::model(loaded), as_of)
-}
-
-/// Computes with `model`; a strict pipeline fails on its first reject.
-fn compute_with(loaded: &LoadedPipeline, model: &dyn Model, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let computed = model.compute(loaded, as_of)?;
-    if loaded.pipeline.strict
-        && let Some(first) = computed.first_reject
-    {
-        return Err(Error::Strict { count: computed.rejects_by_reason.values().sum(), first });
-    }
-    Ok(computed)
 }
