@@ -14,6 +14,10 @@
 //!    trusted honest peer. Columns: its T before and after, and its badge.
 //! 3. Clean graphs: the AUC of benign against fraudulent peers (labelled by
 //!    their raters, see `synth::attacks::rated_labels`) by T.
+//! 4. Bored influencer and trickle sybil (dated credentials run through the
+//!    pipeline, decay off and at half-lives of 90 and 180 days): the
+//!    malicious artifact's badge and the influencer's T⁺; the attacker's
+//!    share of T⁺ in each of twelve monthly epochs.
 //!
 //! Run: `cargo bench --bench attacks` (`SCORESET_ATTACK_GRAPHS=otc` for one graph).
 
@@ -55,6 +59,70 @@ fn main() {
         sybil_region(&net, &clean);
         badmouthing(&net, &clean);
         println!("\n({name}: {:.1} s)", started.elapsed().as_secs_f64());
+    }
+    if only.is_empty() || only.split(',').any(|o| o == "decay") {
+        decay_scenarios();
+    }
+}
+
+/// The two dated scenarios, through the real pipeline (library entry point).
+fn decay_scenarios() {
+    use scoreset::synth::attacks::{ATTACKER, INFLUENCER, MALICIOUS, MONTH, bored_influencer, did, trickle_sybil};
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let as_of: i64 = 1_767_225_600; // 2026-01-01
+    let run = |name: &str, creds: &[serde_json::Value], half_life: Option<u32>, at: i64| {
+        let lines: String = creds.iter().map(|c| format!("{c}\n")).collect();
+        std::fs::write(dir.path().join(format!("{name}.jsonl")), lines).expect("written");
+        let decay = half_life.map(|h| format!("[decay]\nhalf_life_days = {h}\n")).unwrap_or_default();
+        let pipeline = dir.path().join(format!("{name}.toml"));
+        let text = format!(
+            "name = \"{name}\"\nscopes = [\"Software security\"]\n[[source]]\nformat = \"vc-jsonl\"\npath = \"{name}.jsonl\"\n[pretrust]\nentries = {{ \"{}\" = 1.0 }}\n{decay}",
+            did(0)
+        );
+        std::fs::write(&pipeline, text).expect("written");
+        let options = scoreset::runner::RunOptions {
+            as_of: Some(scoreset::as_of::AsOf::parse(&scoreset::as_of::format_ms(at * 1000)).expect("an instant")),
+            out_dir: Some(dir.path().join("out")),
+            unsigned: true,
+            ..Default::default()
+        };
+        let epoch = scoreset::runner::run(&pipeline, &options).expect("the scenario runs").published.dir;
+        let read = |file: &str| std::fs::read_to_string(epoch.join(file)).expect("the epoch's files");
+        let artifacts = read("artifact_scores.csv");
+        let badge =
+            artifacts.lines().find(|l| l.split(',').nth(1) == Some(MALICIOUS)).and_then(|l| l.split(',').nth(5));
+        (read("scores.csv"), badge.unwrap_or("-").to_owned())
+    };
+    // T⁺ of `peer` in a scores.csv (0 when it has no score).
+    let t_plus = |scores: &str, peer: &str| -> f64 {
+        let line = scores.lines().find(|l| l.split(',').nth(1) == Some(peer));
+        line.and_then(|l| l.split(',').nth(2)?.parse().ok()).unwrap_or(0.0)
+    };
+    let settings = [None, Some(90), Some(180)];
+    let label = |h: Option<u32>| h.map_or("off".to_owned(), |h| format!("{h} d"));
+    println!(
+        "\n## bored influencer (10 endorsers vouched two years ago and moved on; it endorses a malicious artifact that 5 of them dispute)\n"
+    );
+    println!("| decay | artifact badge | influencer T⁺ |\n|---|---|---|");
+    for (k, h) in settings.into_iter().enumerate() {
+        let (scores, badge) = run(&format!("bored-{k}"), &bored_influencer(as_of), h, as_of);
+        println!("| {} | {badge} | {:.4e} |", label(h), t_plus(&scores, &did(INFLUENCER)));
+    }
+    println!(
+        "\n## trickle sybil (one more honest follower a month, honest activity declining): attacker's share of T⁺ per monthly epoch\n"
+    );
+    println!("| decay | {} |", (1..=12).map(|m| format!("m{m}")).collect::<Vec<_>>().join(" | "));
+    println!("|---|{}", "---|".repeat(12));
+    let start = as_of - 12 * MONTH;
+    let creds = trickle_sybil(start);
+    for (k, h) in settings.into_iter().enumerate() {
+        let shares: Vec<String> = (0..12)
+            .map(|m| {
+                let (scores, _) = run(&format!("trickle-{k}-{m}"), &creds, h, start + (m + 1) * MONTH);
+                format!("{:.2e}", t_plus(&scores, &did(ATTACKER)))
+            })
+            .collect();
+        println!("| {} | {} |", label(h), shares.join(" | "));
     }
 }
 

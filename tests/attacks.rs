@@ -3,16 +3,17 @@
 //!
 //! - a sybil region and a badmouthing group on Bitcoin-OTC, which the
 //!   `standing-weighted` distrust mode must withstand where `one-shot` does not;
-//! - a bored influencer and a trickle sybil, run through the real binary on
-//!   dated credentials, which time decay must defeat.
+//! - a bored influencer, run through the real binary on dated credentials,
+//!   which time decay must defeat; and a trickle sybil, which it does not
+//!   (a finding, pinned).
 
 mod common;
 
 use common::{describe, scoreset, shared};
 use scoreset::synth::attacks::{
-    MODES, auc, most_distrusted, read_snap, score, top_honest, with_badmouthing, with_sybils,
+    ATTACKER, INFLUENCER, MALICIOUS, MODES, MONTH, auc, bored_influencer, did, most_distrusted, read_snap, score,
+    top_honest, trickle_sybil, with_badmouthing, with_sybils,
 };
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -58,29 +59,11 @@ fn a_badmouthing_group_cannot_dent_a_highly_trusted_peer_under_standing_weighted
     assert!(s.highly[victim] && !s.reported[victim], "it keeps its HighlyTrusted badge");
 }
 
-const DAY: i64 = 86_400;
 /// The instant the scenarios are judged at: 2026-01-01.
 const AS_OF: i64 = 1_767_225_600;
 
-fn did(n: u32) -> String {
-    format!("did:pkh:eip155:1:0x{n:040x}")
-}
-
 fn date(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
-
-fn trust(issuer: u32, subject: u32, at: i64) -> serde_json::Value {
-    json!({"type": ["VerifiableCredential", "PeerTrustCredential"], "issuer": did(issuer), "issuanceDate": date(at),
-        "credentialSubject": {"id": did(subject), "trustworthiness": [{"scope": "Software security", "level": 1.0}]}})
-}
-
-fn review(issuer: u32, artifact: &str, endorsed: bool, at: i64) -> serde_json::Value {
-    json!({"type": ["VerifiableCredential", "ReviewCredential"], "issuer": did(issuer), "issuanceDate": date(at),
-        "credentialSubject": {"id": artifact, "currentStatus": if endorsed { "Endorsed" } else { "Disputed" }}})
+    scoreset::as_of::format_ms(unix * 1000)
 }
 
 /// Runs a pipeline over `credentials` with `roots` pre-trusted and decay at
@@ -149,26 +132,12 @@ fn badge(epoch: &Path, artifact: &str) -> String {
 #[test]
 fn time_decay_defeats_a_bored_influencer() {
     let dir = tempfile::tempdir().unwrap();
-    let (root, influencer, honest) = (0u32, 99u32, 1..=10u32);
-    let artifact = "did:snap:maliciousWallet=";
-    let mut creds = Vec::new();
-    for h in honest.clone() {
-        creds.push(trust(root, h, AS_OF - 30 * DAY));
-        creds.push(trust(h, influencer, AS_OF - 730 * DAY));
-        // Still active: each vouches for the next two honest peers this month.
-        for k in 1..=2 {
-            creds.push(trust(h, (h + k - 1) % 10 + 1, AS_OF - 20 * DAY));
-        }
-    }
-    creds.push(review(influencer, artifact, true, AS_OF - 5 * DAY));
-    for h in 1..=5 {
-        creds.push(review(h, artifact, false, AS_OF - 5 * DAY));
-    }
-    let off = run(dir.path(), "bored-off", &creds, &[root], None, AS_OF);
-    let on = run(dir.path(), "bored-on", &creds, &[root], Some(90), AS_OF);
-    let weight = |epoch: &Path| trust_positive(epoch)[&did(influencer)];
-    assert_eq!(badge(&off, artifact), "InReview", "without decay the stale influence holds off the verdict");
-    assert_eq!(badge(&on, artifact), "Reported", "with decay the honest disputes decide");
+    let creds = bored_influencer(AS_OF);
+    let off = run(dir.path(), "bored-off", &creds, &[0], None, AS_OF);
+    let on = run(dir.path(), "bored-on", &creds, &[0], Some(90), AS_OF);
+    let weight = |epoch: &Path| trust_positive(epoch)[&did(INFLUENCER)];
+    assert_eq!(badge(&off, MALICIOUS), "InReview", "without decay the stale influence holds off the verdict");
+    assert_eq!(badge(&on, MALICIOUS), "Reported", "with decay the honest disputes decide");
     assert!(weight(&on) < weight(&off) / 10.0, "the influencer's weight {} against {}", weight(&on), weight(&off));
 }
 
@@ -184,25 +153,12 @@ fn time_decay_defeats_a_bored_influencer() {
 #[test]
 fn time_decay_alone_does_not_bound_a_trickle_sybil_under_row_normalised_trust() {
     let dir = tempfile::tempdir().unwrap();
-    let (root, attacker, peers) = (0u32, 999u32, 30u32);
-    let month = 30 * DAY;
-    let start = AS_OF - 12 * month;
-    let mut creds: Vec<serde_json::Value> = (1..=peers).map(|h| trust(root, h, start)).collect();
-    for m in 0..12i64 {
-        let at = start + m * month + DAY;
-        // Declining honest activity: 3 statements a peer in the first months, 1 at the end.
-        let per_peer = 3 - m / 5;
-        for h in 1..=peers {
-            for k in 0..per_peer as u32 {
-                creds.push(trust(h, (h + 7 * (m as u32 + 1) + k) % peers + 1, at));
-            }
-        }
-        creds.push(trust(m as u32 + 1, attacker, at + DAY));
-    }
+    let start = AS_OF - 12 * MONTH;
+    let creds = trickle_sybil(start);
     let share = |half_life: Option<u32>, m: i64| {
         let name = format!("trickle-{}-{m}", half_life.unwrap_or(0));
-        let epoch = run(dir.path(), &name, &creds, &[root], half_life, start + (m + 1) * month);
-        trust_positive(&epoch).get(&did(attacker)).copied().unwrap_or(0.0)
+        let epoch = run(dir.path(), &name, &creds, &[0], half_life, start + (m + 1) * MONTH);
+        trust_positive(&epoch).get(&did(ATTACKER)).copied().unwrap_or(0.0)
     };
     let (off_3, off_12) = (share(None, 2), share(None, 11));
     let (on_3, on_12) = (share(Some(60), 2), share(Some(60), 11));

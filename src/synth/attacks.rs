@@ -1,7 +1,9 @@
-//! Attack scenarios on the real signed graphs, with ground truth by
-//! construction (the injected accounts): a sybil region with attack edges,
-//! and a coordinated badmouthing of a highly trusted peer. Used by the
-//! attack benchmark (`cargo bench --bench attacks`) and its tests.
+//! Attack scenarios with ground truth by construction (the injected
+//! accounts): on the real signed graphs, a sybil region with attack edges
+//! and a coordinated badmouthing of a highly trusted peer; as dated
+//! credentials for the time-decay scenarios, a bored influencer and a
+//! trickle sybil. Used by the attack benchmark (`cargo bench --bench
+//! attacks`) and `tests/attacks.rs`.
 
 use crate::compute::{DistrustMode, EigenTrustParams, adjust, eigentrust};
 use crate::graph;
@@ -9,6 +11,7 @@ use crate::ingest::Edge;
 use crate::models::sentiment::{highly_trusted, weakest_highly_trusted};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
@@ -202,4 +205,75 @@ pub fn rated_labels(net: &Network) -> (Vec<u32>, Vec<u32>) {
         .filter(|&p| raters[p as usize].1 >= 3 && raters[p as usize].1 > raters[p as usize].0)
         .collect();
     (benign, fraud)
+}
+
+/// Seconds in a day.
+pub const DAY: i64 = 86_400;
+
+/// The account of peer `n` in the dated scenarios.
+pub fn did(n: u32) -> String {
+    format!("did:pkh:eip155:1:0x{n:040x}")
+}
+
+fn date(unix: i64) -> String {
+    crate::as_of::format_ms(unix * 1000)
+}
+
+/// A `PeerTrustCredential`: `issuer` trusts `subject` fully in `Software security`, issued at `at` (unix seconds).
+pub fn trust(issuer: u32, subject: u32, at: i64) -> Value {
+    json!({"type": ["VerifiableCredential", "PeerTrustCredential"], "issuer": did(issuer), "issuanceDate": date(at),
+        "credentialSubject": {"id": did(subject), "trustworthiness": [{"scope": "Software security", "level": 1.0}]}})
+}
+
+/// A `ReviewCredential` of `artifact` by `issuer`, issued at `at`.
+pub fn review(issuer: u32, artifact: &str, endorsed: bool, at: i64) -> Value {
+    json!({"type": ["VerifiableCredential", "ReviewCredential"], "issuer": did(issuer), "issuanceDate": date(at),
+        "credentialSubject": {"id": artifact, "currentStatus": if endorsed { "Endorsed" } else { "Disputed" }}})
+}
+
+/// The bored influencer, judged at `as_of`: root 0 trusts honest peers
+/// 1..=10 (a month ago); each vouched for the influencer 99 two years ago
+/// and vouches for two other honest peers this month; five days ago 99
+/// endorsed [`MALICIOUS`] and peers 1..=5 disputed it.
+pub fn bored_influencer(as_of: i64) -> Vec<Value> {
+    let mut creds = Vec::new();
+    for h in 1..=10u32 {
+        creds.push(trust(0, h, as_of - 30 * DAY));
+        creds.push(trust(h, INFLUENCER, as_of - 730 * DAY));
+        for k in 1..=2 {
+            creds.push(trust(h, (h + k - 1) % 10 + 1, as_of - 20 * DAY));
+        }
+    }
+    creds.push(review(INFLUENCER, MALICIOUS, true, as_of - 5 * DAY));
+    creds.extend((1..=5).map(|h| review(h, MALICIOUS, false, as_of - 5 * DAY)));
+    creds
+}
+
+/// The bored influencer's account.
+pub const INFLUENCER: u32 = 99;
+/// The artifact the bored influencer endorses.
+pub const MALICIOUS: &str = "did:snap:maliciousWallet=";
+/// The trickle sybil's account.
+pub const ATTACKER: u32 = 999;
+/// A month, as the trickle sybil counts them.
+pub const MONTH: i64 = 30 * DAY;
+
+/// The trickle sybil over twelve months from `start`: root 0 trusts honest
+/// peers 1..=30; each month every honest peer vouches for 3, later 2, then
+/// 1 other (declining activity), and honest peer m+1 vouches for the
+/// attacker 999, one more follower a month.
+pub fn trickle_sybil(start: i64) -> Vec<Value> {
+    let peers = 30u32;
+    let mut creds: Vec<Value> = (1..=peers).map(|h| trust(0, h, start)).collect();
+    for m in 0..12i64 {
+        let at = start + m * MONTH + DAY;
+        let per_peer = 3 - m / 5;
+        for h in 1..=peers {
+            for k in 0..per_peer as u32 {
+                creds.push(trust(h, (h + 7 * (m as u32 + 1) + k) % peers + 1, at));
+            }
+        }
+        creds.push(trust(m as u32 + 1, ATTACKER, at + DAY));
+    }
+    creds
 }
