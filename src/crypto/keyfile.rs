@@ -89,6 +89,64 @@ pub fn load(path: &Path) -> Result<SigningKey> {
     did_key::parse_secret_key(&text).map_err(|e| Error::Config { path: path.to_path_buf(), message: e.to_string() })
 }
 
+/// Who signs an epoch.
+#[derive(Debug, Clone)]
+pub enum Signer {
+    /// The pipeline's `[signing] key`.
+    Key {
+        /// Its did:key.
+        did: String,
+    },
+    /// The operator's default key.
+    Default {
+        /// Its did:key.
+        did: String,
+        /// The key file.
+        path: std::path::PathBuf,
+        /// Whether this run made it.
+        created: bool,
+    },
+    /// Unsigned, as asked for.
+    Unsigned,
+}
+
+impl Signer {
+    /// The signer's did:key, if the epoch is signed.
+    pub fn did(&self) -> Option<&str> {
+        match self {
+            Signer::Key { did } | Signer::Default { did, .. } => Some(did),
+            Signer::Unsigned => None,
+        }
+    }
+}
+
+/// The key that signs an epoch: the pipeline's `key_file`, else the
+/// operator's default (made on first use); none only when `unsigned` was
+/// asked for (and then naming a key file is a contradiction, refused).
+pub fn signer(key_file: Option<&Path>, unsigned: bool) -> Result<(Option<SigningKey>, Signer)> {
+    let did = |k: &SigningKey| did_key::did_key(&k.verifying_key());
+    if unsigned {
+        if key_file.is_some() {
+            return Err(Error::Usage("--unsigned was given but the pipeline names a [signing] key".into()));
+        }
+        return Ok((None, Signer::Unsigned));
+    }
+    match key_file {
+        Some(path) => {
+            let key = load(path)?;
+            Ok((Some(key.clone()), Signer::Key { did: did(&key) }))
+        }
+        None => {
+            let (key, path, created) = default_key()?;
+            if created {
+                // Said at once (not only in the summary): the operator must back this key up.
+                tracing::warn!("made the operator's default signing key {} (mode 0600): {}", path.display(), did(&key));
+            }
+            Ok((Some(key.clone()), Signer::Default { did: did(&key), path, created }))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! ([`crate::models`]: ingest → compute → render), seals the files into the
 //! signed manifest and the CAR, and publishes them.
 
+pub use crate::crypto::keyfile::Signer;
 pub use crate::models::trust::{ScopeResult, TrustCounts};
 pub use crate::models::{
     ComputedEpoch, ComputedSummary, CredentialCounts, Model, ModelReport, PatchCounts, PublisherCounts, Report,
@@ -20,7 +21,6 @@ use crate::publish::lock::PipelineLock;
 use crate::publish::{self, Published};
 use crate::scoreset;
 use crate::verify::{VerifyOptions, verify_epoch};
-use ed25519_dalek::SigningKey;
 use std::path::{Path, PathBuf};
 
 /// Command-line overrides of a run.
@@ -34,37 +34,6 @@ pub struct RunOptions {
     pub wait: bool,
     /// Write the epoch unsigned (as `[signing] unsigned = true`).
     pub unsigned: bool,
-}
-
-/// Who signs an epoch.
-#[derive(Debug, Clone)]
-pub enum Signer {
-    /// The pipeline's `[signing] key`.
-    Key {
-        /// Its did:key.
-        did: String,
-    },
-    /// The operator's default key.
-    Default {
-        /// Its did:key.
-        did: String,
-        /// The key file.
-        path: PathBuf,
-        /// Whether this run made it.
-        created: bool,
-    },
-    /// Unsigned, as asked for.
-    Unsigned,
-}
-
-impl Signer {
-    /// The signer's did:key, if the epoch is signed.
-    pub fn did(&self) -> Option<&str> {
-        match self {
-            Signer::Key { did } | Signer::Default { did, .. } => Some(did),
-            Signer::Unsigned => None,
-        }
-    }
 }
 
 /// What a run did, for the one-screen summary.
@@ -132,7 +101,9 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
         let path = loaded.base_dir.join(input);
         std::fs::metadata(&path).map_err(|source| Error::Read { path, source })?;
     }
-    let (key, signer) = signing_key(loaded, options.unsigned)?;
+    let signing = &loaded.pipeline.signing;
+    let key_file = signing.key.as_ref().map(|path| loaded.base_dir.join(path));
+    let (key, signer) = keyfile::signer(key_file.as_deref(), options.unsigned || signing.unsigned)?;
     let _lock = PipelineLock::acquire(&pipeline_dir, options.wait)?;
     let housekeeping =
         publish::tidy(&pipeline_dir, |epoch| verify_epoch(epoch, &VerifyOptions::default()).map(|_| ()))?;
@@ -155,29 +126,4 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
         housekeeping,
         published,
     })
-}
-
-/// The key that signs the epoch: the pipeline's, else the operator's default (made on first use); none only when asked.
-fn signing_key(loaded: &LoadedPipeline, unsigned: bool) -> Result<(Option<SigningKey>, Signer)> {
-    let did = |k: &SigningKey| crate::crypto::did_key::did_key(&k.verifying_key());
-    if unsigned || loaded.pipeline.signing.unsigned {
-        if loaded.pipeline.signing.key.is_some() {
-            return Err(Error::Usage("--unsigned was given but the pipeline names a [signing] key".into()));
-        }
-        return Ok((None, Signer::Unsigned));
-    }
-    match &loaded.pipeline.signing.key {
-        Some(path) => {
-            let key = keyfile::load(&loaded.base_dir.join(path))?;
-            Ok((Some(key.clone()), Signer::Key { did: did(&key) }))
-        }
-        None => {
-            let (key, path, created) = keyfile::default_key()?;
-            if created {
-                // Said at once (not only in the summary): the operator must back this key up.
-                tracing::warn!("made the operator's default signing key {} (mode 0600): {}", path.display(), did(&key));
-            }
-            Ok((Some(key.clone()), Signer::Default { did: did(&key), path, created }))
-        }
-    }
 }
