@@ -15,7 +15,8 @@
 //! 3. Clean graphs: the AUC of benign against fraudulent peers (labelled by
 //!    their raters, see `synth::attacks::rated_labels`) by T.
 //! 4. Bored influencer and trickle sybil (dated credentials run through the
-//!    pipeline, decay off and at half-lives of 90 and 180 days): the
+//!    pipeline, decay off and at half-lives of 90 and 180 days, rows scaled
+//!    by their decayed total — the default — or their undecayed one): the
 //!    malicious artifact's badge and the influencer's T⁺; the attacker's
 //!    share of T⁺ in each of twelve monthly epochs.
 //!
@@ -70,10 +71,15 @@ fn decay_scenarios() {
     use scoreset::synth::attacks::{ATTACKER, INFLUENCER, MALICIOUS, MONTH, bored_influencer, did, trickle_sybil};
     let dir = tempfile::tempdir().expect("a temporary folder");
     let as_of: i64 = 1_767_225_600; // 2026-01-01
-    let run = |name: &str, creds: &[serde_json::Value], half_life: Option<u32>, at: i64| {
+    // (half-life in days, rows scaled by their undecayed total)
+    let run = |name: &str, creds: &[serde_json::Value], decay: Option<(u32, bool)>, at: i64| {
         let lines: String = creds.iter().map(|c| format!("{c}\n")).collect();
         std::fs::write(dir.path().join(format!("{name}.jsonl")), lines).expect("written");
-        let decay = half_life.map(|h| format!("[decay]\nhalf_life_days = {h}\n")).unwrap_or_default();
+        let decay = match decay {
+            None => String::new(),
+            Some((h, false)) => format!("[decay]\nhalf_life_days = {h}\n"),
+            Some((h, true)) => format!("[decay]\nhalf_life_days = {h}\nrow_scale = \"undecayed\"\n"),
+        };
         let pipeline = dir.path().join(format!("{name}.toml"));
         let text = format!(
             "name = \"{name}\"\nscopes = [\"Software security\"]\n[[source]]\nformat = \"vc-jsonl\"\npath = \"{name}.jsonl\"\n[pretrust]\nentries = {{ \"{}\" = 1.0 }}\n{decay}",
@@ -98,8 +104,12 @@ fn decay_scenarios() {
         let line = scores.lines().find(|l| l.split(',').nth(1) == Some(peer));
         line.and_then(|l| l.split(',').nth(2)?.parse().ok()).unwrap_or(0.0)
     };
-    let settings = [None, Some(90), Some(180)];
-    let label = |h: Option<u32>| h.map_or("off".to_owned(), |h| format!("{h} d"));
+    let settings = [None, Some((90, false)), Some((180, false)), Some((90, true)), Some((180, true))];
+    let label = |d: Option<(u32, bool)>| match d {
+        None => "off".to_owned(),
+        Some((h, false)) => format!("{h} d"),
+        Some((h, true)) => format!("{h} d, row_scale undecayed"),
+    };
     println!(
         "\n## bored influencer (10 endorsers vouched two years ago and moved on; it endorses a malicious artifact that 5 of them dispute)\n"
     );

@@ -3,9 +3,9 @@
 //!
 //! - a sybil region and a badmouthing group on Bitcoin-OTC, which the
 //!   `standing-weighted` distrust mode must withstand where `one-shot` does not;
-//! - a bored influencer, run through the real binary on dated credentials,
-//!   which time decay must defeat; and a trickle sybil, which it does not
-//!   (a finding, pinned).
+//! - a bored influencer and a trickle sybil, run through the real binary on
+//!   dated credentials, which time decay must defeat (the trickle sybil only
+//!   when faded trust returns to pre-trust; the default is pinned as a finding).
 
 mod common;
 
@@ -66,6 +66,16 @@ fn date(unix: i64) -> String {
     scoreset::as_of::format_ms(unix * 1000)
 }
 
+/// How a scenario's pipeline decays.
+#[derive(Debug, Clone, Copy)]
+enum Decay {
+    Off,
+    /// A half-life in days, rows scaled by their decayed total (the default).
+    Reweigh(u32),
+    /// A half-life in days, rows scaled by their undecayed total.
+    Fade(u32),
+}
+
 /// Runs a pipeline over `credentials` with `roots` pre-trusted and decay at
 /// `half_life_days` (none: off); returns the epoch folder.
 fn run(
@@ -73,13 +83,17 @@ fn run(
     name: &str,
     credentials: &[serde_json::Value],
     roots: &[u32],
-    half_life_days: Option<u32>,
+    decay: Decay,
     as_of: i64,
 ) -> std::path::PathBuf {
     let lines: String = credentials.iter().map(|c| format!("{c}\n")).collect();
     std::fs::write(dir.join(format!("{name}.jsonl")), lines).unwrap();
     let pretrust: String = roots.iter().map(|r| format!("\"{}\" = 1.0", did(*r))).collect::<Vec<_>>().join(", ");
-    let decay = half_life_days.map(|h| format!("[decay]\nhalf_life_days = {h}\n")).unwrap_or_default();
+    let decay = match decay {
+        Decay::Off => String::new(),
+        Decay::Reweigh(h) => format!("[decay]\nhalf_life_days = {h}\n"),
+        Decay::Fade(h) => format!("[decay]\nhalf_life_days = {h}\nrow_scale = \"undecayed\"\n"),
+    };
     let pipeline = dir.join(format!("{name}.toml"));
     std::fs::write(
         &pipeline,
@@ -133,12 +147,29 @@ fn badge(epoch: &Path, artifact: &str) -> String {
 fn time_decay_defeats_a_bored_influencer() {
     let dir = tempfile::tempdir().unwrap();
     let creds = bored_influencer(AS_OF);
-    let off = run(dir.path(), "bored-off", &creds, &[0], None, AS_OF);
-    let on = run(dir.path(), "bored-on", &creds, &[0], Some(90), AS_OF);
+    let off = run(dir.path(), "bored-off", &creds, &[0], Decay::Off, AS_OF);
+    let on = run(dir.path(), "bored-on", &creds, &[0], Decay::Reweigh(90), AS_OF);
+    let fade = run(dir.path(), "bored-fade", &creds, &[0], Decay::Fade(90), AS_OF);
     let weight = |epoch: &Path| trust_positive(epoch)[&did(INFLUENCER)];
     assert_eq!(badge(&off, MALICIOUS), "InReview", "without decay the stale influence holds off the verdict");
     assert_eq!(badge(&on, MALICIOUS), "Reported", "with decay the honest disputes decide");
     assert!(weight(&on) < weight(&off) / 10.0, "the influencer's weight {} against {}", weight(&on), weight(&off));
+    assert_eq!(badge(&fade, MALICIOUS), "Reported", "and with decay that fades rows toward pre-trust");
+    assert!(weight(&fade) < weight(&off) / 10.0);
+}
+
+/// The trickle sybil's share of T⁺ at the end of months 3 and 12 under
+/// each decay: (without decay, with `decay`).
+fn trickle_shares(decay: Decay) -> ((f64, f64), (f64, f64)) {
+    let dir = tempfile::tempdir().unwrap();
+    let start = AS_OF - 12 * MONTH;
+    let creds = trickle_sybil(start);
+    let share = |decay: Decay, m: i64| {
+        let name = format!("trickle-{decay:?}-{m}").replace(['(', ')'], "");
+        let epoch = run(dir.path(), &name, &creds, &[0], decay, start + (m + 1) * MONTH);
+        trust_positive(&epoch).get(&did(ATTACKER)).copied().unwrap_or(0.0)
+    };
+    ((share(Decay::Off, 2), share(Decay::Off, 11)), (share(decay, 2), share(decay, 11)))
 }
 
 /// Over twelve monthly epochs an attacker A wins one more honest follower
@@ -147,22 +178,26 @@ fn time_decay_defeats_a_bored_influencer() {
 /// truster's statements against its own other statements. It fades a
 /// follower's old vouch for A against the follower's newer statements, but
 /// the newest follower's vouch is its freshest statement and weighs *more*
-/// with decay. With honest activity declining, decay does not bound the
-/// trickle sybil — it helps it. (What would: decay of absolute weight, the
-/// faded share of a row returning to pre-trust; see the note.)
+/// with decay. With honest activity declining, decay with the default
+/// `row_scale = "decayed"` does not bound the trickle sybil — it helps it.
+/// (`row_scale = "undecayed"` does: see the next test.)
 #[test]
 fn time_decay_alone_does_not_bound_a_trickle_sybil_under_row_normalised_trust() {
-    let dir = tempfile::tempdir().unwrap();
-    let start = AS_OF - 12 * MONTH;
-    let creds = trickle_sybil(start);
-    let share = |half_life: Option<u32>, m: i64| {
-        let name = format!("trickle-{}-{m}", half_life.unwrap_or(0));
-        let epoch = run(dir.path(), &name, &creds, &[0], half_life, start + (m + 1) * MONTH);
-        trust_positive(&epoch).get(&did(ATTACKER)).copied().unwrap_or(0.0)
-    };
-    let (off_3, off_12) = (share(None, 2), share(None, 11));
-    let (on_3, on_12) = (share(Some(60), 2), share(Some(60), 11));
+    let ((off_3, off_12), (on_3, on_12)) = trickle_shares(Decay::Reweigh(60));
     assert!(off_12 > 1.4 * off_3, "the following accumulates: {off_3} -> {off_12}");
     assert!(on_12 > 1.4 * on_3, "with decay too: {on_3} -> {on_12}");
     assert!(on_12 > off_12, "decay amplifies the freshest vouches: {on_12} with decay against {off_12} without");
+}
+
+/// The same trickle sybil under decay that fades rows toward pre-trust
+/// (`row_scale = "undecayed"`): a follower's vouch loses absolute weight as
+/// it ages, whatever else the follower says, so the attacker's share never
+/// grows past what it had after its first months — while without decay it
+/// keeps growing.
+#[test]
+fn decay_that_fades_rows_toward_pre_trust_bounds_a_trickle_sybil() {
+    let ((off_3, off_12), (fade_3, fade_12)) = trickle_shares(Decay::Fade(60));
+    assert!(off_12 > 1.4 * off_3, "without decay the following accumulates: {off_3} -> {off_12}");
+    assert!(fade_12 <= fade_3, "with fading decay it does not grow: {fade_3} -> {fade_12}");
+    assert!(fade_12 < 0.1 * off_12, "after a year: {fade_12} against {off_12} without decay");
 }

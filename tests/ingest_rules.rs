@@ -45,7 +45,8 @@ fn run_sources(dir: &Path, sources: &[SourceSpec], scopes: &[&str], decay: Optio
     let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
     let options = IngestOptions { scopes: scopes.clone(), require_proofs: false, ..Default::default() };
     let mut ingested = ingest(sources, &PretrustSpec::default(), &options, dir, "p.toml").unwrap();
-    let combined = combine(&mut ingested, &scopes, &DecayParams { half_life_days: decay }, as_of_ms());
+    let combined =
+        combine(&mut ingested, &scopes, &DecayParams { half_life_days: decay, ..DecayParams::default() }, as_of_ms());
     (ingested, combined)
 }
 

@@ -35,6 +35,34 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::quality::RandomSt
 pub struct DecayParams {
     /// Half-life in days; `None` (the default) = no decay.
     pub half_life_days: Option<f64>,
+    /// What a truster's row is scaled by (see [`RowScale`]).
+    #[serde(default)]
+    pub row_scale: RowScale,
+}
+
+/// What a truster's decayed statements are scaled by, to make its row of local trust.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RowScale {
+    /// Their decayed total (the reference's row-stochastic C): decay only
+    /// re-weighs a truster's statements against its own others, so a truster
+    /// whose statements are all old trusts as much as ever.
+    #[default]
+    Decayed,
+    /// Their undecayed total: the share decay took returns to pre-trust, so
+    /// stale statements fade in absolute terms (a bored influencer's old
+    /// endorsers, a trickle sybil's early followers).
+    Undecayed,
+}
+
+impl RowScale {
+    /// The identifier in pipeline files and manifests.
+    pub fn id(self) -> &'static str {
+        match self {
+            RowScale::Decayed => "decayed",
+            RowScale::Undecayed => "undecayed",
+        }
+    }
 }
 
 impl DecayParams {
@@ -102,6 +130,9 @@ pub struct AssertionOpinion {
 pub struct Combined {
     /// Per computed scope (in the pipeline's order): its edges on [`Ingested::peers`].
     pub scopes: Vec<(String, Vec<Edge>)>,
+    /// Per computed scope, with `row_scale = "undecayed"`: (truster, the
+    /// positive weight decay took from its statements), by truster; else empty.
+    pub faded: Vec<Vec<(u32, f64)>>,
     /// Active reviews, by issuer then artifact.
     pub reviews: Vec<Review>,
     /// Active security assertions, by issuer then artifact.
@@ -151,10 +182,31 @@ enum Destination {
 enum Outcome {
     Revoked,
     Withdrawn,
-    Trust { destination: Destination, edge: Edge },
+    Trust { destination: Destination, edge: Edge, faded: f64 },
     Review(Review),
     Security(SecurityAssertion),
     Opinion(AssertionOpinion),
+}
+
+/// Adds `mass` to what decay took from `truster`'s statements in scope
+/// `scope` (nothing when the pipeline does not fade rows: `faded` is empty).
+fn fade(faded: &mut [BTreeMap<u32, Vec<f64>>], scope: usize, truster: u32, mass: f64) {
+    if let Some(map) = faded.get_mut(scope)
+        && mass > 0.0
+    {
+        map.entry(truster).or_default().push(mass);
+    }
+}
+
+/// Each truster's faded masses summed in value order, so the total does not
+/// depend on the order of the input lines.
+fn faded_totals(map: BTreeMap<u32, Vec<f64>>) -> Vec<(u32, f64)> {
+    map.into_iter()
+        .map(|(truster, mut masses)| {
+            masses.sort_by(f64::total_cmp);
+            (truster, crate::numeric::compensated_sum(masses))
+        })
+        .collect()
 }
 
 /// Adds `n` to the count of `reason` (a reason that never happens stays absent).
@@ -277,13 +329,19 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
     let mut out = Combined::default();
     let mut inactive: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut per_scope: Vec<Vec<Edge>> = vec![Vec::new(); scopes.len()];
+    // What decay took from each truster's positive statements, per scope:
+    // kept only when rows are scaled by their undecayed total.
+    let fading = decay.row_scale == RowScale::Undecayed && decay.half_life_days.is_some();
+    let mut per_scope_faded: Vec<BTreeMap<u32, Vec<f64>>> =
+        if fading { vec![BTreeMap::new(); scopes.len()] } else { Vec::new() };
     let scope_index = |name: &str| scopes.iter().position(|s| s == name);
 
     for mut batch in std::mem::take(&mut ingested.edges) {
-        let Some(edges) = scope_index(&batch.scope).map(|i| &mut per_scope[i]) else {
+        let Some(scope_at) = scope_index(&batch.scope) else {
             count(&mut inactive, "other_scope", batch.edges.len());
             continue;
         };
+        let edges = &mut per_scope[scope_at];
         match &batch.times_ms {
             None if edges.is_empty() => *edges = batch.edges,
             None => edges.append(&mut batch.edges),
@@ -292,7 +350,11 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
                     if time.is_some_and(|t| t > as_of_ms) {
                         count(&mut inactive, "after_as_of", 1);
                     } else {
-                        edges.push(Edge { value: edge.value * decay.weight(*time, as_of_ms), ..*edge });
+                        let decayed = Edge { value: edge.value * decay.weight(*time, as_of_ms), ..*edge };
+                        edges.push(decayed);
+                        if edge.value > 0.0 {
+                            fade(&mut per_scope_faded, scope_at, edge.truster, edge.value - decayed.value);
+                        }
                     }
                 }
             }
@@ -356,7 +418,9 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
                         Some(own) => Destination::Scope(own),
                         None => Destination::Nowhere,
                     };
-                    Outcome::Trust { destination, edge }
+                    // The positive weight decay took (a distrust statement's is not counted).
+                    let faded = if level > 0.0 { level - edge.value } else { 0.0 };
+                    Outcome::Trust { destination, edge, faded }
                 }
                 Claim::Review { artifact, endorsed } => Outcome::Review(Review {
                     issuer: peer(a.issuer),
@@ -390,9 +454,13 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
         match outcome {
             Outcome::Revoked => count(&mut inactive, "revoked", 1),
             Outcome::Withdrawn => count(&mut inactive, "withdrawn", 1),
-            Outcome::Trust { destination: Destination::Scope(own), edge } => per_scope[own].push(edge),
-            Outcome::Trust { destination: Destination::Every, edge } => {
+            Outcome::Trust { destination: Destination::Scope(own), edge, faded } => {
+                per_scope[own].push(edge);
+                fade(&mut per_scope_faded, own, edge.truster, faded);
+            }
+            Outcome::Trust { destination: Destination::Every, edge, faded } => {
                 per_scope.iter_mut().for_each(|edges| edges.push(edge));
+                (0..per_scope.len()).for_each(|own| fade(&mut per_scope_faded, own, edge.truster, faded));
             }
             Outcome::Trust { destination: Destination::Nowhere, .. } => count(&mut inactive, "other_scope", 1),
             // In key order: by issuer id, then artifact or assertion (see `candidates`).
@@ -403,6 +471,7 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
     }
     out.inactive = inactive;
     out.scopes = scopes.iter().cloned().zip(per_scope).collect();
+    out.faded = per_scope_faded.into_iter().map(faded_totals).collect();
     // Freed on every core: the attestations can hold millions of small
     // strings, and freeing them one by one on one core would add a serial
     // step to the end of combining (docs/performance.md).

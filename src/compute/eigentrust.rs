@@ -86,6 +86,22 @@ pub fn eigentrust(
     dangling: &[u32],
     p: &[f64],
     params: &EigenTrustParams,
+    on_iteration: impl FnMut(u32, f64),
+) -> Result<(Vec<f64>, Convergence)> {
+    eigentrust_leaking(c, dangling, &[], p, params, on_iteration)
+}
+
+/// [`eigentrust`] where the rows in `leak` (row, share) sum to 1 − share in
+/// `c` and hand that share of their trust to `p`, as a dangling row hands
+/// all of it: the faded share of a truster's statements under
+/// `[decay] row_scale = "undecayed"`. With `leak` empty this is [`eigentrust`]
+/// bit for bit.
+pub fn eigentrust_leaking(
+    c: &Incoming,
+    dangling: &[u32],
+    leak: &[(u32, f64)],
+    p: &[f64],
+    params: &EigenTrustParams,
     mut on_iteration: impl FnMut(u32, f64),
 ) -> Result<(Vec<f64>, Convergence)> {
     let n = p.len();
@@ -99,8 +115,12 @@ pub fn eigentrust(
     let mut iterations = 0;
     loop {
         iterations += 1;
-        let dangling_mass =
+        let mut dangling_mass =
             par_chunked_sum(dangling.len(), |r| compensated_sum(dangling[r].iter().map(|&i| t[i as usize])));
+        if !leak.is_empty() {
+            dangling_mass +=
+                par_chunked_sum(leak.len(), |r| compensated_sum(leak[r].iter().map(|&(i, s)| s * t[i as usize])));
+        }
         let residual = step(c, p, &t, &mut next, alpha, dangling_mass).sqrt();
         std::mem::swap(&mut t, &mut next);
         on_iteration(iterations, residual);
@@ -174,6 +194,26 @@ mod tests {
             assert!((a - b).abs() < 1e-14, "{t:?} vs {expected:?}");
         }
         assert!((t.iter().sum::<f64>() - 1.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn a_leaking_row_hands_its_faded_share_to_pre_trust() {
+        // Row 0 keeps 0.6 of its trust (0 → 1: 0.6) and leaks 0.4; row 1 → 0 fully; 2 dangling.
+        let c = Incoming::from_rows(3, &[vec![(1, 0.6)], vec![(0, 1.0)], vec![]]);
+        let p = [0.2, 0.0, 0.8];
+        let params = EigenTrustParams { epsilon: Some(PositiveFinite(1e-15)), ..Default::default() };
+        let (t, conv) = eigentrust_leaking(&c, &[2], &[(0, 0.4)], &p, &params, |_, _| {}).unwrap();
+        // The dense reference: row 0 is 0.6·e₁ + 0.4·p, row 2 is p.
+        let dense = vec![vec![0.4 * p[0], 0.6 + 0.4 * p[1], 0.4 * p[2]], vec![1.0, 0.0, 0.0], p.to_vec()];
+        let expected = dense_reference(&dense, &p, 0.5, conv.iterations);
+        for (a, b) in t.iter().zip(&expected) {
+            assert!((a - b).abs() < 1e-14, "{t:?} vs {expected:?}");
+        }
+        assert!((t.iter().sum::<f64>() - 1.0).abs() < 1e-14, "no trust is lost: {t:?}");
+        // Without a leak the same call is eigentrust's, bit for bit.
+        let c = Incoming::from_rows(3, &[vec![(1, 1.0)], vec![(0, 1.0)], vec![]]);
+        let plain = eigentrust(&c, &[2], &p, &params, |_, _| {}).unwrap();
+        assert_eq!(eigentrust_leaking(&c, &[2], &[], &p, &params, |_, _| {}).unwrap(), plain);
     }
 
     #[test]

@@ -12,5 +12,5 @@ pub mod eigentrust;
 pub mod vouching;
 
 pub use distrust::{DistrustMode, DistrustParams, adjust, discount_one_shot, discount_standing_weighted};
-pub use eigentrust::{Convergence, EigenTrustParams, eigentrust};
+pub use eigentrust::{Convergence, EigenTrustParams, eigentrust, eigentrust_leaking};
 pub use vouching::{Vouching, vouching};

@@ -25,6 +25,10 @@ pub struct TrustGraph {
     pub distrust: Incoming,
     /// Peers with no positive out-trust; EigenTrust treats their row as p.
     pub dangling: Vec<u32>,
+    /// Rows that hand part of their trust back to pre-trust: (row, share),
+    /// 0 < share < 1, ascending by row. Empty unless decay fades rows toward
+    /// pre-trust (`[decay] row_scale = "undecayed"`, see [`build_scope_fading`]).
+    pub leak: Vec<(u32, f64)>,
     /// Pre-trust p, summing to 1 (uniform when no peer has positive weight).
     pub pretrust: Vec<f64>,
     /// Counts for the run summary.
@@ -46,7 +50,21 @@ pub struct GraphStats {
 
 /// Builds one scope's graph from edges on the global peer list: only the
 /// peers those edges or the pre-trust name take part.
-pub fn build_scope(all_peers: &[String], mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> TrustGraph {
+pub fn build_scope(all_peers: &[String], edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> TrustGraph {
+    build_scope_fading(all_peers, edges, pretrust, &[])
+}
+
+/// [`build_scope`], with `faded[k] = (truster, mass)`: the positive weight
+/// decay took from that truster's statements. Its row is then scaled by its
+/// undecayed total (decayed + faded) instead of its decayed one, so it sums
+/// to less than 1, and the rest — the faded share — is listed in
+/// [`TrustGraph::leak`] for EigenTrust to hand back to pre-trust.
+pub fn build_scope_fading(
+    all_peers: &[String],
+    mut edges: Vec<Edge>,
+    pretrust: &[(u32, f64)],
+    faded: &[(u32, f64)],
+) -> TrustGraph {
     let mut local = vec![u32::MAX; all_peers.len()];
     let mut peers = Vec::new();
     let mut index = |global: u32| {
@@ -62,12 +80,23 @@ pub fn build_scope(all_peers: &[String], mut edges: Vec<Edge>, pretrust: &[(u32,
         e.trustee = index(e.trustee);
     }
     let pretrust: Vec<(u32, f64)> = pretrust.iter().map(|&(p, w)| (index(p), w)).collect();
-    build(peers, edges, &pretrust)
+    // A truster with faded mass has statements here, so it is already indexed.
+    let faded: Vec<(u32, f64)> = faded
+        .iter()
+        .filter(|&&(t, m)| m > 0.0 && local[t as usize] != u32::MAX)
+        .map(|&(t, m)| (local[t as usize], m))
+        .collect();
+    build_fading(peers, edges, &pretrust, &faded)
 }
 
 /// Builds the graph. `peers[k]` is the id of input peer number `k`, which
 /// `edges` and `pretrust` refer to; ids must be distinct.
-pub fn build(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> TrustGraph {
+pub fn build(peers: Vec<String>, edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> TrustGraph {
+    build_fading(peers, edges, pretrust, &[])
+}
+
+/// [`build`] with faded mass per truster (input numbering), as [`build_scope_fading`] describes.
+fn build_fading(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)], faded: &[(u32, f64)]) -> TrustGraph {
     let n = peers.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.par_sort_unstable_by(|&a, &b| peers[a as usize].cmp(&peers[b as usize]));
@@ -98,15 +127,43 @@ pub fn build(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)]) 
         row_chunks(&edges).par_windows(2).map(|w| merge_rows(&edges[w[0]..w[1]])).collect();
     let neutral_pairs = parts.iter().map(|p| p.2).sum();
     let (trust, distrust): (Vec<Rows>, Vec<Rows>) = parts.into_iter().map(|(t, d, _)| (t, d)).unzip();
-    let (trust, dangling) = Rows::assemble(n, trust);
-    let (distrust, _) = Rows::assemble(n, distrust);
+    let (kept, leak) = fading(n, &trust, faded, &rank);
+    let (trust, dangling) = Rows::assemble(n, trust, kept.as_deref());
+    let (distrust, _) = Rows::assemble(n, distrust, None);
     let stats = GraphStats { input_edges, trust_edges: trust.nnz(), distrust_edges: distrust.nnz(), neutral_pairs };
 
     let mut weights = vec![0.0; n];
     for &(old, w) in pretrust {
         weights[rank[old as usize] as usize] += w;
     }
-    TrustGraph { peers: sorted_peers, trust, distrust, dangling, pretrust: distribution(weights), stats }
+    TrustGraph { peers: sorted_peers, trust, distrust, dangling, leak, pretrust: distribution(weights), stats }
+}
+
+/// For rows with faded mass F (by input truster, mapped through `rank`) and
+/// decayed total D: the share each keeps, D / (D + F), per row (`None` when
+/// nothing faded), and the leaked shares F / (D + F), ascending by row.
+fn fading(n: usize, trust: &[Rows], faded: &[(u32, f64)], rank: &[u32]) -> (Option<Vec<f64>>, Vec<(u32, f64)>) {
+    if faded.is_empty() {
+        return (None, Vec::new());
+    }
+    let mut decayed = vec![0.0; n];
+    for part in trust {
+        for &(row, total) in &part.totals {
+            decayed[row as usize] = total;
+        }
+    }
+    let mut kept = vec![1.0; n];
+    let mut leak = Vec::new();
+    let mut by_row: Vec<(u32, f64)> = faded.iter().map(|&(t, m)| (rank[t as usize], m)).collect();
+    by_row.sort_unstable_by_key(|&(row, _)| row);
+    for (row, mass) in by_row {
+        let d = decayed[row as usize];
+        if d > 0.0 && mass > 0.0 && mass.is_finite() {
+            kept[row as usize] = d / (d + mass);
+            leak.push((row, mass / (d + mass)));
+        }
+    }
+    (Some(kept), leak)
 }
 
 /// Sums duplicate (truster, trustee) entries of one truster's sorted edges.
@@ -196,6 +253,8 @@ struct Rows {
     vals: Vec<f64>,
     /// Entries of the closed rows: the open row starts here.
     closed: usize,
+    /// (row, total before scaling) of each non-empty row.
+    totals: Vec<(u32, f64)>,
 }
 
 impl Rows {
@@ -214,19 +273,24 @@ impl Rows {
         if total > 0.0 {
             scale_to_unit_sum(row_vals, total);
         }
+        self.totals.push((row, total));
         self.lengths.push((row, row_vals.len()));
         self.closed = self.vals.len();
     }
 
-    /// Turns chunks of rows (in row order) into the incoming-edge form; also
-    /// returns the empty rows.
-    fn assemble(n: usize, parts: Vec<Rows>) -> (Incoming, Vec<u32>) {
+    /// Turns chunks of rows (in row order) into the incoming-edge form, each
+    /// row's entries multiplied by `kept[row]` when given; also returns the
+    /// empty rows.
+    fn assemble(n: usize, parts: Vec<Rows>, kept: Option<&[f64]>) -> (Incoming, Vec<u32>) {
         let mut filled = vec![false; n];
         for &(row, _) in parts.iter().flat_map(|p| p.lengths.iter()) {
             filled[row as usize] = true;
         }
         let empty = (0..n).filter(|&i| !filled[i]).map(|i| i as u32).collect();
-        let (colptr, rows, vals) = transpose(n, &parts);
+        let (colptr, rows, mut vals) = transpose(n, &parts);
+        if let Some(kept) = kept {
+            vals.iter_mut().zip(&rows).for_each(|(v, &row)| *v *= kept[row as usize]);
+        }
         (Incoming::from_csc(n, colptr, rows, vals), empty)
     }
 }
@@ -289,6 +353,23 @@ fn transpose(n: usize, parts: &[Rows]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn faded_rows_are_scaled_by_their_undecayed_total_and_leak_the_rest() {
+        let peers = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
+        let e = |truster, trustee, value| Edge { truster, trustee, value };
+        // a's decayed statements sum to 1.0 (0.25 to b, 0.75 to c); decay took 3.0 from them.
+        let edges = vec![e(0, 1, 0.25), e(0, 2, 0.75), e(1, 0, 0.5)];
+        let g = build_scope_fading(&peers, edges.clone(), &[(0, 1.0)], &[(0, 3.0)]);
+        assert_eq!(g.leak, vec![(0, 0.75)], "a keeps 1/(1+3) and leaks 3/4");
+        assert_eq!(g.trust.incoming_of(1), [(0, 0.0625)]);
+        assert_eq!(g.trust.incoming_of(2), [(0, 0.1875)]);
+        assert_eq!(g.trust.incoming_of(0), [(1, 1.0)], "b's row is untouched");
+        // Nothing faded: the plain graph, bit for bit.
+        let plain = build_scope(&peers, edges.clone(), &[(0, 1.0)]);
+        let unfaded = build_scope_fading(&peers, edges, &[(0, 1.0)], &[]);
+        assert_eq!((plain.trust, plain.leak), (unfaded.trust, unfaded.leak));
+    }
 
     fn edge(truster: u32, trustee: u32, value: f64) -> Edge {
         Edge { truster, trustee, value }

@@ -96,6 +96,9 @@ pub struct Parameters {
     pub distrust: String,
     /// Decay half-life in days; `null` = no decay.
     pub decay_half_life_days: Option<f64>,
+    /// What a truster's decayed statements are scaled by (`decayed`, the
+    /// reference, or `undecayed`: faded trust returns to pre-trust).
+    pub decay_row_scale: String,
     /// Whether unproven credentials are rejected.
     pub require_proofs: bool,
     /// The scope whose peer scores weigh artifact opinions.

@@ -6,7 +6,7 @@ pub mod render;
 use super::ComputedEpoch;
 use crate::as_of::AsOf;
 use crate::combine::combine;
-use crate::compute::{Convergence, DistrustMode, adjust, eigentrust};
+use crate::compute::{Convergence, DistrustMode, adjust, eigentrust_leaking};
 use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
 use crate::graph::{self, GraphStats};
@@ -138,6 +138,7 @@ fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json
         max_iterations: pipeline.eigentrust.max_iterations.get(),
         distrust: pipeline.distrust.mode.id().to_owned(),
         decay_half_life_days: pipeline.decay.half_life_days,
+        decay_row_scale: pipeline.decay.row_scale.id().to_owned(),
         require_proofs: pipeline.require_proofs,
         sentiment_scope: pipeline.sentiment.scope_in(&pipeline.scopes).to_owned(),
         sentiment_thresholds: pipeline.sentiment.thresholds.id().to_owned(),
@@ -217,8 +218,10 @@ fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
     let mut artifact_scores = ArtifactScores { scope: sentiment_scope.clone(), ..ArtifactScores::default() };
     let mut scores = Vec::new();
     let mut results = Vec::new();
-    for (scope, edges) in std::mem::take(&mut combined.scopes) {
-        let graph = graph::build_scope(&ingested.peers, edges, &ingested.pretrust);
+    let faded = std::mem::take(&mut combined.faded);
+    for (k, (scope, edges)) in std::mem::take(&mut combined.scopes).into_iter().enumerate() {
+        let faded = faded.get(k).map_or(&[][..], Vec::as_slice);
+        let graph = graph::build_scope_fading(&ingested.peers, edges, &ingested.pretrust, faded);
         let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| explicit_pretrust && p > 0.0).collect();
         let (highly, badges) = sentiment::peer_standing(&graph, &pretrusted);
         let (result, s) = score_scope(scope, graph, (&highly, badges), loaded)?;
@@ -251,10 +254,16 @@ fn score_scope(
 ) -> Result<(ScopeResult, ScopeScores)> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
-    let (trust_positive, convergence) =
-        eigentrust(&graph.trust, &graph.dangling, &graph.pretrust, &pipeline.eigentrust, |k, residual| {
+    let (trust_positive, convergence) = eigentrust_leaking(
+        &graph.trust,
+        &graph.dangling,
+        &graph.leak,
+        &graph.pretrust,
+        &pipeline.eigentrust,
+        |k, residual| {
             progress::step("EigenTrust", format_args!("{scope}: iteration {k}, residual {residual:.3e}"));
-        })?;
+        },
+    )?;
     progress::done("EigenTrust");
     let bar = sentiment::weakest_highly_trusted(&trust_positive, highly);
     let trust = adjust(pipeline.distrust.mode, &graph.distrust, &trust_positive, bar);
