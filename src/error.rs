@@ -141,6 +141,14 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A network input could not be fetched; nothing was computed or published.
+    #[error("cannot fetch {url}: {reason}")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// What went wrong, with the number of attempts.
+        reason: String,
+    },
     /// An invariant the code relies on did not hold.
     #[error("internal error: {0} (this is a bug)")]
     Internal(String),
@@ -168,7 +176,8 @@ impl Error {
             | Error::Usage(_)
             | Error::Locked { .. }
             | Error::EpochExists { .. }
-            | Error::DatabaseRead { .. } => 2,
+            | Error::DatabaseRead { .. }
+            | Error::Fetch { .. } => 2,
         }
     }
 }

@@ -22,6 +22,7 @@
 //! [`verify`] checks a published epoch (and a publisher epoch's audit chain)
 //! and can re-run it (the command line lives in the binary, `src/cli/`); [`history`] is the
 //! patch-history database the patch model reads and `scoreset history` writes.
+//! [`fetch`] brings network inputs into the content-addressed input cache.
 //! Below the stages, [`progress`] reports long stages as events, [`fsio`] reads
 //! untrusted files (regular files only, bounded), [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
 //! did:key and eddsa-jcs-2022 proofs, and `synth` (feature `synth`, on by
@@ -35,6 +36,7 @@ pub mod compute;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod fetch;
 pub mod fsio;
 pub mod graph;
 pub mod history;

@@ -12,6 +12,7 @@ use crate::config::LoadedPipeline;
 use crate::crypto::content::digest_blocks;
 use crate::crypto::{canonical_json, digest_bytes, digest_file, eddsa_jcs, unixfs};
 use crate::error::{Error, Result};
+use crate::fetch;
 use crate::fsio;
 use crate::models::compute_epoch;
 use crate::models::publishers::audit::{self as audit_log, AUDIT, AuditFilter};
@@ -35,6 +36,9 @@ pub struct VerifyOptions {
     pub expect_issuer: Option<String>,
     /// Let `--recompute` read inputs outside the base folder (absolute or `..` paths).
     pub allow_outside_base: bool,
+    /// Where `--recompute` looks for network inputs by their SHA-256 (default:
+    /// the pipeline's `[inputs] cache`, else beside the epoch's output root).
+    pub input_cache: Option<PathBuf>,
 }
 
 /// A valid epoch: who signed it and what was checked.
@@ -116,7 +120,7 @@ pub fn verify_epoch(path: &Path, options: &VerifyOptions) -> Result<Report> {
     ));
     checks.push(check_chain(&epoch_dir, &epoch, &manifest, &signer, options)?);
     if options.recompute {
-        checks.push(recompute(&manifest, options)?);
+        checks.push(recompute(&epoch_dir, &manifest, options)?);
     }
     Ok(Report { epoch: epoch_dir, signer, checks })
 }
@@ -297,22 +301,43 @@ fn confine(base: &Path, input: &Path, allow_outside: bool) -> Result<()> {
 }
 
 /// Re-runs the recorded pipeline on the recorded inputs and compares outputs.
-fn recompute(manifest: &Manifest, options: &VerifyOptions) -> Result<String> {
+fn recompute(epoch_dir: &Path, manifest: &Manifest, options: &VerifyOptions) -> Result<String> {
     let subject = &manifest.credential_subject;
     let base_dir = options.base_dir.clone().unwrap_or_else(|| PathBuf::from(&subject.pipeline.base_dir));
     if digest_bytes(subject.pipeline.toml.as_bytes()).sha256 != subject.pipeline.sha256 {
         return Err(invalid(MANIFEST, "the embedded pipeline does not match its recorded SHA-256"));
     }
     // Whoever signed the epoch chose these paths: read nothing outside the base folder.
-    let loaded =
+    let mut loaded =
         LoadedPipeline::from_text(subject.pipeline.toml.clone(), Path::new(&subject.pipeline.file), base_dir.clone())?;
-    for path in loaded.input_paths().into_iter().chain(subject.inputs.iter().map(|i| Path::new(&i.source))) {
+    let files = loaded.input_paths().into_iter().chain(subject.inputs.iter().map(|i| Path::new(&i.source)));
+    for path in files.filter(|p| !fetch::is_remote(p)) {
         confine(&base_dir, path, options.allow_outside_base)?;
+    }
+    // Network inputs: the very bytes the epoch used, from the cache by their
+    // SHA-256, else fetched again and refused if they differ.
+    let cache = options.input_cache.clone().unwrap_or_else(|| match &loaded.pipeline.inputs.cache {
+        Some(cache) => base_dir.join(cache),
+        // The epoch is <output root>/<pipeline>/<epoch>.
+        None => fetch::default_cache(epoch_dir.parent().and_then(Path::parent).unwrap_or(Path::new("."))),
+    });
+    let mut fetched = 0;
+    for input in subject.inputs.iter().filter(|i| fetch::is_remote(Path::new(&i.source))) {
+        let Some(expected) = &input.digest else { continue };
+        let local = match fetch::cached(&cache, &expected.sha256) {
+            Some(local) => local,
+            None => {
+                fetched += 1;
+                let (limit, spec) = (loaded.pipeline.limits.max_input_bytes, &loaded.pipeline.inputs);
+                fetch::refetch_expecting(&input.source, &expected.sha256, &cache, limit, spec)?
+            }
+        };
+        loaded.fetched.insert(PathBuf::from(&input.source), local);
     }
     let mut pinned = 0;
     for input in &subject.inputs {
         let Some(expected) = &input.digest else { continue };
-        let path = base_dir.join(&input.source);
+        let path = loaded.local_path(Path::new(&input.source));
         let digest = digest_file(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
         if digest != *expected {
             return Err(invalid(
@@ -336,7 +361,9 @@ fn recompute(manifest: &Manifest, options: &VerifyOptions) -> Result<String> {
             return Err(invalid(file.name, "recomputed content differs from the epoch"));
         }
     }
-    Ok(format!("recompute: {pinned} pinned inputs unchanged; re-run gives byte-identical score files"))
+    Ok(format!(
+        "recompute: {pinned} pinned inputs unchanged ({fetched} fetched again); re-run gives byte-identical score files"
+    ))
 }
 
 /// The entries of an epoch's audit log that pass a filter, after the whole

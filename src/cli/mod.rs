@@ -121,6 +121,10 @@ enum Command {
         /// (absolute or `..` paths); only for an epoch whose pipeline you trust.
         #[arg(long)]
         allow_outside_base: bool,
+        /// Where --recompute finds network inputs by their SHA-256 (default: the
+        /// pipeline's [inputs] cache, else <output root>.inputs beside the epoch's output root).
+        #[arg(long, value_name = "DIR")]
+        input_cache: Option<PathBuf>,
     },
 }
 
@@ -295,8 +299,8 @@ fn execute(command: Command) -> anyhow::Result<()> {
             eprintln!("wrote {} (mode 0600); name it in a pipeline as [signing] key = \"...\"", out.display());
             Ok(())
         }
-        Command::Verify { epoch, recompute, base, expect_issuer, threads, allow_outside_base } => {
-            let options = VerifyOptions { recompute, base_dir: base, expect_issuer, allow_outside_base };
+        Command::Verify { epoch, recompute, base, expect_issuer, threads, allow_outside_base, input_cache } => {
+            let options = VerifyOptions { recompute, base_dir: base, expect_issuer, allow_outside_base, input_cache };
             let report = thread_pool(threads)?.install(|| verify_epoch(&epoch, &options))?;
             println!("epoch  {}", report.epoch.display());
             for check in &report.checks {

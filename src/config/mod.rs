@@ -26,6 +26,7 @@ use crate::compute::EigenTrustParams;
 use crate::error::{Error, Result};
 use crate::ingest::{DEFAULT_SCOPE, PretrustSpec, SourceFormat, SourceSpec};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub mod credentials;
@@ -92,6 +93,9 @@ pub struct Pipeline {
     /// `[limits]`: input size bounds.
     #[serde(default)]
     pub limits: crate::fsio::Limits,
+    /// `[inputs]`: the input cache and the network fetch bounds.
+    #[serde(default)]
+    pub inputs: crate::fetch::InputsSpec,
     /// When true, any rejected record fails the run (exit 2) before anything is written.
     #[serde(default)]
     pub strict: bool,
@@ -245,6 +249,8 @@ pub struct LoadedPipeline {
     pub base_dir: PathBuf,
     /// The file's text, as read.
     pub text: String,
+    /// Where each network input (its path as written, a URL) was fetched to.
+    pub fetched: BTreeMap<PathBuf, PathBuf>,
 }
 
 impl LoadedPipeline {
@@ -260,7 +266,40 @@ impl LoadedPipeline {
         Ok(loaded)
     }
 
-    /// Every input file or folder the pipeline names, as written (relative to [`Self::base_dir`] unless absolute).
+    /// The local file of an input path as written: a fetched URL's cached
+    /// copy, else the path against the base folder.
+    pub fn local_path(&self, path: &Path) -> PathBuf {
+        self.fetched.get(path).cloned().unwrap_or_else(|| self.base_dir.join(path))
+    }
+
+    /// The input cache: `[inputs] cache` against the base folder, else
+    /// beside the output root (`<output root>.inputs`).
+    pub fn input_cache(&self, out_dir: Option<&Path>) -> PathBuf {
+        match &self.pipeline.inputs.cache {
+            Some(cache) => self.base_dir.join(cache),
+            None => crate::fetch::default_cache(&self.out_dir(out_dir)),
+        }
+    }
+
+    /// Fetches every network input into the input cache (see [`crate::fetch`]),
+    /// so that [`LoadedPipeline::local_path`] finds it.
+    pub fn fetch_inputs(&mut self, out_dir: Option<&Path>) -> Result<()> {
+        let cache = self.input_cache(out_dir);
+        let remote: Vec<PathBuf> =
+            self.input_paths().into_iter().filter(|p| crate::fetch::is_remote(p)).map(Path::to_path_buf).collect();
+        for url in remote {
+            let local = crate::fetch::fetch_into_cache(
+                &url.to_string_lossy(),
+                &cache,
+                self.pipeline.limits.max_input_bytes,
+                &self.pipeline.inputs,
+            )?;
+            self.fetched.insert(url, local);
+        }
+        Ok(())
+    }
+
+    /// Every input file or folder the pipeline names, as written (relative to [`Self::base_dir`] unless absolute, or a URL).
     pub fn input_paths(&self) -> Vec<&Path> {
         let p = &self.pipeline;
         let mut paths: Vec<&Path> = p.sources.iter().map(|s| s.path.as_path()).collect();
@@ -370,7 +409,7 @@ impl LoadedPipeline {
             }
             Model::Patches => ModelSpec::Patches(pipeline.patches.take().ok_or_else(|| missing("patches"))?),
         };
-        Ok(LoadedPipeline { pipeline, model, file: file.to_path_buf(), base_dir, text })
+        Ok(LoadedPipeline { pipeline, model, file: file.to_path_buf(), base_dir, text, fetched: BTreeMap::new() })
     }
 
     /// The pipeline file's own name, used as the source of inline entries in rejects.

@@ -111,6 +111,15 @@ pub struct IngestOptions {
     pub require_proofs: bool,
     /// Size limits of the inputs.
     pub limits: crate::fsio::Limits,
+    /// Network inputs already fetched: the path as written (a URL) → the local copy.
+    pub fetched: std::collections::BTreeMap<PathBuf, PathBuf>,
+}
+
+impl IngestOptions {
+    /// The file to read for an input path as written.
+    fn local(&self, base_dir: &Path, path: &Path) -> PathBuf {
+        self.fetched.get(path).cloned().unwrap_or_else(|| base_dir.join(path))
+    }
 }
 
 /// One accepted local-trust statement of an edge list.
@@ -226,7 +235,7 @@ pub fn ingest(
     let mut out = Ingested::default();
     for spec in sources {
         let label = spec.path.display().to_string();
-        let path = base_dir.join(&spec.path);
+        let path = options.local(base_dir, &spec.path);
         let mut stats = InputStats::new(&label, spec.format.id());
         // Pin the input (hash it) on one core while it is parsed on the
         // others. A file is read once, so what is pinned is exactly what is read.
@@ -251,7 +260,7 @@ pub fn ingest(
     let mut entries = Vec::new();
     if let Some(file) = &pretrust.path {
         let label = file.display().to_string();
-        let path = base_dir.join(file);
+        let path = options.local(base_dir, file);
         let mut stats = pretrust::read_file(
             &path,
             pretrust.header,

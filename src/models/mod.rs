@@ -119,8 +119,7 @@ impl Tables {
         read: impl FnOnce(&Path, &str, u64, &mut Vec<Reject>) -> Result<(InputStats, Vec<Located<T>>)>,
     ) -> Result<(usize, Vec<Located<T>>)> {
         let limit = loaded.pipeline.limits.max_input_bytes;
-        let (stats, records) =
-            read(&loaded.base_dir.join(path), &path.display().to_string(), limit, &mut self.rejects)?;
+        let (stats, records) = read(&loaded.local_path(path), &path.display().to_string(), limit, &mut self.rejects)?;
         self.stats.push(stats);
         Ok((self.stats.len() - 1, records))
     }

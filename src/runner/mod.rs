@@ -80,7 +80,8 @@ pub struct RunSummary {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
-    let loaded = LoadedPipeline::load(file)?;
+    let mut loaded = LoadedPipeline::load(file)?;
+    loaded.fetch_inputs(options.out_dir.as_deref())?;
     run_loaded(&loaded, models::model(&loaded), options)
 }
 
@@ -89,7 +90,9 @@ pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
 /// same for every model. (`verify --recompute` re-runs the pipeline's own
 /// model, so only the built-in models' epochs can be recomputed.)
 pub fn run_with_model(file: &Path, model: &dyn Model, options: &RunOptions) -> Result<RunSummary> {
-    run_loaded(&LoadedPipeline::load(file)?, model, options)
+    let mut loaded = LoadedPipeline::load(file)?;
+    loaded.fetch_inputs(options.out_dir.as_deref())?;
+    run_loaded(&loaded, model, options)
 }
 
 fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) -> Result<RunSummary> {
@@ -98,7 +101,7 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
     let epoch = as_of.basic();
     let pipeline_dir = loaded.out_dir(options.out_dir.as_deref()).join(pipeline.name.as_str());
     for input in loaded.input_paths() {
-        let path = loaded.base_dir.join(input);
+        let path = loaded.local_path(input);
         std::fs::metadata(&path).map_err(|source| Error::Read { path, source })?;
     }
     let signing = &loaded.pipeline.signing;

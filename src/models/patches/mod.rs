@@ -158,7 +158,7 @@ fn compute(loaded: &LoadedPipeline, spec: &PatchSpec, as_of: &AsOf) -> Result<Co
             message: "model = \"patches\" needs a patch-history database".into(),
         })?;
     let (stats, applications) =
-        patches::read_history(&loaded.base_dir.join(history_path), &history_path.display().to_string())?;
+        patches::read_history(&loaded.local_path(history_path), &history_path.display().to_string())?;
     tables.stats.push(stats);
 
     let known: BTreeSet<&str> = candidates.iter().map(|p| p.patch_id.as_str()).collect();

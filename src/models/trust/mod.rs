@@ -179,6 +179,7 @@ fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
         scopes: pipeline.scopes.clone(),
         require_proofs: pipeline.require_proofs,
         limits: pipeline.limits,
+        fetched: loaded.fetched.clone(),
     };
     let no_pretrust = ingest::PretrustSpec::default();
     let pretrust_spec = pipeline.pretrust.as_ref().unwrap_or(&no_pretrust);

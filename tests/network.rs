@@ -1,0 +1,165 @@
+//! Sources over HTTP, through the binary, against a small HTTP server on
+//! 127.0.0.1 run by the test: fetched into the input cache, pinned in the
+//! manifest by URL and hash, re-read from the cache (or fetched again) by
+//! `verify --recompute`; a server that fails or stalls fails the run with
+//! exit 2 and no epoch.
+
+mod common;
+
+use common::{describe, scoreset};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A test server: `/edges.csv` serves the shared body, `/fail` answers 500,
+/// `/stall` accepts and never answers. Counts the requests per path.
+struct Server {
+    port: u16,
+    body: Arc<Mutex<Vec<u8>>>,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+impl Server {
+    fn start(body: &[u8]) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let body = Arc::new(Mutex::new(body.to_vec()));
+        let hits = Arc::new(Mutex::new(Vec::new()));
+        let (served, log) = (body.clone(), hits.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let (served, log) = (served.clone(), log.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut request = String::new();
+                    reader.read_line(&mut request).unwrap_or(0);
+                    let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                        line.clear();
+                    }
+                    log.lock().unwrap().push(path.clone());
+                    let reply = |status: &str, body: &[u8]| {
+                        let head =
+                            format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                        [head.as_bytes(), body].concat()
+                    };
+                    let response = match path.as_str() {
+                        "/edges.csv" => reply("200 OK", &served.lock().unwrap()),
+                        "/fail" => reply("500 Internal Server Error", b"down"),
+                        _ => {
+                            std::thread::sleep(Duration::from_secs(20));
+                            return;
+                        }
+                    };
+                    let _ = stream.write_all(&response);
+                });
+            }
+        });
+        Server { port, body, hits }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().iter().filter(|p| *p == path).count()
+    }
+}
+
+/// Writes a pipeline reading `url` and a local edge list, with `inputs` as its `[inputs]` table.
+fn pipeline(dir: &Path, url: &str, inputs: &str) -> std::path::PathBuf {
+    std::fs::write(dir.join("local.csv"), "c,d,1\n").unwrap();
+    let path = dir.join("net.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"net\"\n[[source]]\nformat = \"edges\"\npath = \"{url}\"\n[[source]]\nformat = \"edges\"\npath = \"local.csv\"\n[pretrust]\nentries = {{ a = 1.0 }}\n[inputs]\n{inputs}\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn run(pipeline: &Path, out: &Path) -> std::process::Output {
+    let as_of = "2026-01-01T00:00:00Z";
+    scoreset(&["run", pipeline.to_str().unwrap(), "--as-of", as_of, "--out", out.to_str().unwrap()])
+}
+
+#[test]
+fn a_url_source_is_pinned_cached_and_recomputed_from_the_cache_or_fetched_again() {
+    let edges = b"a,b,1\nb,c,1\nc,a,1\n";
+    let server = Server::start(edges);
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/edges.csv");
+    let out = dir.path().join("out");
+    let ran = run(&pipeline(dir.path(), &url, ""), &out);
+    assert!(ran.status.success(), "{}", describe(&ran));
+
+    let epoch = out.join("net").join("latest");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(epoch.join("manifest.json")).unwrap()).unwrap();
+    let input = &manifest["credentialSubject"]["inputs"][0];
+    assert_eq!(input["source"], url.as_str(), "the manifest names the URL");
+    let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(edges));
+    assert_eq!(input["sha256"], sha.as_str(), "and pins the bytes served");
+    let cache = dir.path().join("out.inputs");
+    assert_eq!(std::fs::read(cache.join("sha256").join(&sha).join("edges.csv")).unwrap(), edges);
+    assert_eq!(manifest["credentialSubject"]["inputs"][1]["source"], "local.csv");
+
+    // From the cache: no request.
+    let verify = |extra: &[&str]| scoreset(&[&["verify", epoch.to_str().unwrap(), "--recompute"][..], extra].concat());
+    let checked = verify(&[]);
+    assert!(checked.status.success(), "{}", describe(&checked));
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("(0 fetched again)"));
+    assert_eq!(server.hits("/edges.csv"), 1);
+
+    // With an empty cache: fetched again by URL and checked against the pinned hash.
+    let empty = dir.path().join("empty-cache");
+    let checked = verify(&["--input-cache", empty.to_str().unwrap()]);
+    assert!(checked.status.success(), "{}", describe(&checked));
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("(1 fetched again)"));
+    assert_eq!(server.hits("/edges.csv"), 2);
+
+    // The URL now serves other bytes: the epoch cannot be recomputed from them.
+    *server.body.lock().unwrap() = b"a,b,1\nb,c,1\n".to_vec();
+    let other = dir.path().join("other-cache");
+    let refused = verify(&["--input-cache", other.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains(&url) && stderr.contains(&sha), "{stderr}");
+    assert!(!other.join("sha256").exists() || std::fs::read_dir(other.join("sha256")).unwrap().count() == 0);
+}
+
+#[test]
+fn a_server_error_fails_the_run_with_exit_2_after_its_retries_and_publishes_nothing() {
+    let server = Server::start(b"");
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/fail");
+    let out = dir.path().join("out");
+    let ran = run(&pipeline(dir.path(), &url, "retries = 1"), &out);
+    assert_eq!(ran.status.code(), Some(2), "{}", describe(&ran));
+    let stderr = String::from_utf8_lossy(&ran.stderr);
+    assert!(stderr.contains(&url) && stderr.contains("HTTP status 500") && stderr.contains("2 attempt(s)"), "{stderr}");
+    assert_eq!(server.hits("/fail"), 2, "one retry");
+    assert!(!out.join("net").exists(), "no epoch, no latest");
+}
+
+#[test]
+fn a_server_that_stalls_past_the_timeout_fails_the_run_with_exit_2() {
+    let server = Server::start(b"");
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/stall");
+    let out = dir.path().join("out");
+    let started = Instant::now();
+    let ran = run(&pipeline(dir.path(), &url, "timeout_secs = 1\nretries = 0"), &out);
+    assert_eq!(ran.status.code(), Some(2), "{}", describe(&ran));
+    assert!(started.elapsed() < Duration::from_secs(15), "bounded by the timeout: {:?}", started.elapsed());
+    assert!(String::from_utf8_lossy(&ran.stderr).contains(&url));
+    assert!(!out.join("net").exists());
+    assert!(!dir.path().join("out.inputs").join("sha256").exists(), "nothing half-fetched enters the cache");
+}
