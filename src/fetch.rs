@@ -1,5 +1,7 @@
 //! Inputs over the network: a source whose path is an `https://` or
-//! `http://` URL is fetched (bounded in time and size, retried with
+//! `http://` URL, or an `ipfs://CID` (fetched from the `[ipfs] gateway` as
+//! a trustless CAR, every block checked against its CID and the file
+//! rebuilt from its UnixFS DAG), is fetched (bounded in time and size, retried with
 //! backoff) into a content-addressed input cache before anything is
 //! computed, and read from there like a file. `verify --recompute` finds the
 //! same bytes in the cache by their SHA-256, or fetches them again and
@@ -31,6 +33,9 @@ pub struct InputsSpec {
     /// Further attempts after a failed fetch, waiting 1 s, 2 s, 4 s, … (default 3).
     #[serde(default = "InputsSpec::default_retries")]
     pub retries: u32,
+    /// The IPFS gateway `ipfs://` sources are fetched from (as trustless CARs).
+    #[serde(default)]
+    pub ipfs_gateway: Option<String>,
 }
 
 impl InputsSpec {
@@ -44,7 +49,12 @@ impl InputsSpec {
 
 impl Default for InputsSpec {
     fn default() -> Self {
-        InputsSpec { cache: None, timeout_secs: Self::default_timeout_secs(), retries: Self::default_retries() }
+        InputsSpec {
+            cache: None,
+            timeout_secs: Self::default_timeout_secs(),
+            retries: Self::default_retries(),
+            ipfs_gateway: None,
+        }
     }
 }
 
@@ -58,7 +68,7 @@ pub fn default_cache(out_root: &Path) -> PathBuf {
 /// Whether a source path names a network location rather than a file.
 pub fn is_remote(path: &Path) -> bool {
     let text = path.to_string_lossy();
-    text.starts_with("https://") || text.starts_with("http://")
+    text.starts_with("https://") || text.starts_with("http://") || text.starts_with("ipfs://")
 }
 
 /// The cached file holding the bytes with this SHA-256 (lower-case hex), if any.
@@ -88,15 +98,31 @@ fn file_name(url: &str) -> String {
 /// naming the URL on a status other than 200, a timeout, a body larger than
 /// `limit`, or a connection that breaks, after `spec.retries` more attempts.
 pub fn fetch_into_cache(url: &str, cache: &Path, limit: u64, spec: &InputsSpec) -> Result<PathBuf> {
-    let bytes = fetch_with_retries(url, limit, spec)?;
+    let bytes = fetch_any(url, limit, spec)?;
     store(cache, &bytes, &file_name(url))
+}
+
+/// The bytes at `url`: over HTTP, or for `ipfs://CID` rebuilt from the gateway's verified CAR.
+fn fetch_any(url: &str, limit: u64, spec: &InputsSpec) -> Result<Vec<u8>> {
+    let Some(cid) = url.strip_prefix("ipfs://") else { return fetch_with_retries(url, "*/*", limit, spec) };
+    let refuse = |reason: String| Error::Fetch { url: url.to_owned(), reason };
+    let Some(gateway) = &spec.ipfs_gateway else {
+        return Err(refuse("an ipfs:// source needs [inputs] ipfs_gateway".into()));
+    };
+    let root: cid::Cid =
+        cid.parse().map_err(|e| refuse(format!("not a CID ({e}); a path inside the CID is not supported")))?;
+    // A CAR carries the file once plus its DAG nodes and framing: bound it a little above the file.
+    let car_limit = limit.saturating_add(limit / 16).saturating_add(1 << 20);
+    let car_url = format!("{}/ipfs/{root}?format=car", gateway.trim_end_matches('/'));
+    let car = fetch_with_retries(&car_url, CAR_MEDIA_TYPE, car_limit, spec)?;
+    crate::crypto::unixfs::file_from_car(&car, &root, limit).map_err(|e| refuse(format!("the gateway's CAR: {e}")))
 }
 
 /// Fetches `url` again for bytes whose SHA-256 must be `sha256`; refuses
 /// (exit 1, the epoch cannot be recomputed from what the URL serves now)
 /// bytes that differ, and caches the ones that match.
 pub fn refetch_expecting(url: &str, sha256: &str, cache: &Path, limit: u64, spec: &InputsSpec) -> Result<PathBuf> {
-    let bytes = fetch_with_retries(url, limit, spec)?;
+    let bytes = fetch_any(url, limit, spec)?;
     let got = hex::encode(Sha256::digest(&bytes));
     if got != sha256 {
         return Err(Error::Invalid {
@@ -107,10 +133,13 @@ pub fn refetch_expecting(url: &str, sha256: &str, cache: &Path, limit: u64, spec
     store(cache, &bytes, &file_name(url))
 }
 
-fn fetch_with_retries(url: &str, limit: u64, spec: &InputsSpec) -> Result<Vec<u8>> {
+/// The media type of a CAR, as a trustless gateway answers it.
+const CAR_MEDIA_TYPE: &str = "application/vnd.ipld.car";
+
+fn fetch_with_retries(url: &str, accept: &str, limit: u64, spec: &InputsSpec) -> Result<Vec<u8>> {
     let mut attempt = 0;
     loop {
-        match fetch(url, limit, spec) {
+        match fetch(url, accept, limit, spec) {
             Ok(bytes) => return Ok(bytes),
             Err(reason) if attempt < spec.retries && reason.retry => {
                 let wait = Duration::from_secs(1 << attempt.min(5));
@@ -135,7 +164,7 @@ struct Failure {
     retry: bool,
 }
 
-fn fetch(url: &str, limit: u64, spec: &InputsSpec) -> std::result::Result<Vec<u8>, Failure> {
+fn fetch(url: &str, accept: &str, limit: u64, spec: &InputsSpec) -> std::result::Result<Vec<u8>, Failure> {
     let timeout = Some(Duration::from_secs(spec.timeout_secs.max(1)));
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(timeout)
@@ -145,7 +174,7 @@ fn fetch(url: &str, limit: u64, spec: &InputsSpec) -> std::result::Result<Vec<u8
         .build()
         .into();
     let failed = |e: ureq::Error| Failure { message: e.to_string(), retry: true };
-    let response = agent.get(url).call().map_err(failed)?;
+    let response = agent.get(url).header("Accept", accept).call().map_err(failed)?;
     let status = response.status().as_u16();
     if status != 200 {
         // A server error may pass; a client error (404, 403, …) will not.

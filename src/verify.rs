@@ -9,6 +9,7 @@
 
 use crate::as_of::AsOf;
 use crate::config::LoadedPipeline;
+use crate::crypto::car::CarReader;
 use crate::crypto::content::digest_blocks;
 use crate::crypto::{canonical_json, digest_bytes, digest_file, eddsa_jcs, unixfs};
 use crate::error::{Error, Result};
@@ -17,7 +18,6 @@ use crate::fsio;
 use crate::models::compute_epoch;
 use crate::models::publishers::audit::{self as audit_log, AUDIT, AuditFilter};
 use crate::publish::{self, is_epoch_name};
-use crate::scoreset::car::CarReader;
 use crate::scoreset::manifest::Manifest;
 use crate::scoreset::{CAR, MANIFEST, manifest_cid};
 use serde_json::Value;

@@ -6,9 +6,9 @@ mod common;
 
 use common::shared;
 use ed25519_dalek::Signer;
+use scoreset::crypto::car;
 use scoreset::crypto::{canonical_json, canonical_value, cid_of, did_key, eddsa_jcs};
 use scoreset::numeric::es6_number;
-use scoreset::scoreset::car;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::fs;

@@ -97,8 +97,8 @@ fn the_wikipedia_rfa_epoch_has_multi_chunk_files_and_verifies_with_recompute() {
 // 1. The CAR is rooted at a UnixFS directory of the epoch's files, every block bounded.
 #[test]
 fn the_car_root_is_a_directory_of_the_epoch_files_and_tampering_is_caught() {
+    use scoreset::crypto::car::CarReader;
     use scoreset::crypto::unixfs;
-    use scoreset::scoreset::car::CarReader;
     let job = Job::new(PIPELINE, EDGES);
     assert!(job.run("2026-01-01T00:00:00Z", &[]).status.success());
     let epoch = job.epoch("20260101T000000Z");

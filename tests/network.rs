@@ -13,11 +13,14 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// A test server: `/edges.csv` serves the shared body, `/fail` answers 500,
-/// `/stall` accepts and never answers. Counts the requests per path.
+/// A test server: `/edges.csv` serves the shared body, `/ipfs/…` the shared
+/// CAR (a gateway), `/bad/ipfs/…` the CAR with one byte of a block flipped,
+/// `/fail` answers 500, `/stall` accepts and never answers. Counts the
+/// requests per path.
 struct Server {
     port: u16,
     body: Arc<Mutex<Vec<u8>>>,
+    car: Arc<Mutex<Vec<u8>>>,
     hits: Arc<Mutex<Vec<String>>>,
 }
 
@@ -26,12 +29,13 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let body = Arc::new(Mutex::new(body.to_vec()));
+        let car = Arc::new(Mutex::new(Vec::new()));
         let hits = Arc::new(Mutex::new(Vec::new()));
-        let (served, log) = (body.clone(), hits.clone());
+        let (served, served_car, log) = (body.clone(), car.clone(), hits.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let (served, log) = (served.clone(), log.clone());
+                let (served, served_car, log) = (served.clone(), served_car.clone(), log.clone());
                 std::thread::spawn(move || {
                     let mut reader = BufReader::new(stream.try_clone().unwrap());
                     let mut request = String::new();
@@ -50,6 +54,13 @@ impl Server {
                     let response = match path.as_str() {
                         "/edges.csv" => reply("200 OK", &served.lock().unwrap()),
                         "/fail" => reply("500 Internal Server Error", b"down"),
+                        p if p.starts_with("/ipfs/") => reply("200 OK", &served_car.lock().unwrap()),
+                        p if p.starts_with("/bad/ipfs/") => {
+                            let mut car = served_car.lock().unwrap().clone();
+                            let at = car.len() - 10;
+                            car[at] ^= 1;
+                            reply("200 OK", &car)
+                        }
                         _ => {
                             std::thread::sleep(Duration::from_secs(20));
                             return;
@@ -59,7 +70,7 @@ impl Server {
                 });
             }
         });
-        Server { port, body, hits }
+        Server { port, body, car, hits }
     }
 
     fn url(&self, path: &str) -> String {
@@ -162,4 +173,52 @@ fn a_server_that_stalls_past_the_timeout_fails_the_run_with_exit_2() {
     assert!(String::from_utf8_lossy(&ran.stderr).contains(&url));
     assert!(!out.join("net").exists());
     assert!(!dir.path().join("out.inputs").join("sha256").exists(), "nothing half-fetched enters the cache");
+}
+
+/// `bytes` as a UnixFS file in a CAR, the way `ipfs add` and a trustless
+/// gateway would give it; returns the root CID and the CAR.
+fn as_car(bytes: &[u8]) -> (String, Vec<u8>) {
+    let mut blocks = Vec::new();
+    let node = scoreset::crypto::unixfs::stream_file(bytes, |cid, block| blocks.push((*cid, block.to_vec()))).unwrap();
+    let refs: Vec<(cid::Cid, &[u8])> = blocks.iter().map(|(c, b)| (*c, b.as_slice())).collect();
+    (node.cid.to_string(), scoreset::crypto::car::write_car(node.cid, &refs).unwrap())
+}
+
+#[test]
+fn an_ipfs_source_is_rebuilt_from_a_verified_car_and_a_flipped_byte_is_refused() {
+    // Over 1 MiB, so the file is a dag-pb root over two raw leaves.
+    let edges: String = (0..90_000).map(|i| format!("p{i},p{},1\n", i + 1)).collect();
+    let (cid, car) = as_car(edges.as_bytes());
+    assert!(cid.starts_with("bafybei"), "a dag-pb root: {cid}");
+    let server = Server::start(b"");
+    *server.car.lock().unwrap() = car;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let source = format!("ipfs://{cid}");
+    let gateway = format!("ipfs_gateway = \"{}\"", server.url(""));
+    let ran = run(&pipeline(dir.path(), &source, &gateway), &out);
+    assert!(ran.status.success(), "{}", describe(&ran));
+    let epoch = out.join("net").join("latest");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(epoch.join("manifest.json")).unwrap()).unwrap();
+    let input = &manifest["credentialSubject"]["inputs"][0];
+    assert_eq!(input["source"], source.as_str());
+    assert_eq!(input["cid"], cid.as_str(), "the file pinned is the one the CID names");
+    assert_eq!(input["records"], 90_000);
+
+    // Recomputed with an empty cache: fetched again through the gateway.
+    let empty = dir.path().join("empty-cache");
+    let checked =
+        scoreset(&["verify", epoch.to_str().unwrap(), "--recompute", "--input-cache", empty.to_str().unwrap()]);
+    assert!(checked.status.success(), "{}", describe(&checked));
+    assert!(String::from_utf8_lossy(&checked.stdout).contains("(1 fetched again)"));
+
+    // A gateway that flips one byte of a block is refused: exit 2, no epoch.
+    let bad = dir.path().join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    let gateway = format!("ipfs_gateway = \"{}\"\nretries = 0", server.url("/bad"));
+    let refused = run(&pipeline(&bad, &source, &gateway), &bad.join("out"));
+    assert_eq!(refused.status.code(), Some(2), "{}", describe(&refused));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not hash to its CID"), "{}", describe(&refused));
+    assert!(!bad.join("out").join("net").exists());
 }

@@ -6,8 +6,8 @@
 //! memory (they run in release builds only: in debug, SHA-256 of 2 GiB is slow).
 //! Last, a directory's blocks go through a CAR and back.
 
+use scoreset::crypto::car::{CarReader, CarWriter};
 use scoreset::crypto::unixfs::{self, DAG_PB, FileBuilder, Node, RAW};
-use scoreset::scoreset::car::{CarReader, CarWriter};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;

@@ -7,6 +7,7 @@
 //! adds two fast paths to RFC 8785 bytes for the hot paths (credential content
 //! ids, proof checks), each property-tested against the canonicaliser.
 
+pub mod car;
 pub mod content;
 pub mod did_key;
 pub mod ed25519;

@@ -707,9 +707,120 @@ fn decode_mtime(bytes: &[u8]) -> Result<Mtime, DecodeError> {
     Ok(mtime)
 }
 
+/// Why a CAR does not hold the file a CID names.
+#[derive(Debug, thiserror::Error)]
+pub enum CarFileError {
+    /// The CAR itself is malformed.
+    #[error(transparent)]
+    Car(#[from] super::car::CarError),
+    /// A block whose bytes do not hash to its CID (or whose hash is not sha2-256).
+    #[error("block {0} does not hash to its CID")]
+    Hash(Cid),
+    /// A block the DAG needs is not in the CAR.
+    #[error("block {0} is missing")]
+    Missing(Cid),
+    /// A block of a codec a UnixFS file does not use.
+    #[error("block of codec {0:#x}: not a UnixFS file")]
+    Codec(u64),
+    /// A dag-pb block that does not decode.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A dag-pb node that is not part of a file (a directory, a symlink, …).
+    #[error("a {0:?} node: not a UnixFS file")]
+    NotAFile(UnixFsType),
+    /// The file is larger than the limit.
+    #[error("the file is larger than {0} bytes, the input limit")]
+    TooLarge(u64),
+    /// The DAG is deeper than any file this tool reads.
+    #[error("the DAG is deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+}
+
+/// Levels a file's DAG may have (this profile needs 2 for 1 TiB).
+const MAX_DEPTH: usize = 32;
+
+/// The file `root` names, rebuilt from the blocks of a CAR (a gateway's
+/// trustless answer): every block is checked against its CID first, so the
+/// bytes returned are exactly what `root` commits to, whatever the CAR's
+/// source. At most `limit` bytes.
+pub fn file_from_car(car: &[u8], root: &Cid, limit: u64) -> Result<Vec<u8>, CarFileError> {
+    let mut blocks: std::collections::HashMap<Cid, Vec<u8>> = std::collections::HashMap::new();
+    for block in super::car::CarReader::new(car)? {
+        let (cid, data) = block?;
+        let hash = cid.hash();
+        if hash.code() != 0x12 || hash.digest() != Sha256::digest(&data).as_slice() {
+            return Err(CarFileError::Hash(cid));
+        }
+        blocks.insert(cid, data);
+    }
+    let mut out = Vec::new();
+    append_file(&blocks, root, &mut out, limit, 0)?;
+    Ok(out)
+}
+
+/// Appends the content under `cid` (depth-first, links in order) to `out`.
+fn append_file(
+    blocks: &std::collections::HashMap<Cid, Vec<u8>>,
+    cid: &Cid,
+    out: &mut Vec<u8>,
+    limit: u64,
+    depth: usize,
+) -> Result<(), CarFileError> {
+    if depth > MAX_DEPTH {
+        return Err(CarFileError::TooDeep);
+    }
+    let block = blocks.get(cid).ok_or(CarFileError::Missing(*cid))?;
+    let mut push = |bytes: &[u8]| {
+        if (out.len() + bytes.len()) as u64 > limit {
+            return Err(CarFileError::TooLarge(limit));
+        }
+        out.extend_from_slice(bytes);
+        Ok(())
+    };
+    match cid.codec() {
+        RAW => push(block),
+        DAG_PB => {
+            let node = decode_node(block)?;
+            if !matches!(node.unixfs.kind, UnixFsType::File | UnixFsType::Raw) {
+                return Err(CarFileError::NotAFile(node.unixfs.kind));
+            }
+            push(&node.unixfs.data)?;
+            for link in &node.links {
+                append_file(blocks, &link.cid, out, limit, depth + 1)?;
+            }
+            Ok(())
+        }
+        other => Err(CarFileError::Codec(other)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_is_rebuilt_from_a_car_only_when_every_block_checks_out() {
+        let content: Vec<u8> = (0..CHUNK_SIZE + 5000).map(|i| (i % 251) as u8).collect();
+        let mut blocks = Vec::new();
+        let node = stream_file(content.as_slice(), |cid, block| blocks.push((*cid, block.to_vec()))).unwrap();
+        let car_of = |blocks: &[(Cid, Vec<u8>)]| {
+            let refs: Vec<(Cid, &[u8])> = blocks.iter().map(|(c, b)| (*c, b.as_slice())).collect();
+            super::super::car::write_car(node.cid, &refs).unwrap()
+        };
+        assert_eq!(file_from_car(&car_of(&blocks), &node.cid, u64::MAX).unwrap(), content);
+        assert!(matches!(file_from_car(&car_of(&blocks), &node.cid, 1000), Err(CarFileError::TooLarge(1000))));
+        assert!(matches!(file_from_car(&car_of(&blocks[1..]), &node.cid, u64::MAX), Err(CarFileError::Missing(_))));
+        let mut flipped = blocks.clone();
+        flipped[0].1[7] ^= 1;
+        assert!(matches!(file_from_car(&car_of(&flipped), &node.cid, u64::MAX), Err(CarFileError::Hash(_))));
+        // A directory is not a file.
+        let dir = directory(&[("a", node)], |_, _| {}).unwrap();
+        let mut with_dir = blocks.clone();
+        directory(&[("a", node)], |cid, block| with_dir.push((*cid, block.to_vec()))).unwrap();
+        let refs: Vec<(Cid, &[u8])> = with_dir.iter().map(|(c, b)| (*c, b.as_slice())).collect();
+        let car = super::super::car::write_car(dir.cid, &refs).unwrap();
+        assert!(matches!(file_from_car(&car, &dir.cid, u64::MAX), Err(CarFileError::NotAFile(UnixFsType::Directory))));
+    }
 
     const EMPTY_FILE: &str = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";
     const HELLO_WORLD: &str = "bafkreifzjut3te2nhyekklss27nh3k72ysco7y32koao5eei66wof36n5e";

@@ -7,11 +7,10 @@
 //! requires), in CSV as in JSON, so `0.25`, `1` and `1e-7` read back exactly.
 //! JSON lines are RFC 8785 canonical (sorted keys), so equal data gives equal bytes.
 
-pub mod car;
 pub mod manifest;
 
 use crate::crypto::content::digest_blocks;
-use crate::crypto::{self, Digest, canonical_json, digest_bytes, eddsa_jcs, unixfs};
+use crate::crypto::{self, Digest, canonical_json, car, digest_bytes, eddsa_jcs, unixfs};
 use crate::error::{Error, Result};
 use ed25519_dalek::SigningKey;
 use manifest::{Manifest, OutputRecord};
