@@ -134,9 +134,9 @@ pub fn refetch_expecting(url: &str, sha256: &str, cache: &Path, limit: u64, spec
 }
 
 /// The media type of a CAR, as a trustless gateway answers it.
-const CAR_MEDIA_TYPE: &str = "application/vnd.ipld.car";
+pub(crate) const CAR_MEDIA_TYPE: &str = "application/vnd.ipld.car";
 
-fn fetch_with_retries(url: &str, accept: &str, limit: u64, spec: &InputsSpec) -> Result<Vec<u8>> {
+pub(crate) fn fetch_with_retries(url: &str, accept: &str, limit: u64, spec: &InputsSpec) -> Result<Vec<u8>> {
     let mut attempt = 0;
     loop {
         match fetch(url, accept, limit, spec) {

@@ -366,6 +366,62 @@ fn recompute(epoch_dir: &Path, manifest: &Manifest, options: &VerifyOptions) -> 
     ))
 }
 
+/// Fetches the epoch whose root CID is `root` from `gateway` as a trustless
+/// CAR into `out/<epoch>` (the epoch's name, from its manifest's `asOf`):
+/// every block checked against its CID, each file of the epoch's directory
+/// rebuilt from its DAG (names must be plain file names), and the CAR itself
+/// kept as `scoreset.car`. Written to a staging folder and renamed, so the
+/// folder holds a whole epoch or nothing; returns it, for verifying next.
+pub fn fetch_epoch(
+    root: &cid::Cid,
+    gateway: &str,
+    out: &Path,
+    limit: u64,
+    spec: &fetch::InputsSpec,
+) -> Result<PathBuf> {
+    let url = format!("{}/ipfs/{root}?format=car", gateway.trim_end_matches('/'));
+    let refuse = |reason: String| Error::Fetch { url: url.clone(), reason };
+    let car = fetch::fetch_with_retries(&url, fetch::CAR_MEDIA_TYPE, limit, spec)?;
+    let blocks = unixfs::verified_blocks(&car).map_err(|e| refuse(e.to_string()))?;
+    let mut files = Vec::new();
+    for (name, cid) in unixfs::directory_entries(&blocks, root).map_err(|e| refuse(e.to_string()))? {
+        let plain = !name.is_empty()
+            && name.len() <= 255
+            && !name.starts_with('.')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+        if !plain || name == CAR {
+            return Err(refuse(format!("the epoch's directory names {name:?}, not a plain epoch file name")));
+        }
+        let bytes = unixfs::file_from_blocks(&blocks, &cid, limit).map_err(|e| refuse(e.to_string()))?;
+        files.push((name, bytes));
+    }
+    let manifest = files.iter().find(|(name, _)| name == MANIFEST).ok_or_else(|| refuse(format!("no {MANIFEST}")))?;
+    let as_of = serde_json::from_slice::<serde_json::Value>(&manifest.1)
+        .ok()
+        .and_then(|m| Some(AsOf::parse(m["credentialSubject"]["asOf"].as_str()?).ok()?.basic()))
+        .ok_or_else(|| refuse(format!("{MANIFEST} names no asOf instant")))?;
+    let target = out.join(&as_of);
+    if target.exists() {
+        return Err(Error::EpochExists { path: target });
+    }
+    let staged = out.join(format!(".{as_of}.fetch-{}", std::process::id()));
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    std::fs::create_dir_all(&staged).map_err(write_err(&staged))?;
+    let written = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .chain([(CAR, car.as_slice())])
+        .try_for_each(|(name, bytes)| std::fs::write(staged.join(name), bytes).map_err(write_err(&staged.join(name))))
+        .and_then(|()| std::fs::rename(&staged, &target).map_err(write_err(&target)));
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&staged);
+    }
+    written.map(|()| target)
+}
+
 /// The entries of an epoch's audit log that pass a filter, after the whole
 /// chain verified.
 #[derive(Debug, Clone)]

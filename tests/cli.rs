@@ -44,8 +44,15 @@ fn bitcoin_otc_end_to_end_layout_latest_and_reproducibility() {
     assert_eq!(fs::read_link(out1.join("otc/latest")).unwrap(), Path::new(EPOCH));
     assert_eq!(
         file_names(&out1.join("otc")),
-        [".lock", EPOCH, "latest"],
-        "the lock, the epoch and latest; no staging leftovers"
+        [".lock", EPOCH, "latest", "latest.cid"],
+        "the lock, the epoch, latest and its root CID; no staging leftovers"
+    );
+    let car = fs::read(epoch.join("scoreset.car")).unwrap();
+    let root = scoreset::crypto::car::CarReader::new(car.as_slice()).unwrap().roots()[0].to_string();
+    assert_eq!(
+        fs::read_to_string(out1.join("otc/latest.cid")).unwrap(),
+        format!("{root}\n"),
+        "latest.cid names latest's root"
     );
     assert_eq!(fs::read(out1.join("otc/.lock")).unwrap(), b"", "the lock names no holder once released");
 

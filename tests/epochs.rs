@@ -209,7 +209,10 @@ fn leftovers_of_killed_runs_are_removed_and_a_stranded_epoch_becomes_latest() {
     assert!(out.contains("removed 2 leftovers of killed runs"), "{out}");
     assert!(out.contains("latest -> 20260102T000000Z: a killed run had written it"), "{out}");
     assert!(out.contains("links to the previous epoch 20260102T000000Z"), "{out}");
-    assert_eq!(file_names(&dir), [".lock", "20260101T000000Z", "20260102T000000Z", "20260103T000000Z", "latest"]);
+    assert_eq!(
+        file_names(&dir),
+        [".lock", "20260101T000000Z", "20260102T000000Z", "20260103T000000Z", "latest", "latest.cid"]
+    );
     assert!(verify(&[latest.to_str().unwrap()]).status.success());
 }
 

@@ -222,3 +222,49 @@ fn an_ipfs_source_is_rebuilt_from_a_verified_car_and_a_flipped_byte_is_refused()
     assert!(String::from_utf8_lossy(&refused.stderr).contains("does not hash to its CID"), "{}", describe(&refused));
     assert!(!bad.join("out").join("net").exists());
 }
+
+#[test]
+fn an_epoch_is_fetched_by_its_root_cid_through_a_gateway_and_verified_and_a_flipped_byte_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("edges.csv"), "a,b,1\nb,c,1\nc,a,1\n").unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n[pretrust]\nentries = { a = 1.0 }\n",
+    )
+    .unwrap();
+    let ran = run(&pipeline, &dir.path().join("out"));
+    assert!(ran.status.success(), "{}", describe(&ran));
+    let epoch = dir.path().join("out/p/latest");
+    let car = std::fs::read(epoch.join("scoreset.car")).unwrap();
+    let root = scoreset::crypto::car::CarReader::new(car.as_slice()).unwrap().roots()[0].to_string();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(epoch.join("manifest.json")).unwrap()).unwrap();
+    let issuer = manifest["issuer"].as_str().unwrap().to_owned();
+
+    let server = Server::start(b"");
+    *server.car.lock().unwrap() = car;
+    let fetched = dir.path().join("fetched");
+    let got = scoreset(&[
+        "fetch",
+        &root,
+        "--gateway",
+        &server.url(""),
+        "--out",
+        fetched.to_str().unwrap(),
+        "--expect-issuer",
+        &issuer,
+    ]);
+    assert!(got.status.success(), "{}", describe(&got));
+    assert!(String::from_utf8_lossy(&got.stdout).contains("VALID"));
+    for file in ["manifest.json", "scores.csv", "peer_scores.jsonl", "scoreset.car"] {
+        let (got, want) = (fetched.join("20260101T000000Z").join(file), epoch.join(file));
+        assert_eq!(std::fs::read(got).unwrap(), std::fs::read(want).unwrap(), "{file}");
+    }
+
+    let refused = dir.path().join("refused");
+    let bad = scoreset(&["fetch", &root, "--gateway", &server.url("/bad"), "--out", refused.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("does not hash to its CID"));
+    assert!(!refused.join("20260101T000000Z").exists(), "nothing is written from a CAR that does not check out");
+}

@@ -101,6 +101,21 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+    /// Fetch an epoch by its root CID from an IPFS gateway (a trustless CAR,
+    /// every block checked) into a new folder, then verify it as `verify` does.
+    Fetch {
+        /// The epoch's root CID (its directory; `latest.cid`, or the root of its `scoreset.car`).
+        cid: String,
+        /// The gateway, e.g. https://ipfs.io or http://127.0.0.1:8080.
+        #[arg(long)]
+        gateway: String,
+        /// The folder to write the epoch into (as <out>/<epoch>, which must not exist).
+        #[arg(long)]
+        out: PathBuf,
+        /// The did:key the epoch must be signed by.
+        #[arg(long, value_name = "DID")]
+        expect_issuer: Option<String>,
+    },
     /// Check an epoch: proof, hashes, CIDs, CAR, chain link; exit 0 valid, 1 invalid, 2 cannot check.
     Verify {
         /// The epoch folder (or `<out>/<name>/latest`, or its manifest.json).
@@ -299,17 +314,31 @@ fn execute(command: Command) -> anyhow::Result<()> {
             eprintln!("wrote {} (mode 0600); name it in a pipeline as [signing] key = \"...\"", out.display());
             Ok(())
         }
+        Command::Fetch { cid, gateway, out, expect_issuer } => {
+            let root: cid::Cid = cid.parse().map_err(|e| Error::Usage(format!("{cid:?} is not a CID: {e}")))?;
+            let limits = scoreset::fsio::Limits::default();
+            let epoch =
+                scoreset::verify::fetch_epoch(&root, &gateway, &out, limits.max_input_bytes, &Default::default())?;
+            eprintln!("fetched {root} into {}", epoch.display());
+            let options = VerifyOptions { expect_issuer, ..VerifyOptions::default() };
+            print_report(&verify_epoch(&epoch, &options)?);
+            Ok(())
+        }
         Command::Verify { epoch, recompute, base, expect_issuer, threads, allow_outside_base, input_cache } => {
             let options = VerifyOptions { recompute, base_dir: base, expect_issuer, allow_outside_base, input_cache };
-            let report = thread_pool(threads)?.install(|| verify_epoch(&epoch, &options))?;
-            println!("epoch  {}", report.epoch.display());
-            for check in &report.checks {
-                println!("ok     {check}");
-            }
-            println!("VALID  signed by {}", report.signer);
+            print_report(&thread_pool(threads)?.install(|| verify_epoch(&epoch, &options))?);
             Ok(())
         }
     }
+}
+
+/// What `verify` and `fetch` print for a valid epoch.
+fn print_report(report: &scoreset::verify::Report) {
+    println!("epoch  {}", report.epoch.display());
+    for check in &report.checks {
+        println!("ok     {check}");
+    }
+    println!("VALID  signed by {}", report.signer);
 }
 
 /// A rayon pool of `threads` workers (all cores when `None`).

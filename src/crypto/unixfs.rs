@@ -725,9 +725,9 @@ pub enum CarFileError {
     /// A dag-pb block that does not decode.
     #[error(transparent)]
     Decode(#[from] DecodeError),
-    /// A dag-pb node that is not part of a file (a directory, a symlink, …).
-    #[error("a {0:?} node: not a UnixFS file")]
-    NotAFile(UnixFsType),
+    /// A dag-pb node of the wrong kind (a directory where a file belongs, …).
+    #[error("a {0:?} node where a {1} belongs")]
+    NotAFile(UnixFsType, &'static str),
     /// The file is larger than the limit.
     #[error("the file is larger than {0} bytes, the input limit")]
     TooLarge(u64),
@@ -744,7 +744,12 @@ const MAX_DEPTH: usize = 32;
 /// bytes returned are exactly what `root` commits to, whatever the CAR's
 /// source. At most `limit` bytes.
 pub fn file_from_car(car: &[u8], root: &Cid, limit: u64) -> Result<Vec<u8>, CarFileError> {
-    let mut blocks: std::collections::HashMap<Cid, Vec<u8>> = std::collections::HashMap::new();
+    file_from_blocks(&verified_blocks(car)?, root, limit)
+}
+
+/// The blocks of a CAR by CID, each checked to hash (sha2-256) to its CID.
+pub fn verified_blocks(car: &[u8]) -> Result<Blocks, CarFileError> {
+    let mut blocks = Blocks::new();
     for block in super::car::CarReader::new(car)? {
         let (cid, data) = block?;
         let hash = cid.hash();
@@ -753,19 +758,34 @@ pub fn file_from_car(car: &[u8], root: &Cid, limit: u64) -> Result<Vec<u8>, CarF
         }
         blocks.insert(cid, data);
     }
+    Ok(blocks)
+}
+
+/// Verified blocks by CID (see [`verified_blocks`]).
+pub type Blocks = std::collections::HashMap<Cid, Vec<u8>>;
+
+/// The file `root` names, from verified blocks; at most `limit` bytes.
+pub fn file_from_blocks(blocks: &Blocks, root: &Cid, limit: u64) -> Result<Vec<u8>, CarFileError> {
     let mut out = Vec::new();
-    append_file(&blocks, root, &mut out, limit, 0)?;
+    append_file(blocks, root, &mut out, limit, 0)?;
     Ok(out)
 }
 
+/// The entries (name, CID) of the UnixFS directory `root`, from verified blocks.
+pub fn directory_entries(blocks: &Blocks, root: &Cid) -> Result<Vec<(String, Cid)>, CarFileError> {
+    let block = blocks.get(root).ok_or(CarFileError::Missing(*root))?;
+    if root.codec() != DAG_PB {
+        return Err(CarFileError::Codec(root.codec()));
+    }
+    let node = decode_node(block)?;
+    if node.unixfs.kind != UnixFsType::Directory {
+        return Err(CarFileError::NotAFile(node.unixfs.kind, "directory"));
+    }
+    Ok(node.links.into_iter().map(|l| (l.name.unwrap_or_default(), l.cid)).collect())
+}
+
 /// Appends the content under `cid` (depth-first, links in order) to `out`.
-fn append_file(
-    blocks: &std::collections::HashMap<Cid, Vec<u8>>,
-    cid: &Cid,
-    out: &mut Vec<u8>,
-    limit: u64,
-    depth: usize,
-) -> Result<(), CarFileError> {
+fn append_file(blocks: &Blocks, cid: &Cid, out: &mut Vec<u8>, limit: u64, depth: usize) -> Result<(), CarFileError> {
     if depth > MAX_DEPTH {
         return Err(CarFileError::TooDeep);
     }
@@ -782,7 +802,7 @@ fn append_file(
         DAG_PB => {
             let node = decode_node(block)?;
             if !matches!(node.unixfs.kind, UnixFsType::File | UnixFsType::Raw) {
-                return Err(CarFileError::NotAFile(node.unixfs.kind));
+                return Err(CarFileError::NotAFile(node.unixfs.kind, "file"));
             }
             push(&node.unixfs.data)?;
             for link in &node.links {
@@ -819,7 +839,10 @@ mod tests {
         directory(&[("a", node)], |cid, block| with_dir.push((*cid, block.to_vec()))).unwrap();
         let refs: Vec<(Cid, &[u8])> = with_dir.iter().map(|(c, b)| (*c, b.as_slice())).collect();
         let car = super::super::car::write_car(dir.cid, &refs).unwrap();
-        assert!(matches!(file_from_car(&car, &dir.cid, u64::MAX), Err(CarFileError::NotAFile(UnixFsType::Directory))));
+        assert!(matches!(
+            file_from_car(&car, &dir.cid, u64::MAX),
+            Err(CarFileError::NotAFile(UnixFsType::Directory, _))
+        ));
     }
 
     const EMPTY_FILE: &str = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";

@@ -191,7 +191,12 @@ fn write_epoch(
 /// Name of the link to the newest epoch.
 pub const LATEST: &str = "latest";
 
-/// Points `latest` at `epoch` unless it already names a later epoch.
+/// The root CID of the epoch `latest` names, for DNSLink or an IPNS update.
+pub const LATEST_CID: &str = "latest.cid";
+
+/// Points `latest` at `epoch` unless it already names a later epoch, and
+/// writes its root CID (the root of its CAR) to `latest.cid`, each by an
+/// atomic rename.
 pub fn move_latest(pipeline_dir: &Path, epoch: &str) -> io::Result<bool> {
     let latest = pipeline_dir.join(LATEST);
     if let Ok(current) = fs::read_link(&latest)
@@ -203,6 +208,27 @@ pub fn move_latest(pipeline_dir: &Path, epoch: &str) -> io::Result<bool> {
     let _ = fs::remove_file(&temp);
     std::os::unix::fs::symlink(epoch, &temp)?;
     fs::rename(&temp, &latest)?;
+    // latest.cid always names what latest names: rewritten from the epoch's
+    // CAR, or removed if the epoch has none (it then has no root CID).
+    let cid_file = pipeline_dir.join(LATEST_CID);
+    match crate::fsio::open_regular(&pipeline_dir.join(epoch).join(crate::scoreset::CAR)) {
+        Ok(car) => {
+            let root = crate::crypto::car::CarReader::new(io::BufReader::new(car))
+                .map_err(io::Error::other)?
+                .roots()
+                .first()
+                .map(ToString::to_string)
+                .ok_or_else(|| io::Error::other("the epoch's CAR has no root"))?;
+            // The same temporary name as the link's (renamed away by now), so tidy removes a leftover.
+            write_synced(&temp, format!("{root}\n").as_bytes())?;
+            fs::rename(&temp, &cid_file)?;
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::remove_file(&cid_file) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        },
+        Err(e) => return Err(e),
+    }
     sync_dir(pipeline_dir)?;
     Ok(true)
 }
