@@ -149,6 +149,14 @@ pub enum Error {
         /// What went wrong, with the number of attempts.
         reason: String,
     },
+    /// Publishing a written epoch to IPFS failed; the epoch and `latest` stay.
+    #[error("cannot publish to {endpoint}: {reason}; the epoch is written (retry with `scoreset publish EPOCH`)")]
+    Publish {
+        /// The node's RPC endpoint.
+        endpoint: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// An invariant the code relies on did not hold.
     #[error("internal error: {0} (this is a bug)")]
     Internal(String),
@@ -167,7 +175,8 @@ impl Error {
             | Error::Unsigned { .. }
             | Error::DatabaseWrite { .. }
             | Error::Serialize { .. }
-            | Error::Internal(_) => 1,
+            | Error::Internal(_)
+            | Error::Publish { .. } => 1,
             Error::ConfigSyntax { .. }
             | Error::Config { .. }
             | Error::Read { .. }

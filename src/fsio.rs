@@ -68,7 +68,7 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
         return Err(too_large(path, limit, "is"));
     }
     let mut bytes = Vec::with_capacity(size as usize);
-    file.take(limit + 1).read_to_end(&mut bytes).map_err(read_err)?;
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(read_err)?;
     if bytes.len() as u64 > limit {
         return Err(too_large(path, limit, "grew to"));
     }
@@ -85,7 +85,7 @@ pub fn read_text_limited(path: &Path, limit: u64) -> Result<String> {
 pub fn read_to_end_limited(path: &Path, reader: impl Read, limit: u64) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
     reader
-        .take(limit + 1)
+        .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
     if bytes.len() as u64 > limit {

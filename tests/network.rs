@@ -41,10 +41,15 @@ impl Server {
                     let mut request = String::new();
                     reader.read_line(&mut request).unwrap_or(0);
                     let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
-                    let mut line = String::new();
+                    let (mut line, mut length) = (String::new(), 0usize);
                     while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                            length = v.trim().parse().unwrap_or(0);
+                        }
                         line.clear();
                     }
+                    let mut body = vec![0; length];
+                    std::io::Read::read_exact(&mut reader, &mut body).unwrap_or(());
                     log.lock().unwrap().push(path.clone());
                     let reply = |status: &str, body: &[u8]| {
                         let head =
@@ -55,6 +60,17 @@ impl Server {
                         "/edges.csv" => reply("200 OK", &served.lock().unwrap()),
                         "/fail" => reply("500 Internal Server Error", b"down"),
                         p if p.starts_with("/ipfs/") => reply("200 OK", &served_car.lock().unwrap()),
+                        // A Kubo RPC node: reports the root of the CAR it was sent.
+                        p if p.starts_with("/api/v0/dag/import") => {
+                            let start = body.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                            let car = &body[start..];
+                            let root = scoreset::crypto::car::CarReader::new(car).unwrap().roots()[0];
+                            reply(
+                                "200 OK",
+                                format!("{{\"Root\":{{\"Cid\":{{\"/\":\"{root}\"}},\"PinErrorMsg\":\"\"}}}}\n")
+                                    .as_bytes(),
+                            )
+                        }
                         p if p.starts_with("/bad/ipfs/") => {
                             let mut car = served_car.lock().unwrap().clone();
                             let at = car.len() - 10;
@@ -267,4 +283,37 @@ fn an_epoch_is_fetched_by_its_root_cid_through_a_gateway_and_verified_and_a_flip
     assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("does not hash to its CID"));
     assert!(!refused.join("20260101T000000Z").exists(), "nothing is written from a CAR that does not check out");
+}
+
+#[test]
+fn a_node_that_is_down_leaves_the_epoch_exits_1_and_scoreset_publish_succeeds_once_it_is_up() {
+    let down = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("edges.csv"), "a,b,1\nb,c,1\nc,a,1\n").unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        format!("name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n[pretrust]\nentries = {{ a = 1.0 }}\n[publish]\nipfs_api = \"{down}\"\n"),
+    )
+    .unwrap();
+    let ran = run(&pipeline, &dir.path().join("out"));
+    assert_eq!(ran.status.code(), Some(1), "{}", describe(&ran));
+    assert!(String::from_utf8_lossy(&ran.stderr).contains(&down), "names the endpoint: {}", describe(&ran));
+    let pipeline_dir = dir.path().join("out/p");
+    let epoch = pipeline_dir.join("20260101T000000Z");
+    assert!(epoch.join("scoreset.car").is_file() && pipeline_dir.join("latest").exists(), "the epoch and latest stay");
+    assert!(!pipeline_dir.join("published.json").exists());
+
+    let node = Server::start(b"");
+    let published = scoreset(&["publish", epoch.to_str().unwrap(), "--ipfs-api", &node.url("")]);
+    assert!(published.status.success(), "{}", describe(&published));
+    let root = std::fs::read_to_string(pipeline_dir.join("latest.cid")).unwrap().trim().to_owned();
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(pipeline_dir.join("published.json")).unwrap()).unwrap();
+    assert_eq!(record["20260101T000000Z"]["root"], root.as_str(), "the node reported the epoch's own root");
+    assert_eq!(node.hits("/api/v0/dag/import?pin-roots=true"), 1);
+    assert!(!epoch.join("published.json").exists(), "an epoch never changes");
 }

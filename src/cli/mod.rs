@@ -116,6 +116,15 @@ enum Command {
         #[arg(long, value_name = "DID")]
         expect_issuer: Option<String>,
     },
+    /// Publish a written epoch to IPFS (import and pin its CAR), e.g. after a
+    /// run whose publication failed; exit 1 naming the endpoint if it fails again.
+    Publish {
+        /// The epoch folder.
+        epoch: PathBuf,
+        /// The node's Kubo RPC endpoint (default: the epoch's pipeline's [publish] ipfs_api).
+        #[arg(long, value_name = "URL")]
+        ipfs_api: Option<String>,
+    },
     /// Check an epoch: proof, hashes, CIDs, CAR, chain link; exit 0 valid, 1 invalid, 2 cannot check.
     Verify {
         /// The epoch folder (or `<out>/<name>/latest`, or its manifest.json).
@@ -314,6 +323,25 @@ fn execute(command: Command) -> anyhow::Result<()> {
             eprintln!("wrote {} (mode 0600); name it in a pipeline as [signing] key = \"...\"", out.display());
             Ok(())
         }
+        Command::Publish { epoch, ipfs_api } => {
+            let report = verify_epoch(&epoch, &VerifyOptions::default())?;
+            let api = match ipfs_api {
+                Some(api) => api,
+                None => {
+                    let manifest = scoreset::fsio::read_limited(&report.epoch.join("manifest.json"), 256 << 20)?;
+                    let manifest: serde_json::Value = serde_json::from_slice(&manifest)?;
+                    let text =
+                        manifest["credentialSubject"]["pipeline"]["toml"].as_str().unwrap_or_default().to_owned();
+                    let loaded = scoreset::config::LoadedPipeline::from_text(text, &epoch, PathBuf::from("."))?;
+                    loaded.pipeline.publish.ipfs_api.ok_or_else(|| {
+                        Error::Usage("the epoch's pipeline names no [publish] ipfs_api; pass --ipfs-api".into())
+                    })?
+                }
+            };
+            let p = scoreset::publish::ipfs::publish(&report.epoch, &api, std::time::Duration::from_secs(60))?;
+            println!("{} imported and pinned on {}", p.root, p.ipfs_api);
+            Ok(())
+        }
         Command::Fetch { cid, gateway, out, expect_issuer } => {
             let root: cid::Cid = cid.parse().map_err(|e| Error::Usage(format!("{cid:?} is not a CID: {e}")))?;
             let limits = scoreset::fsio::Limits::default();
@@ -402,6 +430,9 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
     let latest =
         if s.published.latest_moved { "latest -> this epoch" } else { "latest unchanged: it names a newer epoch" };
     lines.push(format!("{:<11} {} ({latest})", "output", s.published.dir.display()));
+    if let Some(p) = &s.ipfs {
+        lines.push(format!("{:<11} {} imported and pinned on {}", "ipfs", p.root, p.ipfs_api));
+    }
     lines.push(match &s.signer {
         Signer::Key { did } => format!("{:<11} signed by {did}", "manifest"),
         Signer::Default { did, path, created } => format!(

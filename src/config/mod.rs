@@ -96,6 +96,9 @@ pub struct Pipeline {
     /// `[inputs]`: the input cache and the network fetch bounds.
     #[serde(default)]
     pub inputs: crate::fetch::InputsSpec,
+    /// `[publish]`: where epochs are published beyond the output folder.
+    #[serde(default)]
+    pub publish: PublishSpec,
     /// When true, any rejected record fails the run (exit 2) before anything is written.
     #[serde(default)]
     pub strict: bool,
@@ -178,6 +181,15 @@ pub struct OutputSpec {
     /// Root folder of the epochs, relative to the pipeline file's folder.
     #[serde(default = "OutputSpec::default_dir")]
     pub dir: PathBuf,
+}
+
+/// The `[publish]` table.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishSpec {
+    /// A Kubo-compatible RPC endpoint each epoch is imported and pinned on.
+    #[serde(default)]
+    pub ipfs_api: Option<String>,
 }
 
 impl OutputSpec {

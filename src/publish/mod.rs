@@ -7,6 +7,7 @@
 //! that is killed may leave a staging folder, which the next run removes
 //! under the pipeline's [`lock`].
 
+pub mod ipfs;
 pub mod lock;
 
 use crate::error::{Error, Result};

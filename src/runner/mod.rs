@@ -53,6 +53,8 @@ pub struct RunSummary {
     pub housekeeping: Housekeeping,
     /// Where the epoch went.
     pub published: Published,
+    /// Its publication on IPFS (`[publish] ipfs_api`), if any.
+    pub ipfs: Option<publish::ipfs::Publication>,
 }
 
 /// Runs the pipeline in `file` once, on the current rayon thread pool.
@@ -119,6 +121,9 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
     let files = scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), files)?;
     let published = publish::publish_epoch(&pipeline_dir, &epoch, &files)?;
     tracing::info!(dir = %published.dir.display(), signed = key.is_some(), "epoch published");
+    let timeout = std::time::Duration::from_secs(pipeline.inputs.timeout_secs.max(1));
+    let ipfs = pipeline.publish.ipfs_api.as_deref().map(|api| publish::ipfs::publish(&published.dir, api, timeout));
+    let ipfs = ipfs.transpose()?;
 
     Ok(RunSummary {
         name: pipeline.name.as_str().to_owned(),
@@ -128,5 +133,6 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
         previous: previous.map(|(name, _)| name),
         housekeeping,
         published,
+        ipfs,
     })
 }
