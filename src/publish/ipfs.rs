@@ -48,7 +48,8 @@ pub fn publish(epoch_dir: &Path, api: &str, timeout: Duration) -> Result<Publica
 }
 
 /// `POST /api/v0/dag/import?pin-roots=true` with the CAR as a multipart
-/// file; returns the root the node reports.
+/// file; returns the root the node reports. `timeout` bounds connecting and
+/// each read; the node's answer may take ten times that.
 fn import_car(api: &str, car: &[u8], timeout: Duration) -> std::result::Result<String, String> {
     const BOUNDARY: &str = "scoreset-car-boundary-7f3a9c";
     let mut body = format!(
