@@ -16,10 +16,12 @@
 //! 6. [`scoreset`] — seal the epoch's files: the signed `manifest.json` and
 //!    the `scoreset.car`; plus the generic file writers (JSON lines, CSV) the
 //!    models render their files with;
-//! 7. [`publish`] — write the epoch atomically and move `latest`.
+//! 7. [`publish`] — write the epoch atomically, move `latest` (and
+//!    `latest.cid`), and import it on an IPFS node when the pipeline says so.
 //!
 //! [`runner`] runs one epoch: checks, the lock, the model, seal, publish;
-//! [`verify`] checks a published epoch (and a publisher epoch's audit chain)
+//! [`verify`] checks a published epoch (and a publisher epoch's audit chain,
+//! and fetches one from a gateway for `scoreset fetch`)
 //! and can re-run it (the command line lives in the binary, `src/cli/`); [`history`] is the
 //! patch-history database the patch model reads and `scoreset history` writes.
 //! [`fetch`] brings network inputs into the content-addressed input cache.

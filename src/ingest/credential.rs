@@ -234,7 +234,7 @@ fn bad_signature() -> Refusal {
 /// CSV), used when the credential carries no date.
 ///
 /// Only the members a claim is made of are taken out of the text, as serde_json
-/// parses it (see [`super::document`]); of repeated members the last counts,
+/// parses it (see the private `ingest::document` reader); of repeated members the last counts,
 /// as in the canonical form that the content id and the signature cover.
 pub fn parse_credential(text: &str, source: SourceText, fallback_ms: Option<i64>) -> Result<Unchecked, Refusal> {
     let mut doc = Document::default();

@@ -44,7 +44,7 @@ pub struct TrustCounts {
     pub artifact_opinions: [usize; 3],
     /// The distrust adjustment applied.
     pub distrust: DistrustMode,
-    /// Pre-trust used: `configured` or `uniform` (see [`pretrust_kind`]).
+    /// Pre-trust used: `configured` or `uniform`.
     pub pretrust: &'static str,
 }
 
