@@ -278,3 +278,32 @@ fn example_pipeline_runs_on_the_projects_sample() {
     assert!(score("mallory").3 < 0.0, "{:?}", score("mallory"));
     assert!(score("alice").2 > score("sybil1").2);
 }
+
+#[test]
+fn asking_for_an_unsigned_epoch_while_naming_a_key_is_refused_by_flag_or_by_file() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("edges.csv"), "a,b,1\n").unwrap();
+    scoreset::crypto::keyfile::generate(&dir.path().join("k.key")).unwrap();
+    let pipeline = |unsigned: bool| {
+        let path = dir.path().join(format!("p{unsigned}.toml"));
+        let table = if unsigned { "unsigned = true\n" } else { "" };
+        fs::write(
+            &path,
+            format!("name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n[pretrust]\nentries = {{ a = 1.0 }}\n[signing]\nkey = \"k.key\"\n{table}"),
+        )
+        .unwrap();
+        path
+    };
+    let out = dir.path().join("out");
+    let by_flag = scoreset(&["run", pipeline(false).to_str().unwrap(), "--unsigned", "--out", out.to_str().unwrap()]);
+    assert_eq!(by_flag.status.code(), Some(2), "{}", describe(&by_flag));
+    assert!(
+        String::from_utf8_lossy(&by_flag.stderr)
+            .contains("--unsigned was given but the pipeline names a [signing] key")
+    );
+    let by_file = scoreset(&["run", pipeline(true).to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(by_file.status.code(), Some(2), "{}", describe(&by_file));
+    let said = String::from_utf8_lossy(&by_file.stderr);
+    assert!(said.contains("[signing] names a key and unsigned = true; choose one"), "{}", describe(&by_file));
+    assert!(!out.join("p").join("latest").exists());
+}
