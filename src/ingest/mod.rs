@@ -235,6 +235,7 @@ pub fn ingest(
     let mut out = Ingested::default();
     for spec in sources {
         let label = spec.path.display().to_string();
+        crate::progress::step("Ingest", format_args!("reading {label}"));
         let path = options.local(base_dir, &spec.path);
         let mut stats = InputStats::new(&label, spec.format.id());
         // Pin the input (hash it) on one core while it is parsed on the
@@ -256,6 +257,7 @@ pub fn ingest(
         tracing::info!(source = %label, records = stats.records, rejected = stats.rejected, "source read");
         out.inputs.push(stats);
     }
+    crate::progress::done("Ingest");
 
     let mut entries = Vec::new();
     if let Some(file) = &pretrust.path {

@@ -72,6 +72,7 @@ pub fn seal(
     let mut entries = Vec::with_capacity(files.len() + 1);
     let mut outputs = Vec::with_capacity(files.len());
     for f in &files {
+        crate::progress::step("Seal", format_args!("hashing {} ({} bytes)", f.name, f.bytes.len()));
         let (digest, node) = add_file(&mut car, &f.bytes).map_err(car_failed)?;
         outputs.push(OutputRecord { name: f.name.to_owned(), digest });
         entries.push((f.name, node));
@@ -91,6 +92,7 @@ pub fn seal(
         .map_err(|e| Error::Write { path: CAR.into(), source: std::io::Error::other(e) })?;
     written.map_err(car_failed)?;
     let car = car.finish_with_root(root.cid).map_err(car_failed)?.into_inner();
+    crate::progress::done("Seal");
     files.push(EpochFile { name: MANIFEST, bytes: manifest_bytes });
     files.push(EpochFile { name: CAR, bytes: car });
     Ok(files)
