@@ -87,11 +87,16 @@ pub fn cached(cache: &Path, sha256: &str) -> Option<PathBuf> {
 fn file_name(url: &str) -> String {
     let path = url.split(['?', '#']).next().unwrap_or_default();
     let last = path.rsplit('/').next().unwrap_or_default();
-    let safe = last.len() <= 100
-        && !last.starts_with('.')
-        && !last.is_empty()
-        && last.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if safe { last.to_owned() } else { "input".to_owned() }
+    if is_plain_file_name(last, 100) { last.to_owned() } else { "input".to_owned() }
+}
+
+/// Whether `name`, from the network, is safe to write as a file name: 1 to
+/// `max_len` letters, digits, `.`, `_` and `-`, not starting with `.`.
+pub fn is_plain_file_name(name: &str, max_len: usize) -> bool {
+    !name.is_empty()
+        && name.len() <= max_len
+        && !name.starts_with('.')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 /// Fetches `url` into `cache` and returns the cached file. Fails (exit 2)

@@ -316,11 +316,9 @@ fn recompute(epoch_dir: &Path, manifest: &Manifest, options: &VerifyOptions) -> 
     }
     // Network inputs: the very bytes the epoch used, from the cache by their
     // SHA-256, else fetched again and refused if they differ.
-    let cache = options.input_cache.clone().unwrap_or_else(|| match &loaded.pipeline.inputs.cache {
-        Some(cache) => base_dir.join(cache),
-        // The epoch is <output root>/<pipeline>/<epoch>.
-        None => fetch::default_cache(epoch_dir.parent().and_then(Path::parent).unwrap_or(Path::new("."))),
-    });
+    // The epoch is <output root>/<pipeline>/<epoch>: the run's default cache sits beside that root.
+    let out_root = epoch_dir.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+    let cache = options.input_cache.clone().unwrap_or_else(|| loaded.input_cache(Some(out_root)));
     let mut fetched = 0;
     for input in subject.inputs.iter().filter(|i| fetch::is_remote(Path::new(&i.source))) {
         let Some(expected) = &input.digest else { continue };
@@ -385,11 +383,7 @@ pub fn fetch_epoch(
     let blocks = unixfs::verified_blocks(&car).map_err(|e| refuse(e.to_string()))?;
     let mut files = Vec::new();
     for (name, cid) in unixfs::directory_entries(&blocks, root).map_err(|e| refuse(e.to_string()))? {
-        let plain = !name.is_empty()
-            && name.len() <= 255
-            && !name.starts_with('.')
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        if !plain || name == CAR {
+        if !fetch::is_plain_file_name(&name, 255) || name == CAR {
             return Err(refuse(format!("the epoch's directory names {name:?}, not a plain epoch file name")));
         }
         let bytes = unixfs::file_from_blocks(&blocks, &cid, limit).map_err(|e| refuse(e.to_string()))?;

@@ -8,7 +8,7 @@
 use crate::compute::{DistrustMode, EigenTrustParams, adjust, eigentrust};
 use crate::graph;
 use crate::ingest::Edge;
-use crate::models::sentiment::{highly_trusted, weakest_highly_trusted};
+use crate::models::sentiment::{PeerBadge, highly_trusted, peer_badges, weakest_highly_trusted};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
@@ -79,9 +79,7 @@ pub fn score(net: &Network) -> Scores {
         .expect("the default parameters converge on these graphs");
     let pretrusted: Vec<bool> = g.pretrust.iter().map(|&p| p > 0.0).collect();
     let highly = highly_trusted(&g, &pretrusted);
-    let reported = (0..g.peers.len())
-        .map(|j| g.distrust.incoming_of(j).iter().any(|&(i, w)| w > 0.0 && highly[i as usize]))
-        .collect::<Vec<_>>();
+    let reported: Vec<bool> = peer_badges(&g, &highly).into_iter().map(|b| b == Some(PeerBadge::Reported)).collect();
     let bar = weakest_highly_trusted(&t_positive, &highly);
     let t: Vec<Vec<f64>> = MODES.iter().map(|&m| adjust(m, &g.distrust, &t_positive, bar)).collect();
     // Back to the network's order (the graph sorts peers by id).
