@@ -1,7 +1,8 @@
 //! Inputs over the network: a source whose path is an `https://` or
-//! `http://` URL, or an `ipfs://CID` (fetched from the `[ipfs] gateway` as
-//! a trustless CAR, every block checked against its CID and the file
-//! rebuilt from its UnixFS DAG), is fetched (bounded in time and size, retried with
+//! `http://` URL, or an `ipfs://CID[/path]` (fetched as a CAR from a node's
+//! Kubo RPC, `[inputs] ipfs_api`, or from a trustless gateway,
+//! `[inputs] ipfs_gateway`; either way every block is checked against its
+//! CID and the file rebuilt from its UnixFS DAG), is fetched (bounded in time and size, retried with
 //! backoff) into a content-addressed input cache before anything is
 //! computed, and read from there like a file. `verify --recompute` finds the
 //! same bytes in the cache by their SHA-256, or fetches them again and
@@ -12,6 +13,7 @@
 //! as such). It is written to a temporary folder and renamed into place: a
 //! failed or partial fetch never leaves anything under a hash.
 
+use crate::crypto::unixfs;
 use crate::error::{Error, Result};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -36,6 +38,11 @@ pub struct InputsSpec {
     /// The IPFS gateway `ipfs://` sources are fetched from (as trustless CARs).
     #[serde(default)]
     pub ipfs_gateway: Option<String>,
+    /// An IPFS node's Kubo RPC endpoint `ipfs://` sources are fetched from
+    /// (`/api/v0/dag/export`, a CAR checked block by block); preferred to
+    /// the gateway when both are set.
+    #[serde(default)]
+    pub ipfs_api: Option<String>,
 }
 
 impl InputsSpec {
@@ -54,6 +61,7 @@ impl Default for InputsSpec {
             timeout_secs: Self::default_timeout_secs(),
             retries: Self::default_retries(),
             ipfs_gateway: None,
+            ipfs_api: None,
         }
     }
 }
@@ -107,20 +115,65 @@ pub fn fetch_into_cache(url: &str, cache: &Path, limit: u64, spec: &InputsSpec) 
     store(cache, &bytes, &file_name(url))
 }
 
-/// The bytes at `url`: over HTTP, or for `ipfs://CID` rebuilt from the gateway's verified CAR.
+/// The bytes at `url`: over HTTP, or for `ipfs://CID[/path]` rebuilt from a verified CAR.
 fn fetch_any(url: &str, limit: u64, spec: &InputsSpec) -> Result<Vec<u8>> {
-    let Some(cid) = url.strip_prefix("ipfs://") else { return fetch_with_retries(url, "*/*", limit, spec) };
-    let refuse = |reason: String| Error::Fetch { url: url.to_owned(), reason };
-    let Some(gateway) = &spec.ipfs_gateway else {
-        return Err(refuse("an ipfs:// source needs [inputs] ipfs_gateway".into()));
+    let Some(address) = url.strip_prefix("ipfs://") else {
+        return fetch_with_retries(&Request::get(url, "*/*"), limit, spec);
     };
-    let root: cid::Cid =
-        cid.parse().map_err(|e| refuse(format!("not a CID ({e}); a path inside the CID is not supported")))?;
+    let refuse = |reason: String| Error::Fetch { url: url.to_owned(), reason };
+    let via = match (&spec.ipfs_api, &spec.ipfs_gateway) {
+        (Some(api), _) => CarSource::Api(api.clone()),
+        (None, Some(gateway)) => CarSource::Gateway(gateway.clone()),
+        (None, None) => return Err(refuse("an ipfs:// source needs [inputs] ipfs_api or ipfs_gateway".into())),
+    };
+    let (cid, path) = address.split_once('/').unwrap_or((address, ""));
+    let root: cid::Cid = cid.parse().map_err(|e| refuse(format!("{cid:?} is not a CID ({e})")))?;
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     // A CAR carries the file once plus its DAG nodes and framing: bound it a little above the file.
     let car_limit = limit.saturating_add(limit / 16).saturating_add(1 << 20);
-    let car_url = format!("{}/ipfs/{root}?format=car", gateway.trim_end_matches('/'));
-    let car = fetch_with_retries(&car_url, CAR_MEDIA_TYPE, car_limit, spec)?;
-    crate::crypto::unixfs::file_from_car(&car, &root, limit).map_err(|e| refuse(format!("the gateway's CAR: {e}")))
+    let car = via.car(&root, &segments, car_limit, spec).map_err(|e| match e {
+        Error::Fetch { url: from, reason } => refuse(format!("from {from}: {reason}")),
+        other => other,
+    })?;
+    let blocks = unixfs::verified_blocks(&car).map_err(|e| refuse(format!("{}: {e}", via.describe())))?;
+    unixfs::resolve_path(&blocks, &root, &segments)
+        .and_then(|file| unixfs::file_from_blocks(&blocks, &file, limit))
+        .map_err(|e| refuse(format!("{}: {e}", via.describe())))
+}
+
+/// Where a CAR of an IPFS DAG comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CarSource {
+    /// A trustless gateway: `GET <gateway>/ipfs/<cid>[/path]?format=car`.
+    Gateway(String),
+    /// A node's Kubo RPC: `POST <api>/api/v0/dag/export?arg=<cid>` (the whole DAG under the CID).
+    Api(String),
+}
+
+impl CarSource {
+    /// Fetches the CAR holding `root` (and, from a gateway, only the blocks
+    /// down `path`), bounded, retried; its blocks are not yet checked.
+    pub fn car(&self, root: &cid::Cid, path: &[&str], limit: u64, spec: &InputsSpec) -> Result<Vec<u8>> {
+        match self {
+            CarSource::Gateway(gateway) => {
+                let path: String = path.iter().map(|s| format!("/{s}")).collect();
+                let url = format!("{}/ipfs/{root}{path}?format=car", gateway.trim_end_matches('/'));
+                fetch_with_retries(&Request::get(&url, CAR_MEDIA_TYPE), limit, spec)
+            }
+            CarSource::Api(api) => {
+                let url = format!("{}/api/v0/dag/export?arg={root}", api.trim_end_matches('/'));
+                fetch_with_retries(&Request { url: &url, accept: CAR_MEDIA_TYPE, post: true }, limit, spec)
+            }
+        }
+    }
+
+    /// What the CAR came from, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            CarSource::Gateway(url) => format!("the gateway {url}'s CAR"),
+            CarSource::Api(url) => format!("the node {url}'s CAR"),
+        }
+    }
 }
 
 /// Fetches `url` again for bytes whose SHA-256 must be `sha256`; refuses
@@ -139,12 +192,27 @@ pub fn refetch_expecting(url: &str, sha256: &str, cache: &Path, limit: u64, spec
 }
 
 /// The media type of a CAR, as a trustless gateway answers it.
-pub(crate) const CAR_MEDIA_TYPE: &str = "application/vnd.ipld.car";
+const CAR_MEDIA_TYPE: &str = "application/vnd.ipld.car";
 
-pub(crate) fn fetch_with_retries(url: &str, accept: &str, limit: u64, spec: &InputsSpec) -> Result<Vec<u8>> {
+/// One HTTP request: a GET, or a POST with no body (the Kubo RPC's verbs).
+struct Request<'a> {
+    url: &'a str,
+    accept: &'a str,
+    post: bool,
+}
+
+impl<'a> Request<'a> {
+    /// A GET of `url` accepting `accept`.
+    fn get(url: &'a str, accept: &'a str) -> Self {
+        Request { url, accept, post: false }
+    }
+}
+
+fn fetch_with_retries(request: &Request, limit: u64, spec: &InputsSpec) -> Result<Vec<u8>> {
+    let url = request.url;
     let mut attempt = 0;
     loop {
-        match fetch(url, accept, limit, spec) {
+        match fetch(request, limit, spec) {
             Ok(bytes) => return Ok(bytes),
             Err(reason) if attempt < spec.retries && reason.retry => {
                 let wait = Duration::from_secs(1 << attempt.min(5));
@@ -169,7 +237,7 @@ struct Failure {
     retry: bool,
 }
 
-fn fetch(url: &str, accept: &str, limit: u64, spec: &InputsSpec) -> std::result::Result<Vec<u8>, Failure> {
+fn fetch(request: &Request, limit: u64, spec: &InputsSpec) -> std::result::Result<Vec<u8>, Failure> {
     let timeout = Some(Duration::from_secs(spec.timeout_secs.max(1)));
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_connect(timeout)
@@ -179,7 +247,12 @@ fn fetch(url: &str, accept: &str, limit: u64, spec: &InputsSpec) -> std::result:
         .build()
         .into();
     let failed = |e: ureq::Error| Failure { message: e.to_string(), retry: true };
-    let response = agent.get(url).header("Accept", accept).call().map_err(failed)?;
+    let response = if request.post {
+        agent.post(request.url).header("Accept", request.accept).send_empty()
+    } else {
+        agent.get(request.url).header("Accept", request.accept).call()
+    }
+    .map_err(failed)?;
     let status = response.status().as_u16();
     if status != 200 {
         // A server error may pass; a client error (404, 403, …) will not.

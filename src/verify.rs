@@ -364,22 +364,25 @@ fn recompute(epoch_dir: &Path, manifest: &Manifest, options: &VerifyOptions) -> 
     ))
 }
 
-/// Fetches the epoch whose root CID is `root` from `gateway` as a trustless
-/// CAR into `out/<epoch>` (the epoch's name, from its manifest's `asOf`):
+/// Fetches the epoch whose root CID is `root` as a CAR (from a trustless
+/// gateway or a node's Kubo RPC) into `out/<epoch>` (the epoch's name, from its manifest's `asOf`):
 /// every block checked against its CID, each file of the epoch's directory
-/// rebuilt from its DAG (names must be plain file names), and the CAR itself
-/// kept as `scoreset.car`. Written to a staging folder and renamed, so the
+/// rebuilt from its DAG (names must be plain file names), and `scoreset.car`
+/// rebuilt from them as it was sealed (whatever order the source sent the
+/// blocks in), so the folder is byte-identical to the published one. Written to a staging folder and renamed, so the
 /// folder holds a whole epoch or nothing; returns it, for verifying next.
 pub fn fetch_epoch(
     root: &cid::Cid,
-    gateway: &str,
+    via: &fetch::CarSource,
     out: &Path,
     limit: u64,
     spec: &fetch::InputsSpec,
 ) -> Result<PathBuf> {
-    let url = format!("{}/ipfs/{root}?format=car", gateway.trim_end_matches('/'));
-    let refuse = |reason: String| Error::Fetch { url: url.clone(), reason };
-    let car = fetch::fetch_with_retries(&url, fetch::CAR_MEDIA_TYPE, limit, spec)?;
+    let refuse = |reason: String| Error::Fetch {
+        url: format!("ipfs://{root}"),
+        reason: format!("{}: {reason}", via.describe()),
+    };
+    let car = via.car(root, &[], limit, spec)?;
     let blocks = unixfs::verified_blocks(&car).map_err(|e| refuse(e.to_string()))?;
     let mut files = Vec::new();
     for (name, cid) in unixfs::directory_entries(&blocks, root).map_err(|e| refuse(e.to_string()))? {
@@ -390,10 +393,35 @@ pub fn fetch_epoch(
         files.push((name, bytes));
     }
     let manifest = files.iter().find(|(name, _)| name == MANIFEST).ok_or_else(|| refuse(format!("no {MANIFEST}")))?;
-    let as_of = serde_json::from_slice::<serde_json::Value>(&manifest.1)
-        .ok()
-        .and_then(|m| Some(AsOf::parse(m["credentialSubject"]["asOf"].as_str()?).ok()?.basic()))
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&manifest.1).map_err(|e| refuse(format!("{MANIFEST} is not JSON: {e}")))?;
+    let as_of = manifest["credentialSubject"]["asOf"]
+        .as_str()
+        .and_then(|t| AsOf::parse(t).ok())
+        .map(|t| t.basic())
         .ok_or_else(|| refuse(format!("{MANIFEST} names no asOf instant")))?;
+    // The CAR as it was sealed (whatever order the source sent the blocks
+    // in): the files in the manifest's order, then the manifest. Its root
+    // must be the one asked for, else the directory and the manifest disagree.
+    let mut order: Vec<&str> = manifest["credentialSubject"]["outputs"]
+        .as_array()
+        .map(|outputs| outputs.iter().filter_map(|o| o["name"].as_str()).collect())
+        .unwrap_or_default();
+    order.push(MANIFEST);
+    let mut sealed = crate::scoreset::EpochCar::new()?;
+    for name in &order {
+        let (_, bytes) = files
+            .iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| refuse(format!("{MANIFEST} lists {name:?}, the directory does not hold it")))?;
+        sealed.add(name, bytes)?;
+    }
+    let (rebuilt, car) = sealed.finish()?;
+    if rebuilt != *root {
+        return Err(refuse(format!(
+            "the directory holds files {MANIFEST} does not list (its files rebuild {rebuilt})"
+        )));
+    }
     let target = out.join(&as_of);
     if target.exists() {
         return Err(Error::EpochExists { path: target });

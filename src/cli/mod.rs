@@ -10,6 +10,7 @@ use scoreset::as_of::AsOf;
 use scoreset::as_of::parse_time_ms;
 use scoreset::crypto::{did_key, keyfile};
 use scoreset::error::Error;
+use scoreset::fetch::CarSource;
 use scoreset::history;
 use scoreset::models::publishers::audit::AuditFilter;
 use scoreset::runner::{self, RunOptions, RunSummary, Signer};
@@ -101,14 +102,17 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
-    /// Fetch an epoch by its root CID from an IPFS gateway (a trustless CAR,
+    /// Fetch an epoch by its root CID from an IPFS gateway or node (a CAR,
     /// every block checked) into a new folder, then verify it as `verify` does.
     Fetch {
         /// The epoch's root CID (its directory; `latest.cid`, or the root of its `scoreset.car`).
         cid: String,
-        /// The gateway, e.g. https://ipfs.io or http://127.0.0.1:8080.
-        #[arg(long)]
-        gateway: String,
+        /// A trustless gateway, e.g. https://ipfs.io or http://127.0.0.1:8080.
+        #[arg(long, required_unless_present = "ipfs_api", conflicts_with = "ipfs_api")]
+        gateway: Option<String>,
+        /// Or a node's Kubo RPC endpoint (its /api/v0/dag/export), e.g. http://127.0.0.1:5001.
+        #[arg(long, value_name = "URL")]
+        ipfs_api: Option<String>,
         /// The folder to write the epoch into (as <out>/<epoch>, which must not exist).
         #[arg(long)]
         out: PathBuf,
@@ -342,11 +346,15 @@ fn execute(command: Command) -> anyhow::Result<()> {
             println!("{} imported and pinned on {}", p.root, p.ipfs_api);
             Ok(())
         }
-        Command::Fetch { cid, gateway, out, expect_issuer } => {
+        Command::Fetch { cid, gateway, ipfs_api, out, expect_issuer } => {
             let root: cid::Cid = cid.parse().map_err(|e| Error::Usage(format!("{cid:?} is not a CID: {e}")))?;
             let limits = scoreset::fsio::Limits::default();
-            let epoch =
-                scoreset::verify::fetch_epoch(&root, &gateway, &out, limits.max_input_bytes, &Default::default())?;
+            let via = match (gateway, ipfs_api) {
+                (Some(gateway), _) => CarSource::Gateway(gateway),
+                (None, Some(api)) => CarSource::Api(api),
+                (None, None) => return Err(Error::Usage("fetch needs --gateway or --ipfs-api".into()).into()),
+            };
+            let epoch = scoreset::verify::fetch_epoch(&root, &via, &out, limits.max_input_bytes, &Default::default())?;
             eprintln!("fetched {root} into {}", epoch.display());
             let options = VerifyOptions { expect_issuer, ..VerifyOptions::default() };
             print_report(&verify_epoch(&epoch, &options)?);

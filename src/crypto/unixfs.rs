@@ -731,6 +731,9 @@ pub enum CarFileError {
     /// The file is larger than the limit.
     #[error("the file is larger than {0} bytes, the input limit")]
     TooLarge(u64),
+    /// A path segment names no entry of its directory.
+    #[error("the directory has no entry {0:?}")]
+    NoEntry(String),
     /// The DAG is deeper than any file this tool reads.
     #[error("the DAG is deeper than {MAX_DEPTH} levels")]
     TooDeep,
@@ -782,6 +785,23 @@ pub fn directory_entries(blocks: &Blocks, root: &Cid) -> Result<Vec<(String, Cid
         return Err(CarFileError::NotAFile(node.unixfs.kind, "directory"));
     }
     Ok(node.links.into_iter().map(|l| (l.name.unwrap_or_default(), l.cid)).collect())
+}
+
+/// The CID `path` names under the directory `root` (segment by segment,
+/// each a directory entry), from verified blocks; `root` itself when `path` is empty.
+pub fn resolve_path(blocks: &Blocks, root: &Cid, path: &[&str]) -> Result<Cid, CarFileError> {
+    let mut at = *root;
+    for (depth, segment) in path.iter().enumerate() {
+        if depth >= MAX_DEPTH {
+            return Err(CarFileError::TooDeep);
+        }
+        let entries = directory_entries(blocks, &at)?;
+        at = entries
+            .into_iter()
+            .find_map(|(name, cid)| (name == *segment).then_some(cid))
+            .ok_or_else(|| CarFileError::NoEntry((*segment).to_owned()))?;
+    }
+    Ok(at)
 }
 
 /// Appends the content under `cid` (depth-first, links in order) to `out`.
@@ -997,6 +1017,24 @@ mod tests {
         assert_eq!(dir.tsize, blocks[0].1.len() as u64 + 22);
         assert_eq!(dir.size, 22);
         assert!(blocks[0].1.ends_with(&[0x0a, 0x02, 0x08, 0x01]));
+    }
+
+    #[test]
+    fn a_path_is_walked_through_nested_directories_to_its_file() {
+        let mut blocks = Blocks::new();
+        let mut keep = |cid: &Cid, bytes: &[u8]| {
+            blocks.insert(*cid, bytes.to_vec());
+        };
+        let file = stream_file(&b"a,b,1\n"[..], &mut keep).unwrap();
+        let inner = directory(&[("edges.csv", file)], &mut keep).unwrap();
+        let root = directory(&[("2026", inner), ("other", file)], &mut keep).unwrap();
+        assert_eq!(resolve_path(&blocks, &root.cid, &[]).unwrap(), root.cid);
+        let found = resolve_path(&blocks, &root.cid, &["2026", "edges.csv"]).unwrap();
+        assert_eq!(file_from_blocks(&blocks, &found, 100).unwrap(), b"a,b,1\n");
+        assert!(
+            matches!(resolve_path(&blocks, &root.cid, &["2026", "nope"]), Err(CarFileError::NoEntry(n)) if n == "nope")
+        );
+        assert!(matches!(resolve_path(&blocks, &root.cid, &["other", "x"]), Err(CarFileError::Codec(_))));
     }
 
     #[test]

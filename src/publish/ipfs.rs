@@ -39,7 +39,8 @@ pub fn publish(epoch_dir: &Path, api: &str, timeout: Duration) -> Result<Publica
         .map(ToString::to_string)
         .ok_or_else(|| Error::Invalid { file: car_path.display().to_string(), reason: "no root".into() })?;
     let reported = import_car(api, &car, timeout).map_err(refuse)?;
-    if reported != root {
+    // A node may print the CID in another multibase: compare the CIDs, not their text.
+    if reported.parse::<cid::Cid>().ok().map(|c| c.to_string()) != Some(root.clone()) {
         return Err(refuse(format!("the node reports root {reported}, the epoch's is {root}")));
     }
     let publication = Publication { root, ipfs_api: api.to_owned() };

@@ -66,16 +66,13 @@ pub fn seal(
     created: &str,
     mut files: Vec<EpochFile>,
 ) -> Result<Vec<EpochFile>> {
-    let car_failed = |e: car::CarError| Error::Write { path: CAR.into(), source: std::io::Error::other(e) };
     let manifest_failed = |source| Error::Serialize { what: MANIFEST.into(), source };
-    let mut car = car::CarWriter::with_root_later(std::io::Cursor::new(Vec::new())).map_err(car_failed)?;
-    let mut entries = Vec::with_capacity(files.len() + 1);
+    let mut car = EpochCar::new()?;
     let mut outputs = Vec::with_capacity(files.len());
     for f in &files {
         crate::progress::step("Seal", format_args!("hashing {} ({} bytes)", f.name, f.bytes.len()));
-        let (digest, node) = add_file(&mut car, &f.bytes).map_err(car_failed)?;
+        let digest = car.add(f.name, &f.bytes)?;
         outputs.push(OutputRecord { name: f.name.to_owned(), digest });
-        entries.push((f.name, node));
     }
     manifest.credential_subject.outputs = outputs;
     manifest.issuer = key.map(|k| crypto::did_key::did_key(&k.verifying_key()));
@@ -86,31 +83,60 @@ pub fn seal(
         None => document,
     };
     let manifest_bytes = canonical_json(&document).map_err(manifest_failed)?;
-    entries.push((MANIFEST, add_file(&mut car, &manifest_bytes).map_err(car_failed)?.1));
-    let mut written = Ok(true);
-    let root = unixfs::directory(&entries, |cid, block| written = car.write_block(cid, block))
-        .map_err(|e| Error::Write { path: CAR.into(), source: std::io::Error::other(e) })?;
-    written.map_err(car_failed)?;
-    let car = car.finish_with_root(root.cid).map_err(car_failed)?.into_inner();
+    car.add(MANIFEST, &manifest_bytes)?;
+    let (_, car) = car.finish()?;
     crate::progress::done("Seal");
     files.push(EpochFile { name: MANIFEST, bytes: manifest_bytes });
     files.push(EpochFile { name: CAR, bytes: car });
     Ok(files)
 }
 
-/// Adds the UnixFS file DAG of `bytes` to `car`; returns the file's digest and root node.
-fn add_file<W: std::io::Write>(
-    car: &mut car::CarWriter<W>,
-    bytes: &[u8],
-) -> Result<(Digest, unixfs::Node), car::CarError> {
-    let mut written = Ok(true);
-    let digested = digest_blocks(bytes, |cid, block| {
-        if written.is_ok() {
-            written = car.write_block(cid, block);
-        }
-    });
-    written?;
-    Ok(digested?)
+/// An epoch's `scoreset.car` being written: each file's UnixFS DAG as it is
+/// added (the score files in the manifest's order, then the manifest), then
+/// the directory of them all as the root. The one writer of the CAR's
+/// layout, so a fetched epoch's CAR is rebuilt byte for byte as it was sealed.
+pub struct EpochCar {
+    car: car::CarWriter<std::io::Cursor<Vec<u8>>>,
+    entries: Vec<(String, unixfs::Node)>,
+}
+
+impl EpochCar {
+    /// An empty CAR whose root is written when it is finished.
+    pub fn new() -> Result<Self> {
+        let car = car::CarWriter::with_root_later(std::io::Cursor::new(Vec::new())).map_err(car_failed)?;
+        Ok(EpochCar { car, entries: Vec::new() })
+    }
+
+    /// Adds file `name`'s DAG; returns its digest.
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<Digest> {
+        let mut written = Ok(true);
+        let car = &mut self.car;
+        let (digest, node) = digest_blocks(bytes, |cid, block| {
+            if written.is_ok() {
+                written = car.write_block(cid, block);
+            }
+        })
+        .map_err(|source| Error::Write { path: CAR.into(), source })?;
+        written.map_err(car_failed)?;
+        self.entries.push((name.to_owned(), node));
+        Ok(digest)
+    }
+
+    /// Writes the directory of the files added as the root; returns it and the CAR's bytes.
+    pub fn finish(mut self) -> Result<(cid::Cid, Vec<u8>)> {
+        let entries: Vec<(&str, unixfs::Node)> = self.entries.iter().map(|(n, node)| (n.as_str(), *node)).collect();
+        let mut written = Ok(true);
+        let car = &mut self.car;
+        let root = unixfs::directory(&entries, |cid, block| written = car.write_block(cid, block))
+            .map_err(|e| Error::Write { path: CAR.into(), source: std::io::Error::other(e) })?;
+        written.map_err(car_failed)?;
+        let bytes = self.car.finish_with_root(root.cid).map_err(car_failed)?.into_inner();
+        Ok((root.cid, bytes))
+    }
+}
+
+fn car_failed(e: car::CarError) -> Error {
+    Error::Write { path: CAR.into(), source: std::io::Error::other(e) }
 }
 
 /// File name of the rejected records in an epoch.
