@@ -38,6 +38,7 @@ pub mod compute;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod explain;
 pub mod fetch;
 pub mod fsio;
 pub mod graph;

@@ -50,6 +50,8 @@ pub struct Report {
     pub signer: String,
     /// One line per check that passed.
     pub checks: Vec<String>,
+    /// The epoch's manifest, as checked.
+    pub manifest: Manifest,
 }
 
 fn invalid(file: &str, reason: impl Into<String>) -> Error {
@@ -122,7 +124,7 @@ pub fn verify_epoch(path: &Path, options: &VerifyOptions) -> Result<Report> {
     if options.recompute {
         checks.push(recompute(&epoch_dir, &manifest, options)?);
     }
-    Ok(Report { epoch: epoch_dir, signer, checks })
+    Ok(Report { epoch: epoch_dir, signer, checks, manifest })
 }
 
 /// Every output's digest matches, and nothing else is in the folder. Returns
@@ -302,6 +304,33 @@ fn confine(base: &Path, input: &Path, allow_outside: bool) -> Result<()> {
 
 /// Re-runs the recorded pipeline on the recorded inputs and compares outputs.
 fn recompute(epoch_dir: &Path, manifest: &Manifest, options: &VerifyOptions) -> Result<String> {
+    let run = recorded_run(epoch_dir, manifest, options)?;
+    let computed = compute_epoch(&run.loaded, &run.as_of)?;
+    check_recomputed(&computed.files, manifest)?;
+    let (pinned, fetched) = (run.pinned, run.fetched);
+    Ok(format!(
+        "recompute: {pinned} pinned inputs unchanged ({fetched} fetched again); re-run gives byte-identical score files"
+    ))
+}
+
+/// An epoch's recorded pipeline, ready to run again on exactly its recorded inputs.
+#[derive(Debug)]
+pub struct RecordedRun {
+    /// The pipeline embedded in the manifest, with network inputs mapped to their cached bytes.
+    pub loaded: LoadedPipeline,
+    /// The epoch's `as_of`.
+    pub as_of: AsOf,
+    /// Inputs whose recorded digest was checked.
+    pub pinned: usize,
+    /// Network inputs fetched again (not in the input cache).
+    pub fetched: usize,
+}
+
+/// Loads the pipeline `manifest` records (checked against its SHA-256),
+/// confines its local inputs to the base folder, brings its network inputs
+/// from the cache or fetches them again, and checks every input against its
+/// recorded digest: what `verify --recompute` and `scoreset explain` re-run.
+pub fn recorded_run(epoch_dir: &Path, manifest: &Manifest, options: &VerifyOptions) -> Result<RecordedRun> {
     let subject = &manifest.credential_subject;
     let base_dir = options.base_dir.clone().unwrap_or_else(|| PathBuf::from(&subject.pipeline.base_dir));
     if digest_bytes(subject.pipeline.toml.as_bytes()).sha256 != subject.pipeline.sha256 {
@@ -349,21 +378,23 @@ fn recompute(epoch_dir: &Path, manifest: &Manifest, options: &VerifyOptions) -> 
         pinned += 1;
     }
     let as_of = AsOf::parse(&subject.as_of).map_err(|e| invalid(MANIFEST, format!("asOf: {e}")))?;
-    let computed = compute_epoch(&loaded, &as_of)?;
-    if computed.files.len() != subject.outputs.len() {
+    Ok(RecordedRun { loaded, as_of, pinned, fetched })
+}
+
+/// The recomputed `files` are exactly the ones `manifest` lists, byte for byte.
+pub fn check_recomputed(files: &[crate::scoreset::EpochFile], manifest: &Manifest) -> Result<()> {
+    let subject = &manifest.credential_subject;
+    if files.len() != subject.outputs.len() {
         return Err(invalid(MANIFEST, "the recomputed epoch has a different set of files"));
     }
-    for file in &computed.files {
+    for file in files {
         let recorded = subject.outputs.iter().find(|o| o.name == file.name);
         if recorded.map(|o| &o.digest) != Some(&digest_bytes(&file.bytes)) {
             return Err(invalid(file.name, "recomputed content differs from the epoch"));
         }
     }
-    Ok(format!(
-        "recompute: {pinned} pinned inputs unchanged ({fetched} fetched again); re-run gives byte-identical score files"
-    ))
+    Ok(())
 }
-
 /// Fetches the epoch whose root CID is `root` as a CAR (from a trustless
 /// gateway or a node's Kubo RPC) into `out/<epoch>` (the epoch's name, from its manifest's `asOf`):
 /// every block checked against its CID, each file of the epoch's directory

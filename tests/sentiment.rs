@@ -179,15 +179,7 @@ mod unanimity {
             opiners in prop::collection::vec(0u32..40, 1..20),
             dissident_pick in any::<prop::sample::Index>(),
         ) {
-            let n32 = n as u32;
-            let edges: Vec<Edge> = raw_edges
-                .iter()
-                .map(|&(i, j, v)| (i % n32, j % n32, v))
-                .filter(|&(i, j, v)| i != j && v != 0.0)
-                .map(|(truster, trustee, value)| Edge { truster, trustee, value })
-                .collect();
-            let pretrust: Vec<(u32, f64)> = roots.iter().map(|r| (r % n32, 1.0)).collect();
-            let g = graph::build((0..n).map(|i| format!("p{i:02}")).collect(), edges, &pretrust);
+            let g = super::common::signed_graph(n, &raw_edges, &roots);
             let (_, t, highly) = scores(&g);
             let members: Vec<usize> = (0..n).filter(|&i| highly[i] && t[i] > 0.0).collect();
             prop_assume!(!members.is_empty());

@@ -10,6 +10,7 @@ use scoreset::as_of::AsOf;
 use scoreset::as_of::parse_time_ms;
 use scoreset::crypto::{did_key, keyfile};
 use scoreset::error::Error;
+use scoreset::explain::ExplainOptions;
 use scoreset::fetch::CarSource;
 use scoreset::history;
 use scoreset::models::publishers::audit::AuditFilter;
@@ -136,24 +137,57 @@ enum Command {
         /// Also re-run the pipeline from the recorded inputs and compare the score files byte for byte.
         #[arg(long)]
         recompute: bool,
-        /// Folder the pipeline's relative input paths resolve against (default: the one recorded).
-        #[arg(long, value_name = "DIR")]
-        base: Option<PathBuf>,
         /// Require this signer (did:key); also accepts a key rotation from the previous epoch.
         #[arg(long, value_name = "DID")]
         expect_issuer: Option<String>,
         /// Worker threads for --recompute.
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
         threads: Option<u16>,
-        /// Let --recompute read inputs the epoch's pipeline names outside the base folder
-        /// (absolute or `..` paths); only for an epoch whose pipeline you trust.
-        #[arg(long)]
-        allow_outside_base: bool,
-        /// Where --recompute finds network inputs by their SHA-256 (default: the
-        /// pipeline's [inputs] cache, else <output root>.inputs beside the epoch's output root).
-        #[arg(long, value_name = "DIR")]
-        input_cache: Option<PathBuf>,
+        #[command(flatten)]
+        inputs: RecordedInputs,
     },
+    /// Explain a score: a peer's T+ by truster and its distrust deductions, an
+    /// artifact's badge by opinion, or a publisher's, patch's or credential's rows.
+    Explain {
+        /// The epoch folder (or `<out>/<name>/latest`).
+        epoch: PathBuf,
+        /// The peer, artifact (`did:snap:…[?version=V]`), publisher, patch or credential hash.
+        id: String,
+        /// The scope (default: the pipeline's first).
+        #[arg(long)]
+        scope: Option<String>,
+        /// Contributions to list before grouping the rest.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        top: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        inputs: RecordedInputs,
+    },
+}
+
+/// Where a re-run on an epoch's recorded inputs finds them.
+#[derive(Debug, clap::Args)]
+struct RecordedInputs {
+    /// Folder the pipeline's relative input paths resolve against (default: the one recorded).
+    #[arg(long, value_name = "DIR")]
+    base: Option<PathBuf>,
+    /// Let a re-run read inputs the epoch's pipeline names outside the base folder
+    /// (absolute or `..` paths); only for an epoch whose pipeline you trust.
+    #[arg(long)]
+    allow_outside_base: bool,
+    /// Where a re-run finds network inputs by their SHA-256 (default: the
+    /// pipeline's [inputs] cache, else <output root>.inputs beside the epoch's output root).
+    #[arg(long, value_name = "DIR")]
+    input_cache: Option<PathBuf>,
+}
+
+impl RecordedInputs {
+    fn options(self, recompute: bool, expect_issuer: Option<String>) -> VerifyOptions {
+        let RecordedInputs { base, allow_outside_base, input_cache } = self;
+        VerifyOptions { recompute, base_dir: base, expect_issuer, allow_outside_base, input_cache }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -360,9 +394,19 @@ fn execute(command: Command) -> anyhow::Result<()> {
             print_report(&verify_epoch(&epoch, &options)?);
             Ok(())
         }
-        Command::Verify { epoch, recompute, base, expect_issuer, threads, allow_outside_base, input_cache } => {
-            let options = VerifyOptions { recompute, base_dir: base, expect_issuer, allow_outside_base, input_cache };
+        Command::Verify { epoch, recompute, expect_issuer, threads, inputs } => {
+            let options = inputs.options(recompute, expect_issuer);
             print_report(&thread_pool(threads)?.install(|| verify_epoch(&epoch, &options))?);
+            Ok(())
+        }
+        Command::Explain { epoch, id, scope, top, json, inputs } => {
+            let options = ExplainOptions { scope, top: Some(top), verify: inputs.options(false, None) };
+            let explained = scoreset::explain::explain(&epoch, &id, &options)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&explained)?);
+            } else {
+                print!("{}", explained.to_text());
+            }
             Ok(())
         }
     }

@@ -102,13 +102,41 @@ pub fn eigentrust_leaking(
     leak: &[(u32, f64)],
     p: &[f64],
     params: &EigenTrustParams,
-    mut on_iteration: impl FnMut(u32, f64),
+    on_iteration: impl FnMut(u32, f64),
 ) -> Result<(Vec<f64>, Convergence)> {
+    let last = eigentrust_iterates(c, dangling, leak, p, params, on_iteration)?;
+    Ok((last.trust_positive, last.convergence))
+}
+
+/// The last two iterates of EigenTrust: T⁺ = t_k, and t_{k−1} it was
+/// computed from, so that T⁺ can be decomposed exactly into its pre-trust
+/// share, its dangling share and one contribution per incoming edge (what
+/// `scoreset explain` shows).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Iterates {
+    /// t_k: the scores.
+    pub trust_positive: Vec<f64>,
+    /// t_{k−1} (p itself when there are no peers).
+    pub previous: Vec<f64>,
+    /// How the iteration ended.
+    pub convergence: Convergence,
+}
+
+/// [`eigentrust_leaking`], keeping t_{k−1} too (the buffer it swaps with: no extra work).
+pub fn eigentrust_iterates(
+    c: &Incoming,
+    dangling: &[u32],
+    leak: &[(u32, f64)],
+    p: &[f64],
+    params: &EigenTrustParams,
+    mut on_iteration: impl FnMut(u32, f64),
+) -> Result<Iterates> {
     let n = p.len();
     let alpha = params.alpha.0;
     let epsilon = params.epsilon_for(n);
     if n == 0 {
-        return Ok((Vec::new(), Convergence { iterations: 0, residual: 0.0, epsilon }));
+        let convergence = Convergence { iterations: 0, residual: 0.0, epsilon };
+        return Ok(Iterates { trust_positive: Vec::new(), previous: Vec::new(), convergence });
     }
     let mut t = p.to_vec();
     let mut next = vec![0.0; n];
@@ -125,7 +153,8 @@ pub fn eigentrust_leaking(
         std::mem::swap(&mut t, &mut next);
         on_iteration(iterations, residual);
         if residual <= epsilon {
-            return Ok((t, Convergence { iterations, residual, epsilon }));
+            let convergence = Convergence { iterations, residual, epsilon };
+            return Ok(Iterates { trust_positive: t, previous: next, convergence });
         }
         if iterations >= params.max_iterations.get() {
             return Err(Error::NotConverged { iterations, residual, epsilon });

@@ -128,13 +128,26 @@ pub fn artifact_sentiment(
     artifacts: (&[Review], &[SecurityAssertion], &[AssertionOpinion]),
     thresholds: Thresholds,
 ) -> (f64, Vec<ArtifactScore>) {
-    let weakest = weakest_highly_trusted(trust_positive, highly);
-    let floor = |k: usize| if highly[k] && thresholds == Thresholds::Caip { weakest } else { 0.0 };
-    let standing: HashMap<&str, Standing> =
-        (0..peers.len()).map(|k| (peers[k].as_str(), Standing { trust: trust[k], floor: floor(k) })).collect();
+    let (weakest, standing) = standings(peers, trust, trust_positive, highly, thresholds);
     let (reviews, security, endorsements) = artifacts;
     let opinions = opinions(reviews, security, endorsements, |p| standing.get(p).copied().unwrap_or_default());
     (weakest, score_artifacts(&opinions, weakest, thresholds))
+}
+
+/// T⁺(d) and every peer's [`Standing`] in the sentiment scope (`peers` in
+/// order, with T and T⁺, and P_h as a flag per peer).
+pub fn standings<'a>(
+    peers: &'a [String],
+    trust: &[f64],
+    trust_positive: &[f64],
+    highly: &[bool],
+    thresholds: Thresholds,
+) -> (f64, HashMap<&'a str, Standing>) {
+    let weakest = weakest_highly_trusted(trust_positive, highly);
+    let floor = |k: usize| if highly[k] && thresholds == Thresholds::Caip { weakest } else { 0.0 };
+    let standing =
+        (0..peers.len()).map(|k| (peers[k].as_str(), Standing { trust: trust[k], floor: floor(k) })).collect();
+    (weakest, standing)
 }
 
 /// P_h (as a flag per peer of `graph`): peers with a positive local-trust
@@ -175,6 +188,10 @@ pub struct Opinion {
     pub endorses: bool,
     /// w(p) > 0.
     pub weight: f64,
+    /// Who holds it, and whether as a review or a security assertion (the explanation names them).
+    pub issuer: String,
+    /// A security assertion (its weight moved by the endorsements of it), not a review.
+    pub assertion: bool,
 }
 
 /// How a peer's opinions count: T(p) and the least weight they carry while
@@ -212,7 +229,13 @@ pub fn opinions(
         .iter()
         .filter_map(|r| {
             let weight = standing(&r.issuer).weight()?;
-            Some(Opinion { artifact: r.artifact.clone(), endorses: r.endorsed, weight })
+            Some(Opinion {
+                artifact: r.artifact.clone(),
+                endorses: r.endorsed,
+                weight,
+                issuer: r.issuer.clone(),
+                assertion: false,
+            })
         })
         .collect();
     // Endorsements and disputes of an assertion are not opinions about the
@@ -231,7 +254,8 @@ pub fn opinions(
             let weight = backed.max(issuer.floor).max(0.0);
             if weight > 0.0 {
                 let endorses = matches!(a.findings, Findings::None | Findings::Low);
-                out.push(Opinion { artifact: a.artifact.clone(), endorses, weight });
+                let (artifact, issuer) = (a.artifact.clone(), a.issuer.clone());
+                out.push(Opinion { artifact, endorses, weight, issuer, assertion: true });
             }
         }
     }
@@ -319,7 +343,13 @@ mod tests {
     fn with_p_h_empty_t_plus_d_is_one_and_little_trust_is_insufficient() {
         let t = weakest_highly_trusted(&[0.3, 0.7], &[false, false]);
         assert_eq!(t, 1.0);
-        let o = |endorses, weight| Opinion { artifact: artifact("1"), endorses, weight };
+        let o = |endorses, weight| Opinion {
+            artifact: artifact("1"),
+            endorses,
+            weight,
+            issuer: "p".into(),
+            assertion: false,
+        };
         // All the trust there is (sum 1) endorsing: C = 1 = T⁺(d), disputing 0 < 1 → Endorsed.
         assert_eq!(score_artifacts(&[o(true, 0.3), o(true, 0.7)], t, Thresholds::Caip)[0].badge, Endorsed);
         // Anything less than all of it is not enough.

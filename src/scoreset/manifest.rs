@@ -161,6 +161,9 @@ pub struct ScopeCounts {
     pub residual: f64,
     /// ε used.
     pub epsilon: f64,
+    /// The residual after each iteration, in order (the convergence plot of `scoreset report`).
+    #[serde(default)]
+    pub residuals: Vec<f64>,
 }
 
 /// Name and version of the producer.

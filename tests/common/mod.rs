@@ -69,3 +69,18 @@ pub fn read_scores(path: &Path) -> Vec<(String, String, f64, f64)> {
         })
         .collect()
 }
+
+/// The graph of peers `p00`… of a random signed edge list, as the property
+/// tests draw it: endpoints taken modulo `n`, self-loops and zeros dropped,
+/// each root pre-trusted with weight 1.
+pub fn signed_graph(n: usize, raw_edges: &[(u32, u32, f64)], roots: &[u32]) -> scoreset::graph::TrustGraph {
+    let n32 = n as u32;
+    let edges: Vec<scoreset::ingest::Edge> = raw_edges
+        .iter()
+        .map(|&(i, j, v)| (i % n32, j % n32, v))
+        .filter(|&(i, j, v)| i != j && v != 0.0)
+        .map(|(truster, trustee, value)| scoreset::ingest::Edge { truster, trustee, value })
+        .collect();
+    let pretrust: Vec<(u32, f64)> = roots.iter().map(|r| (r % n32, 1.0)).collect();
+    scoreset::graph::build((0..n).map(|i| format!("p{i:02}")).collect(), edges, &pretrust)
+}

@@ -6,7 +6,9 @@ pub mod render;
 use super::ComputedEpoch;
 use crate::as_of::AsOf;
 use crate::combine::combine;
-use crate::compute::{Convergence, DistrustMode, adjust, eigentrust_leaking};
+use crate::combine::{AssertionOpinion, Review, SecurityAssertion};
+use crate::compute::eigentrust::{Iterates, eigentrust_iterates};
+use crate::compute::{Convergence, DistrustMode, adjust};
 use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
 use crate::graph::{self, GraphStats};
@@ -31,6 +33,36 @@ pub struct ScopeResult {
     pub graph: GraphStats,
     /// How EigenTrust converged.
     pub convergence: Convergence,
+    /// ‖t_k − t_{k−1}‖₂ after each iteration k = 1, 2, … (the report plots it).
+    pub residuals: Vec<f64>,
+}
+
+/// One scope's computation, everything a score follows from: what
+/// `scoreset explain` decomposes (see [`compute_with`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ScopeView<'a> {
+    /// Scope name.
+    pub scope: &'a str,
+    /// Its graph: peers, local trust and distrust (incoming), dangling rows, leaks, pre-trust.
+    pub graph: &'a graph::TrustGraph,
+    /// T⁺ and the iterate before it.
+    pub iterates: &'a Iterates,
+    /// T, after the distrust adjustment.
+    pub trust: &'a [f64],
+    /// P_h, as a flag per peer.
+    pub highly: &'a [bool],
+    /// Peer badges.
+    pub badges: &'a [Option<PeerBadge>],
+    /// EigenTrust's α.
+    pub alpha: f64,
+    /// The distrust adjustment applied.
+    pub distrust: DistrustMode,
+    /// T⁺(d), the weakest highly trusted peer's T⁺ (1 when P_h is empty).
+    pub bar: f64,
+    /// The artifact statements, when this is the sentiment scope.
+    pub artifacts: Option<(&'a [Review], &'a [SecurityAssertion], &'a [AssertionOpinion])>,
+    /// The badge thresholds of the sentiment scope.
+    pub thresholds: crate::config::sentiment::Thresholds,
 }
 
 /// What a trust epoch computed, for the manifest and the summary.
@@ -81,6 +113,7 @@ impl super::Report for TrustCounts {
                     iterations: s.convergence.iterations,
                     residual: s.convergence.residual,
                     epsilon: s.convergence.epsilon,
+                    residuals: s.residuals.clone(),
                 })
                 .collect(),
             reviews: computed.artifact_opinions[0] as u64,
@@ -173,6 +206,14 @@ impl super::Model for Trust {
 
 /// Ingests, combines, builds each scope's graph, computes and renders the score files.
 fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    compute_with(loaded, as_of, &mut |_| {})
+}
+
+/// The trust model's computation, showing each scope's [`ScopeView`] to
+/// `visit` once it is computed (before its graph is dropped): the one path
+/// both a run and `scoreset explain` take, so an explanation is of exactly
+/// the numbers the epoch holds.
+pub fn compute_with(loaded: &LoadedPipeline, as_of: &AsOf, visit: &mut dyn FnMut(&ScopeView)) -> Result<ComputedEpoch> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
     let options = IngestOptions {
@@ -225,15 +266,36 @@ fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
         let graph = graph::build_scope_fading(&ingested.peers, edges, &ingested.pretrust, faded);
         let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| explicit_pretrust && p > 0.0).collect();
         let (highly, badges) = sentiment::peer_standing(&graph, &pretrusted);
-        let (result, s) = score_scope(scope, graph, (&highly, badges), loaded)?;
-        if s.scope == sentiment_scope {
-            let artifacts = (&combined.reviews[..], &combined.security[..], &combined.opinions[..]);
-            let thresholds = pipeline.sentiment.thresholds;
-            (artifact_scores.weakest_highly_trusted, artifact_scores.scores) =
-                sentiment::artifact_sentiment(&s.peers, &s.trust, &s.trust_positive, &highly, artifacts, thresholds);
+        let (result, iterates, trust, bar) = score_scope(&scope, &graph, &highly, loaded)?;
+        let artifacts = (&combined.reviews[..], &combined.security[..], &combined.opinions[..]);
+        let thresholds = pipeline.sentiment.thresholds;
+        let sentiment = scope == sentiment_scope;
+        if sentiment {
+            (artifact_scores.weakest_highly_trusted, artifact_scores.scores) = sentiment::artifact_sentiment(
+                &graph.peers,
+                &trust,
+                &iterates.trust_positive,
+                &highly,
+                artifacts,
+                thresholds,
+            );
         }
+        visit(&ScopeView {
+            scope: &scope,
+            graph: &graph,
+            iterates: &iterates,
+            trust: &trust,
+            highly: &highly,
+            badges: &badges,
+            alpha: pipeline.eigentrust.alpha.0,
+            distrust: pipeline.distrust.mode,
+            bar,
+            artifacts: sentiment.then_some(artifacts),
+            thresholds,
+        });
         results.push(result);
-        scores.push(s);
+        let trust_positive = iterates.trust_positive;
+        scores.push(ScopeScores { scope, peers: graph.peers, trust_positive, trust, badges });
     }
     let files = render::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339())?;
     let counts = TrustCounts {
@@ -246,29 +308,35 @@ fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
     Ok(ComputedEpoch::new(files, ingested.inputs, &ingested.rejects, counts))
 }
 
-/// EigenTrust and the distrust adjustment on one scope's graph.
+/// EigenTrust and the distrust adjustment on one scope's graph: the
+/// result for the manifest, the iterates, T, and T⁺(d) (the bar the badges
+/// and the `standing-weighted` adjustment read).
 fn score_scope(
-    scope: String,
-    graph: graph::TrustGraph,
-    (highly, badges): (&[bool], Vec<Option<PeerBadge>>),
+    scope: &str,
+    graph: &graph::TrustGraph,
+    highly: &[bool],
     loaded: &LoadedPipeline,
-) -> Result<(ScopeResult, ScopeScores)> {
+) -> Result<(ScopeResult, Iterates, Vec<f64>, f64)> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
-    let (trust_positive, convergence) = eigentrust_leaking(
+    let mut residuals = Vec::new();
+    let iterates = eigentrust_iterates(
         &graph.trust,
         &graph.dangling,
         &graph.leak,
         &graph.pretrust,
         &pipeline.eigentrust,
         |k, residual| {
+            residuals.push(residual);
             progress::step("EigenTrust", format_args!("{scope}: iteration {k}, residual {residual:.3e}"));
         },
     )?;
     progress::done("EigenTrust");
-    let bar = sentiment::weakest_highly_trusted(&trust_positive, highly);
-    let trust = adjust(pipeline.distrust.mode, &graph.distrust, &trust_positive, bar);
+    let bar = sentiment::weakest_highly_trusted(&iterates.trust_positive, highly);
+    let trust = adjust(pipeline.distrust.mode, &graph.distrust, &iterates.trust_positive, bar);
+    let convergence = iterates.convergence;
     tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), "scope computed");
-    let result = ScopeResult { scope: scope.clone(), peers: graph.peers.len(), graph: graph.stats, convergence };
-    Ok((result, ScopeScores { scope, peers: graph.peers, trust_positive, trust, badges }))
+    let result =
+        ScopeResult { scope: scope.to_owned(), peers: graph.peers.len(), graph: graph.stats, convergence, residuals };
+    Ok((result, iterates, trust, bar))
 }
