@@ -37,6 +37,7 @@ pub mod combine;
 pub mod compute;
 pub mod config;
 pub mod crypto;
+pub mod diff;
 pub mod error;
 pub mod explain;
 pub mod fetch;

@@ -165,6 +165,20 @@ enum Command {
         #[command(flatten)]
         inputs: RecordedInputs,
     },
+    /// What changed between two epochs: the scores that moved most, badge and
+    /// tier changes, ids that appeared or left, changed parameters and inputs.
+    Diff {
+        /// The older epoch.
+        old: PathBuf,
+        /// The newer epoch.
+        new: PathBuf,
+        /// Moves (and ids of each list) to show per file.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        top: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Where a re-run on an epoch's recorded inputs finds them.
@@ -397,6 +411,15 @@ fn execute(command: Command) -> anyhow::Result<()> {
         Command::Verify { epoch, recompute, expect_issuer, threads, inputs } => {
             let options = inputs.options(recompute, expect_issuer);
             print_report(&thread_pool(threads)?.install(|| verify_epoch(&epoch, &options))?);
+            Ok(())
+        }
+        Command::Diff { old, new, top, json } => {
+            let diff = scoreset::diff::diff(&old, &new, top)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&diff)?);
+            } else {
+                print!("{}", diff.to_text(top));
+            }
             Ok(())
         }
         Command::Explain { epoch, id, scope, top, json, inputs } => {
