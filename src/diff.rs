@@ -15,20 +15,20 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// How a score file is read as records.
-struct Table {
-    file: &'static str,
+pub(crate) struct Table {
+    pub(crate) file: &'static str,
     /// What a record is, for people.
-    what: &'static str,
+    pub(crate) what: &'static str,
     /// The key's columns (CSV) or JSON pointers (JSON lines).
     key: &'static [&'static str],
     /// The number compared.
-    value: &'static str,
+    pub(crate) value: &'static str,
     /// The label compared (badge, tier, decision), if any.
-    label: Option<&'static str>,
+    pub(crate) label: Option<&'static str>,
 }
 
 /// The score files of every model, as tables.
-const TABLES: &[Table] = &[
+pub(crate) const TABLES: &[Table] = &[
     Table { file: "scores.csv", what: "peer", key: &["scope", "peer"], value: "trust", label: Some("badge") },
     Table {
         file: "artifact_scores.csv",
@@ -155,14 +155,14 @@ pub fn diff(old: &Path, new: &Path, top: usize) -> Result<EpochDiff> {
     })
 }
 
-fn lists(manifest: &Manifest, file: &str) -> bool {
+pub(crate) fn lists(manifest: &Manifest, file: &str) -> bool {
     manifest.credential_subject.outputs.iter().any(|o| o.name == file)
 }
 
 /// key → (score, label).
-type Records = BTreeMap<String, (f64, String)>;
+pub(crate) type Records = BTreeMap<String, (f64, String)>;
 
-fn read_table(path: &Path, table: &Table) -> Result<Records> {
+pub(crate) fn read_table(path: &Path, table: &Table) -> Result<Records> {
     let bytes = crate::fsio::read_limited(path, crate::fsio::Limits::default().max_input_bytes)?;
     let bad = |line: usize, reason: String| Error::Input {
         path: path.to_path_buf(),

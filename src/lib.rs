@@ -49,6 +49,7 @@ pub mod models;
 pub mod numeric;
 pub mod progress;
 pub mod publish;
+pub mod report;
 pub mod runner;
 pub mod scoreset;
 #[cfg(feature = "synth")]

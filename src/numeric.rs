@@ -31,9 +31,14 @@ mod platform_free {
     pub fn powi(base: f64, n: i32) -> f64 {
         libm::pow(base, f64::from(n))
     }
+
+    /// log₁₀ x: musl's `log10` (the report's log-scale plots, the same bytes on every machine).
+    pub fn log10(x: f64) -> f64 {
+        libm::log10(x)
+    }
 }
 
-pub use platform_free::{exp2, powi};
+pub use platform_free::{exp2, log10, powi};
 
 /// Shortest round-trip ECMAScript form of a finite number, as RFC 8785 writes
 /// numbers: every number of an epoch, in CSV as in JSON, reads back exactly.

@@ -165,6 +165,15 @@ enum Command {
         #[command(flatten)]
         inputs: RecordedInputs,
     },
+    /// Write a self-contained HTML report of an epoch that checks the epoch's
+    /// files in the browser (beside the epoch folder by default).
+    Report {
+        /// The epoch folder (or `<out>/<name>/latest`).
+        epoch: PathBuf,
+        /// Where to write it (default: `<epoch>.report.html` beside the epoch folder).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// What changed between two epochs: the scores that moved most, badge and
     /// tier changes, ids that appeared or left, changed parameters and inputs.
     Diff {
@@ -413,6 +422,11 @@ fn execute(command: Command) -> anyhow::Result<()> {
             print_report(&thread_pool(threads)?.install(|| verify_epoch(&epoch, &options))?);
             Ok(())
         }
+        Command::Report { epoch, out } => {
+            let written = scoreset::report::report(&epoch, out.as_deref())?;
+            println!("{}", written.display());
+            Ok(())
+        }
         Command::Diff { old, new, top, json } => {
             let diff = scoreset::diff::diff(&old, &new, top)?;
             if json {
@@ -521,5 +535,13 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
     if let Some(previous) = &s.previous {
         lines.push(format!("{:<11} links to the previous epoch {previous}", "chain"));
     }
+    let epoch = s.published.dir.display();
+    lines.push(format!("{:<11} the scores are in {epoch}/ (CSV and CAIP-261 JSON lines)", "next"));
+    lines.push(format!("{:<11} scoreset verify {epoch} --recompute   # check it, and re-run it from its inputs", ""));
+    lines.push(format!("{:<11} scoreset explain {epoch} ID           # why a peer or artifact scores as it does", ""));
+    lines.push(format!(
+        "{:<11} scoreset report {epoch}               # an HTML page that checks the epoch in a browser",
+        ""
+    ));
     lines.join("\n") + "\n"
 }
