@@ -22,7 +22,10 @@
 //! [`runner`] runs one epoch: checks, the lock, the model, seal, publish;
 //! [`verify`] checks a published epoch (and a publisher epoch's audit chain,
 //! and fetches one from a gateway for `scoreset fetch`)
-//! and can re-run it (the command line lives in the binary, `src/cli/`); [`history`] is the
+//! and can re-run it (the command line lives in the binary, `src/cli/`); [`explain`]
+//! decomposes a score (re-running a trust epoch on its recorded inputs),
+//! [`diff`] compares two epochs and [`report`] writes the HTML page that
+//! checks an epoch in the browser; [`history`] is the
 //! patch-history database the patch model reads and `scoreset history` writes.
 //! [`fetch`] brings network inputs into the content-addressed input cache.
 //! Below the stages, [`progress`] reports long stages as events, [`fsio`] reads
