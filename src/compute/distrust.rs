@@ -56,7 +56,7 @@ pub fn adjust(mode: DistrustMode, d: &Incoming, t_positive: &[f64], bar: f64) ->
 }
 
 /// What a distruster whose T⁺ is `t` takes away under `mode`, before its
-/// row weight D[i,j]: nothing under `none` or when `t` ≤ 0; `t` under
+/// row weight D\[i,j\]: nothing under `none` or when `t` ≤ 0; `t` under
 /// `one-shot`; `t·min(1, t/bar)` under `standing-weighted`. The one rule
 /// the adjustment applies and `scoreset explain` shows.
 pub fn power(mode: DistrustMode, t: f64, bar: f64) -> f64 {
@@ -69,20 +69,20 @@ pub fn power(mode: DistrustMode, t: f64, bar: f64) -> f64 {
     }
 }
 
-/// One-shot discount: `T[j] = T⁺[j] − Σᵢ D[i,j]·T⁺[i]` over distrusters `i`
-/// with `T⁺[i] > 0`, where `D` (given by its incoming edges) has rows scaled
+/// One-shot discount: `T\[j\] = T⁺\[j\] − Σᵢ D\[i,j\]·T⁺\[i\]` over distrusters `i`
+/// with `T⁺\[i\] > 0`, where `D` (given by its incoming edges) has rows scaled
 /// to sum 1. A distruster can take away at most its own positive score.
 pub fn discount_one_shot(d: &Incoming, t_positive: &[f64]) -> Vec<f64> {
     discount(d, t_positive, |t| power(DistrustMode::OneShot, t, 1.0))
 }
 
 /// The `standing-weighted` discount: as [`discount_one_shot`], a distruster
-/// `i` taking away `D[i,j]·T⁺[i]·min(1, T⁺[i]/bar)`. `bar` > 0 is T⁺(d).
+/// `i` taking away `D\[i,j\]·T⁺\[i\]·min(1, T⁺\[i\]/bar)`. `bar` > 0 is T⁺(d).
 pub fn discount_standing_weighted(d: &Incoming, t_positive: &[f64], bar: f64) -> Vec<f64> {
     discount(d, t_positive, |t| power(DistrustMode::StandingWeighted, t, bar))
 }
 
-/// `T[j] = T⁺[j] − Σᵢ D[i,j]·power(T⁺[i])` over distrusters with `T⁺[i] > 0`;
+/// `T\[j\] = T⁺\[j\] − Σᵢ D\[i,j\]·power(T⁺\[i\])` over distrusters with `T⁺\[i\] > 0`;
 /// each peer's deductions in the order of its incoming edges (fixed), so the
 /// bits do not depend on the thread count.
 fn discount(d: &Incoming, t_positive: &[f64], power: impl Fn(f64) -> f64 + Sync) -> Vec<f64> {

@@ -19,11 +19,11 @@ use serde::Serialize;
 pub struct Contribution {
     /// The truster.
     pub truster: String,
-    /// C[i,j]: the truster's normalised local trust in the peer.
+    /// C\[i,j\]: the truster's normalised local trust in the peer.
     pub weight: f64,
     /// The truster's score in the iterate T⁺ was computed from (within ε of its T⁺).
     pub truster_trust: f64,
-    /// (1−α)·C[i,j]·t_{k−1}[i].
+    /// (1−α)·C\[i,j\]·t_{k−1}\[i\].
     pub contribution: f64,
 }
 
@@ -33,11 +33,11 @@ pub struct Contribution {
 pub struct Deduction {
     /// The distruster.
     pub distruster: String,
-    /// D[i,j]: the distruster's normalised distrust of the peer.
+    /// D\[i,j\]: the distruster's normalised distrust of the peer.
     pub weight: f64,
     /// The distruster's T⁺.
     pub distruster_trust: f64,
-    /// D[i,j]·power(T⁺[i]) under the distrust mode.
+    /// D\[i,j\]·power(T⁺\[i\]) under the distrust mode.
     pub deduction: f64,
 }
 
@@ -53,9 +53,9 @@ pub struct PeerExplanation {
     pub trust_positive: f64,
     /// T.
     pub trust: f64,
-    /// α·p[j].
+    /// α·p\[j\].
     pub pretrust_share: f64,
-    /// (1−α)·D·p[j]: its pre-trust's part of what dangling and fading rows hand back.
+    /// (1−α)·D·p\[j\]: its pre-trust's part of what dangling and fading rows hand back.
     pub dangling_share: f64,
     /// The largest contributions, largest first (ties by truster), at most `top`.
     pub contributions: Vec<Contribution>,
