@@ -16,7 +16,9 @@ use std::path::Path;
 
 /// How a score file is read as records.
 pub(crate) struct Table {
-    pub(crate) file: &'static str,
+    file: &'static str,
+    /// The same records as Parquet (same column names), when the model writes them.
+    parquet: Option<&'static str>,
     /// What a record is, for people.
     pub(crate) what: &'static str,
     /// The key's columns (CSV) or JSON pointers (JSON lines).
@@ -29,25 +31,49 @@ pub(crate) struct Table {
 
 /// The score files of every model, as tables.
 pub(crate) const TABLES: &[Table] = &[
-    Table { file: "scores.csv", what: "peer", key: &["scope", "peer"], value: "trust", label: Some("badge") },
+    Table {
+        file: "scores.csv",
+        parquet: Some("scores.parquet"),
+        what: "peer",
+        key: &["scope", "peer"],
+        value: "trust",
+        label: Some("badge"),
+    },
     Table {
         file: "artifact_scores.csv",
+        parquet: Some("artifact_scores.parquet"),
         what: "artifact",
         key: &["scope", "artifact", "version"],
         value: "value",
         label: Some("badge"),
     },
-    Table { file: "publisher_scores.csv", what: "publisher", key: &["publisher"], value: "score", label: Some("tier") },
+    Table {
+        file: "publisher_scores.csv",
+        parquet: None,
+        what: "publisher",
+        key: &["publisher"],
+        value: "score",
+        label: Some("tier"),
+    },
     Table {
         file: "credential_decisions.csv",
+        parquet: None,
         what: "credential",
         key: &["credential_hash"],
         value: "score",
         label: None,
     },
-    Table { file: "author_reputation.jsonl", what: "author", key: &["/author"], value: "/reputation", label: None },
+    Table {
+        file: "author_reputation.jsonl",
+        parquet: None,
+        what: "author",
+        key: &["/author"],
+        value: "/reputation",
+        label: None,
+    },
     Table {
         file: "patch_decisions.jsonl",
+        parquet: None,
         what: "patch",
         key: &["/patch_id"],
         value: "/values/quality",
@@ -140,10 +166,11 @@ pub fn diff(old: &Path, new: &Path, top: usize) -> Result<EpochDiff> {
         )));
     }
     let mut tables = Vec::new();
-    for table in TABLES.iter().filter(|t| lists(a, t.file) && lists(b, t.file)) {
-        let old_records = read_table(&old_report.epoch.join(table.file), table)?;
-        let new_records = read_table(&new_report.epoch.join(table.file), table)?;
-        tables.push(compare(table, &old_records, &new_records, top));
+    for table in TABLES {
+        let Some(file) = table.source(&[a, b]) else { continue };
+        let old_records = read_table(&old_report.epoch.join(file), table)?;
+        let new_records = read_table(&new_report.epoch.join(file), table)?;
+        tables.push(compare(table, file, &old_records, &new_records, top));
     }
     Ok(EpochDiff {
         old_as_of: sa.as_of.clone(),
@@ -155,13 +182,19 @@ pub fn diff(old: &Path, new: &Path, top: usize) -> Result<EpochDiff> {
     })
 }
 
-pub(crate) fn lists(manifest: &Manifest, file: &str) -> bool {
-    manifest.credential_subject.outputs.iter().any(|o| o.name == file)
+impl Table {
+    /// The file every one of `manifests` lists these records in: the text
+    /// form, else the Parquet one; `None` if the epochs do not share one.
+    pub(crate) fn source(&self, manifests: &[&Manifest]) -> Option<&'static str> {
+        let listed = |file: &str| manifests.iter().all(|m| m.credential_subject.outputs.iter().any(|o| o.name == file));
+        [Some(self.file), self.parquet].into_iter().flatten().find(|f| listed(f))
+    }
 }
 
 /// key → (score, label).
 pub(crate) type Records = BTreeMap<String, (f64, String)>;
 
+/// The records of `table` in the file at `path` (CSV, JSON lines or Parquet, by its name).
 pub(crate) fn read_table(path: &Path, table: &Table) -> Result<Records> {
     let bytes = crate::fsio::read_limited(path, crate::fsio::Limits::default().max_input_bytes)?;
     let bad = |line: usize, reason: String| Error::Input {
@@ -169,7 +202,12 @@ pub(crate) fn read_table(path: &Path, table: &Table) -> Result<Records> {
         message: format!("line {line}: {reason}"),
     };
     let mut records = Records::new();
-    if table.file.ends_with(".csv") {
+    if path.extension().is_some_and(|e| e == "parquet") {
+        let message = |reason| format!("not a readable Parquet score file: {reason}");
+        return read_parquet(&bytes, table)
+            .map_err(|reason| Error::Input { path: path.to_path_buf(), message: message(reason) });
+    }
+    if path.extension().is_some_and(|e| e == "csv") {
         let mut reader = csv::Reader::from_reader(&bytes[..]);
         let headers = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
         let column =
@@ -200,7 +238,30 @@ pub(crate) fn read_table(path: &Path, table: &Table) -> Result<Records> {
     Ok(records)
 }
 
-fn compare(table: &Table, old: &Records, new: &Records, top: usize) -> TableDiff {
+/// The records of `table` in Parquet `bytes` (the key columns as text).
+fn read_parquet(bytes: &[u8], table: &Table) -> std::result::Result<Records, String> {
+    use polars::prelude::*;
+    let frame = ParquetReader::new(std::io::Cursor::new(bytes)).finish().map_err(|e| e.to_string())?;
+    let text = |name: &str| -> std::result::Result<Vec<Option<String>>, String> {
+        let column =
+            frame.column(name).map_err(|e| e.to_string())?.cast(&DataType::String).map_err(|e| e.to_string())?;
+        Ok(column.str().map_err(|e| e.to_string())?.iter().map(|v| v.map(str::to_owned)).collect())
+    };
+    let keys: Vec<Vec<Option<String>>> = table.key.iter().map(|k| text(k)).collect::<std::result::Result<_, _>>()?;
+    let values =
+        frame.column(table.value).map_err(|e| e.to_string())?.cast(&DataType::Float64).map_err(|e| e.to_string())?;
+    let values: Vec<Option<f64>> = values.f64().map_err(|e| e.to_string())?.iter().collect();
+    let labels = table.label.map(text).transpose()?;
+    let mut records = Records::new();
+    for (row, value) in values.into_iter().enumerate() {
+        let id = keys.iter().filter_map(|k| k[row].clone()).filter(|f| !f.is_empty()).collect::<Vec<_>>().join(" | ");
+        let label = labels.as_ref().and_then(|l| l[row].clone()).unwrap_or_default();
+        records.insert(id, (value.unwrap_or(f64::NAN), label));
+    }
+    Ok(records)
+}
+
+fn compare(table: &Table, file: &str, old: &Records, new: &Records, top: usize) -> TableDiff {
     let mut moved = Vec::new();
     let mut label_changes = Vec::new();
     let mut unchanged = 0;
@@ -223,7 +284,7 @@ fn compare(table: &Table, old: &Records, new: &Records, top: usize) -> TableDiff
     let moved_total = moved.len();
     moved.truncate(top);
     TableDiff {
-        file: table.file.to_owned(),
+        file: file.to_owned(),
         what: table.what.to_owned(),
         moved,
         moved_total,

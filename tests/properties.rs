@@ -51,6 +51,7 @@ fn compute(
             &Default::default(),
             &[],
             "2026-01-01T00:00:00Z",
+            &[scoreset::config::OutputFormat::Csv],
         )
         .unwrap();
         (tp, t, files[0].bytes.clone())

@@ -181,6 +181,36 @@ pub struct OutputSpec {
     /// Root folder of the epochs, relative to the pipeline file's folder.
     #[serde(default = "OutputSpec::default_dir")]
     pub dir: PathBuf,
+    /// The formats of the score files (trust model): `csv`, `jsonl` (the
+    /// CAIP-261 credential lines) and `parquet`; default `["csv", "jsonl"]`.
+    #[serde(default = "OutputSpec::default_formats", deserialize_with = "formats")]
+    pub formats: Vec<OutputFormat>,
+}
+
+/// A format of the score files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    /// `scores.csv`, `artifact_scores.csv`.
+    Csv,
+    /// `peer_scores.jsonl`, `artifact_scores.jsonl`: one CAIP-261 credential a line.
+    Jsonl,
+    /// `scores.parquet`, `artifact_scores.parquet`: columnar, zstd, typed columns.
+    Parquet,
+}
+
+/// `formats`: at least one, each once.
+fn formats<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<OutputFormat>, D::Error> {
+    let formats = Vec::<OutputFormat>::deserialize(d)?;
+    let mut sorted = formats.clone();
+    sorted.sort();
+    sorted.dedup();
+    if formats.is_empty() || sorted.len() != formats.len() {
+        return Err(serde::de::Error::custom(
+            "formats names each of csv, jsonl, parquet at most once, and at least one",
+        ));
+    }
+    Ok(formats)
 }
 
 /// The `[publish]` table.
@@ -196,11 +226,20 @@ impl OutputSpec {
     fn default_dir() -> PathBuf {
         PathBuf::from("out")
     }
+
+    fn default_formats() -> Vec<OutputFormat> {
+        vec![OutputFormat::Csv, OutputFormat::Jsonl]
+    }
+
+    /// Whether the score files are written in `format`.
+    pub fn writes(&self, format: OutputFormat) -> bool {
+        self.formats.contains(&format)
+    }
 }
 
 impl Default for OutputSpec {
     fn default() -> Self {
-        OutputSpec { dir: Self::default_dir() }
+        OutputSpec { dir: Self::default_dir(), formats: Self::default_formats() }
     }
 }
 

@@ -120,9 +120,9 @@ fn render(verified: &crate::verify::Report, name: &str, base: Option<&str>) -> R
         }),
     );
 
-    for t in TABLES.iter().filter(|t| diff::lists(manifest, t.file)) {
-        let records = diff::read_table(&verified.epoch.join(t.file), t)?;
-        section(&mut page, &format!("{}s: {} ({} in {})", t.what, t.value, records.len(), t.file));
+    for (t, file) in TABLES.iter().filter_map(|t| Some((t, t.source(&[manifest])?))) {
+        let records = diff::read_table(&verified.epoch.join(file), t)?;
+        section(&mut page, &format!("{}s: {} ({} in {file})", t.what, t.value, records.len()));
         let values: Vec<f64> = records.values().map(|(v, _)| *v).collect();
         page.push_str(&svg::histogram(&values));
         if let Some(label) = t.label {

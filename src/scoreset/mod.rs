@@ -8,6 +8,7 @@
 //! JSON lines are RFC 8785 canonical (sorted keys), so equal data gives equal bytes.
 
 pub mod manifest;
+pub mod parquet;
 
 use crate::crypto::content::digest_blocks;
 use crate::crypto::{self, Digest, canonical_json, car, digest_bytes, eddsa_jcs, unixfs};

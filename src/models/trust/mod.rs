@@ -297,7 +297,8 @@ pub fn compute_with(loaded: &LoadedPipeline, as_of: &AsOf, visit: &mut dyn FnMut
         let trust_positive = iterates.trust_positive;
         scores.push(ScopeScores { scope, peers: graph.peers, trust_positive, trust, badges });
     }
-    let files = render::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339())?;
+    let formats = &pipeline.output.formats;
+    let files = render::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339(), formats)?;
     let counts = TrustCounts {
         scopes: results,
         artifact_opinions: [combined.reviews.len(), combined.security.len(), combined.opinions.len()],

@@ -1,14 +1,17 @@
-//! The trust model's files: `scores.csv`, `peer_scores.jsonl`,
-//! `artifact_opinions.jsonl`, `artifact_scores.jsonl`, `artifact_scores.csv`
-//! and `rejected.jsonl`. Pure functions from data to bytes, written with
+//! The trust model's files: the scores in each format `[output] formats`
+//! names (`scores.csv` and `artifact_scores.csv`, `peer_scores.jsonl` and
+//! `artifact_scores.jsonl`, `scores.parquet` and `artifact_scores.parquet`),
+//! `artifact_opinions.jsonl` and `rejected.jsonl`. Pure functions from data to bytes, written with
 //! [`scoreset`](crate::scoreset)'s generic file writers.
 
 use crate::combine::{AssertionOpinion, Combined, Review, SecurityAssertion};
+use crate::config::OutputFormat;
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
 use crate::models::sentiment::{ArtifactScore, Badge, PeerBadge};
 use crate::numeric::es6_number;
 use crate::scoreset::manifest;
+use crate::scoreset::parquet::{ParquetColumn, parquet_file};
 use crate::scoreset::{EpochFile, REJECTED, io, json_line, jsonl_file, write_row};
 use serde::Serialize;
 
@@ -119,7 +122,7 @@ enum OpinionLine<'a> {
     AssertionOpinion(&'a AssertionOpinion),
 }
 
-/// Renders `scores.csv`, `peer_scores.jsonl`, `artifact_opinions.jsonl` and
+/// Renders the score files in `formats`, `artifact_opinions.jsonl` and
 /// `rejected.jsonl` of an epoch at `as_of` (RFC 3339). Scopes are written in
 /// name order, peers in byte order. A non-finite score is a bug and fails the run.
 pub fn render(
@@ -128,33 +131,47 @@ pub fn render(
     artifact_scores: &ArtifactScores,
     rejects: &[Reject],
     as_of: &str,
+    formats: &[OutputFormat],
 ) -> Result<Vec<EpochFile>> {
     let mut order: Vec<&ScopeScores> = scopes.iter().collect();
     order.sort_by(|a, b| a.scope.cmp(&b.scope));
+    let [csv_on, jsonl_on, parquet_on] =
+        [OutputFormat::Csv, OutputFormat::Jsonl, OutputFormat::Parquet].map(|f| formats.contains(&f));
     let mut csv = csv::Writer::from_writer(Vec::new());
     let mut jsonl = Vec::new();
-    write_row(&mut csv, &["scope", "peer", "trust_positive", "trust", "badge"]).map_err(io("scores.csv"))?;
+    let mut table = PeerTable::default();
+    if csv_on {
+        write_row(&mut csv, &["scope", "peer", "trust_positive", "trust", "badge"]).map_err(io("scores.csv"))?;
+    }
     for s in order {
         for (k, peer) in s.peers.iter().enumerate() {
             let (tp, t) = (s.trust_positive[k], s.trust[k]);
             if !tp.is_finite() || !t.is_finite() {
                 return Err(Error::NonFiniteScore { scope: s.scope.clone(), peer: peer.clone() });
             }
-            let badge = s.badges[k].map_or("", PeerBadge::name);
-            write_row(&mut csv, &[&s.scope, peer, &es6_number(tp), &es6_number(t), badge]).map_err(io("scores.csv"))?;
-            let subject = PeerScoreSubject {
-                id: peer,
-                trust_score: TrustScore {
-                    trust_score_scope: [&s.scope],
-                    trust_value: t,
-                    trust_value_positive: tp,
-                    trust_score_type: "EigenTrust",
-                    creation_at: as_of,
-                    badge: s.badges[k],
-                },
-            };
-            let credential = ScoreCredential::new("PeerTrustScoreCredential", as_of, subject);
-            json_line(&mut jsonl, &credential).map_err(io("peer_scores.jsonl"))?;
+            let badge = s.badges[k].map(PeerBadge::name);
+            if csv_on {
+                let row = [&s.scope, peer, &es6_number(tp), &es6_number(t), badge.unwrap_or("")];
+                write_row(&mut csv, &row).map_err(io("scores.csv"))?;
+            }
+            if jsonl_on {
+                let subject = PeerScoreSubject {
+                    id: peer,
+                    trust_score: TrustScore {
+                        trust_score_scope: [&s.scope],
+                        trust_value: t,
+                        trust_value_positive: tp,
+                        trust_score_type: "EigenTrust",
+                        creation_at: as_of,
+                        badge: s.badges[k],
+                    },
+                };
+                let credential = ScoreCredential::new("PeerTrustScoreCredential", as_of, subject);
+                json_line(&mut jsonl, &credential).map_err(io("peer_scores.jsonl"))?;
+            }
+            if parquet_on {
+                table.push(&s.scope, peer, tp, t, badge);
+            }
         }
     }
     let mut opinions = Vec::new();
@@ -165,16 +182,80 @@ pub fn render(
         json_line(&mut opinions, &line).map_err(io("artifact_opinions.jsonl"))?;
     }
     let (artifact_jsonl, artifact_csv) = render_artifact_scores(artifact_scores, as_of)?;
-    let rejected = jsonl_file(REJECTED, rejects)?;
-    let csv = csv.into_inner().map_err(|e| io("scores.csv")(e.into_error()))?;
-    Ok(vec![
-        EpochFile { name: "scores.csv", bytes: csv },
-        EpochFile { name: "peer_scores.jsonl", bytes: jsonl },
-        EpochFile { name: "artifact_opinions.jsonl", bytes: opinions },
-        EpochFile { name: "artifact_scores.jsonl", bytes: artifact_jsonl },
-        EpochFile { name: "artifact_scores.csv", bytes: artifact_csv },
-        rejected,
-    ])
+    let mut files = Vec::new();
+    if csv_on {
+        let csv = csv.into_inner().map_err(|e| io("scores.csv")(e.into_error()))?;
+        files.push(EpochFile { name: "scores.csv", bytes: csv });
+    }
+    if jsonl_on {
+        files.push(EpochFile { name: "peer_scores.jsonl", bytes: jsonl });
+    }
+    if parquet_on {
+        files.push(table.file()?);
+    }
+    files.push(EpochFile { name: "artifact_opinions.jsonl", bytes: opinions });
+    if jsonl_on {
+        files.push(EpochFile { name: "artifact_scores.jsonl", bytes: artifact_jsonl });
+    }
+    if csv_on {
+        files.push(EpochFile { name: "artifact_scores.csv", bytes: artifact_csv });
+    }
+    if parquet_on {
+        files.push(artifact_parquet(artifact_scores)?);
+    }
+    files.push(jsonl_file(REJECTED, rejects)?);
+    Ok(files)
+}
+
+/// The rows of `scores.parquet`, gathered column by column.
+#[derive(Default)]
+struct PeerTable<'a> {
+    scope: Vec<&'a str>,
+    peer: Vec<&'a str>,
+    trust_positive: Vec<f64>,
+    trust: Vec<f64>,
+    badge: Vec<Option<&'a str>>,
+}
+
+impl<'a> PeerTable<'a> {
+    fn push(&mut self, scope: &'a str, peer: &'a str, tp: f64, t: f64, badge: Option<&'a str>) {
+        self.scope.push(scope);
+        self.peer.push(peer);
+        self.trust_positive.push(tp);
+        self.trust.push(t);
+        self.badge.push(badge);
+    }
+
+    /// `scores.parquet`: the columns of `scores.csv`, typed (the badge null where none).
+    fn file(self) -> Result<EpochFile> {
+        parquet_file(
+            "scores.parquet",
+            vec![
+                ParquetColumn::Text("scope", self.scope),
+                ParquetColumn::Text("peer", self.peer),
+                ParquetColumn::Float("trust_positive", self.trust_positive),
+                ParquetColumn::Float("trust", self.trust),
+                ParquetColumn::OptionalText("badge", self.badge),
+            ],
+        )
+    }
+}
+
+/// `artifact_scores.parquet`: the columns of `artifact_scores.csv`, typed (the version null where none).
+fn artifact_parquet(a: &ArtifactScores) -> Result<EpochFile> {
+    let rows = &a.scores;
+    parquet_file(
+        "artifact_scores.parquet",
+        vec![
+            ParquetColumn::Text("scope", vec![a.scope.as_str(); rows.len()]),
+            ParquetColumn::Text("artifact", rows.iter().map(|s| s.artifact.id.as_str()).collect()),
+            ParquetColumn::OptionalText("version", rows.iter().map(|s| s.artifact.version.as_deref()).collect()),
+            ParquetColumn::Float("value", rows.iter().map(|s| s.value).collect()),
+            ParquetColumn::Float("confidence", rows.iter().map(|s| s.confidence).collect()),
+            ParquetColumn::Text("badge", rows.iter().map(|s| s.badge.name()).collect()),
+            ParquetColumn::Count("opinions", rows.iter().map(|s| s.opinions as u64).collect()),
+        ],
+    )
 }
 
 /// `artifact_scores.jsonl` and `artifact_scores.csv`, in artifact order.
@@ -213,6 +294,8 @@ fn render_artifact_scores(a: &ArtifactScores, as_of: &str) -> Result<(Vec<u8>, V
 mod tests {
     use super::*;
 
+    const DEFAULT: [OutputFormat; 2] = [OutputFormat::Csv, OutputFormat::Jsonl];
+
     fn scope(name: &str, peers: &[&str], tp: &[f64], t: &[f64]) -> ScopeScores {
         ScopeScores {
             scope: name.into(),
@@ -227,7 +310,8 @@ mod tests {
     fn csv_rows_sorted_by_scope_with_es6_numbers_and_quoting() {
         let scopes = [scope("z", &["a"], &[1.0], &[1.0]), scope("b", &["a,b", "c"], &[0.25, 1e-7], &[-0.5, 0.1])];
         let files =
-            render(&scopes, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z").unwrap();
+            render(&scopes, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z", &DEFAULT)
+                .unwrap();
         let csv = String::from_utf8(files[0].bytes.clone()).unwrap();
         assert_eq!(csv, "scope,peer,trust_positive,trust,badge\nb,\"a,b\",0.25,-0.5,\nb,c,1e-7,0.1,\nz,a,1,1,\n");
         let jsonl = String::from_utf8(files[1].bytes.clone()).unwrap();
@@ -240,8 +324,8 @@ mod tests {
     #[test]
     fn non_finite_scores_fail_instead_of_being_written() {
         let nan = [scope("s", &["p"], &[f64::NAN], &[0.0])];
-        let err =
-            render(&nan, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z").unwrap_err();
+        let err = render(&nan, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z", &DEFAULT)
+            .unwrap_err();
         assert!(matches!(err, Error::NonFiniteScore { .. }));
     }
 }
