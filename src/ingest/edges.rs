@@ -137,6 +137,11 @@ fn read_csv(bytes: &[u8], spec: &SourceSpec, collector: &mut Collector<'_>) -> R
                 Err(_) => [None, None],
             })
             .collect();
+        if let Some(last) = block.last() {
+            let total = (line_count as u64 - u64::from(bytes.last() == Some(&b'\n'))).max(1);
+            let (label, percent) = (spec.path.display(), last.number * 100 / total);
+            crate::progress::step("Ingest", format_args!("{label}: {percent}% ({} of {total} lines)", last.number));
+        }
         pending = Some((block, parsed, known));
         if lines.peek().is_none() {
             return file(collector, pending.take());

@@ -491,6 +491,39 @@ mod tests {
     }
 
     #[test]
+    fn an_edge_list_reports_how_far_it_has_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines: String = (0..150_000).map(|k| format!("p{k},p{},1\n", k + 1)).collect();
+        std::fs::write(dir.path().join("e.csv"), lines).unwrap();
+        let spec = SourceSpec {
+            format: SourceFormat::Edges,
+            path: "e.csv".into(),
+            header: false,
+            value_scale: 1.0,
+            scope: "default".into(),
+        };
+        let options = IngestOptions { scopes: vec!["default".into()], ..IngestOptions::default() };
+        // One worker, so the events are raised on the thread that collects them.
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let events = pool.install(|| {
+            crate::progress::captured(|| {
+                ingest(&[spec], &PretrustSpec::default(), &options, dir.path(), "p.toml").unwrap();
+            })
+        });
+        let steps: Vec<&str> = events.iter().filter(|(s, _)| s == "Ingest").map(|(_, m)| m.as_str()).collect();
+        assert_eq!(
+            steps,
+            [
+                "reading e.csv",
+                "e.csv: 43% (65536 of 150000 lines)",
+                "e.csv: 87% (131072 of 150000 lines)",
+                "e.csv: 100% (150000 of 150000 lines)",
+                crate::progress::DONE
+            ]
+        );
+    }
+
+    #[test]
     fn decimal_and_other_ids_share_one_first_seen_numbering() {
         let mut ids = PeerIds::default();
         let p = Path::new("t");

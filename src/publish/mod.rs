@@ -177,10 +177,15 @@ fn write_epoch(
     let target = epoch_dir(pipeline_dir, epoch)?;
     let staging = TempDir { path: pipeline_dir.join(format!(".{epoch}.partial-{}", std::process::id())) };
     fs::create_dir(&staging.path).map_err(write_err(&staging.path))?;
+    let total: usize = files.iter().map(|f| f.bytes.len()).sum();
+    let mut written = 0;
     for (k, file) in files.iter().enumerate() {
         let path = staging.path.join(file.name);
+        crate::progress::step("Write", format_args!("{} ({written} of {total} bytes written)", file.name));
         before_file(k).and_then(|()| write_synced(&path, &file.bytes)).map_err(write_err(&path))?;
+        written += file.bytes.len();
     }
+    crate::progress::done("Write");
     sync_dir(&staging.path).map_err(write_err(&staging.path))?;
     fs::rename(&staging.path, &target).map_err(write_err(&target))?;
     std::mem::forget(staging);
@@ -264,6 +269,16 @@ mod tests {
             EpochFile { name: "a.csv", bytes: b"1\n".to_vec() },
             EpochFile { name: "b.jsonl", bytes: b"{}\n".to_vec() },
         ]
+    }
+
+    #[test]
+    fn writing_reports_each_file_with_the_bytes_written_so_far() {
+        let dir = tempfile::tempdir().unwrap();
+        let events = crate::progress::captured(|| {
+            write_epoch(dir.path(), "20260101T000000Z", &files(), |_| Ok(())).unwrap();
+        });
+        let steps: Vec<&str> = events.iter().filter(|(stage, _)| stage == "Write").map(|(_, m)| m.as_str()).collect();
+        assert_eq!(steps, ["a.csv (0 of 5 bytes written)", "b.jsonl (2 of 5 bytes written)", crate::progress::DONE]);
     }
 
     fn entries(dir: &Path) -> Vec<String> {
