@@ -1,0 +1,146 @@
+//! One machine at scale: seeded Graph500 R-MAT graphs (edge factor 16,
+//! every tenth edge a distrust) run end to end through the real binary, once
+//! per output format set, printing for each: wall seconds, peak RSS, the
+//! stages the run logs (ingest, and the scope's computation: EigenTrust with
+//! its iterations plus the distrust adjustment), ingest rows/s, ns per edge
+//! per iteration (of that scope time), and the bytes of every file over 1 MB. The
+//! baseline is the default formats (`csv`, `jsonl`) in the same run; the
+//! other rows print their ratio to it.
+//!
+//! Run: `cargo bench --bench scale` (scale 20; `SCORESET_BENCH_SCALES=20,23`
+//! for more — scale 23 needs about 12 GB of memory today).
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn main() {
+    let scales: Vec<u32> = std::env::var("SCORESET_BENCH_SCALES")
+        .unwrap_or_else(|_| "20".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/scoreset");
+    let binary = std::env::var_os("SCORESET_BIN").map(Into::into).unwrap_or(binary);
+    assert!(binary.is_file(), "build the binary first: cargo build --release ({})", binary.display());
+    for scale in scales {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        for (name, text) in scoreset::synth::rmat::rmat_sample(scale, 7) {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        let rows = std::fs::read_to_string(dir.path().join("edges.csv")).unwrap().lines().count();
+        println!("R-MAT scale {scale}: {rows} edge rows, generated in {:.1?}", started.elapsed());
+        println!(
+            "{:<22} {:>8} {:>9} {:>9} {:>11} {:>7} {:>11}  files (MB)",
+            "formats", "wall s", "peak GB", "ingest s", "rows/s", "iters", "ns/edge/it"
+        );
+        let mut baseline = None;
+        for formats in [r#"["csv", "jsonl"]"#, r#"["parquet"]"#, r#"["csv", "jsonl", "parquet"]"#] {
+            let pipeline = dir.path().join("p.toml");
+            let text = format!(
+                "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n[pretrust]\npath = \"pretrust.csv\"\n[output]\nformats = {formats}\n"
+            );
+            std::fs::write(&pipeline, text).unwrap();
+            let out = dir.path().join("out");
+            let _ = std::fs::remove_dir_all(&out);
+            let started = Instant::now();
+            let mut child = Command::new(&binary)
+                .args(["run", pipeline.to_str().unwrap(), "--as-of", "2026-01-01T00:00:00Z", "-v", "--out"])
+                .arg(&out)
+                .env("HOME", dir.path())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stderr = child.stderr.take().unwrap();
+            let reader = std::thread::spawn(move || {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
+                text
+            });
+            let (status, peak_kb) = wait_with_peak_rss(child.id());
+            // Reaped by wait4 above; this only lets go of the handle.
+            let _ = child.try_wait();
+            let wall = started.elapsed().as_secs_f64();
+            let log = strip_ansi(&reader.join().unwrap());
+            assert!(status == 0, "the run failed: {log}");
+            let peak_gb = peak_kb as f64 / 1048576.0;
+            let ingest = seconds_after(&log, "ingest done");
+            let scope = seconds_after(&log, "scope computed");
+            let iterations: f64 = field(&log, "iterations=").unwrap_or(0.0);
+            let edges: f64 = rows as f64;
+            let ns_per_edge = scope * 1e9 / (edges * iterations.max(1.0));
+            let epoch = out.join("p/latest");
+            let mut files: Vec<(String, u64)> = std::fs::read_dir(&epoch)
+                .unwrap()
+                .flatten()
+                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.metadata().unwrap().len()))
+                .filter(|(_, len)| *len > 1 << 20)
+                .collect();
+            files.sort();
+            let files: Vec<String> = files.iter().map(|(n, len)| format!("{n} {:.1}", *len as f64 / 1e6)).collect();
+            let ratio =
+                baseline.map(|b: f64| format!(" ({:.2}x the default's wall time)", wall / b)).unwrap_or_default();
+            baseline.get_or_insert(wall);
+            println!(
+                "{formats:<22} {wall:>8.1} {peak_gb:>9.2} {ingest:>9.1} {:>11.0} {iterations:>7} {ns_per_edge:>11.1}  {}{ratio}",
+                edges / ingest.max(1e-9),
+                files.join(", ")
+            );
+        }
+    }
+}
+
+/// Waits for the child `pid`; its exit status and its own peak RSS in KiB.
+fn wait_with_peak_rss(pid: u32) -> (i32, i64) {
+    let mut status = 0;
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: wait4 writes the status and the usage of the child it reaps into the places given.
+    let usage = unsafe {
+        libc::wait4(pid as libc::pid_t, &mut status, 0, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    (status, usage.ru_maxrss)
+}
+
+/// The `elapsed` of the first log line containing `marker`, in seconds.
+fn seconds_after(log: &str, marker: &str) -> f64 {
+    let line = log.lines().find(|l| l.contains(marker)).unwrap_or_default();
+    let elapsed = line.split("elapsed=").nth(1).unwrap_or_default();
+    let number: String = elapsed.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    let value: f64 = number.parse().unwrap_or(0.0);
+    let unit = &elapsed[number.len()..];
+    if unit.starts_with("ms") {
+        value / 1e3
+    } else if unit.starts_with("µs") {
+        value / 1e6
+    } else {
+        value
+    }
+}
+
+/// The number after `key` on the first line that has it.
+fn field(log: &str, key: &str) -> Option<f64> {
+    let at = log.find(key)? + key.len();
+    let number: String = log[at..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+    number.parse().ok()
+}
+
+/// The log without its colour codes.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
