@@ -64,19 +64,6 @@ pub fn explain(view: &ScopeView, artifact: &ArtifactId) -> Option<ArtifactExplan
     let opinions =
         sentiment::opinions(&reviews, &security, endorsements, |p| standing.get(p).copied().unwrap_or_default());
     let scored = sentiment::score_artifacts(&opinions, weakest_trust, view.thresholds);
-    let (endorsing, disputing) = opinions.iter().fold((Vec::new(), Vec::new()), |(mut e, mut d), o| {
-        if o.endorses {
-            e.push(o.weight)
-        } else {
-            d.push(o.weight)
-        }
-        (e, d)
-    });
-    let sum = |mut w: Vec<f64>| {
-        w.sort_by(f64::total_cmp);
-        crate::numeric::compensated_sum(w)
-    };
-    let (endorsing, disputing) = (sum(endorsing), sum(disputing));
     let mut lines: Vec<OpinionLine> = opinions
         .into_iter()
         .map(|o| OpinionLine {
@@ -89,9 +76,9 @@ pub fn explain(view: &ScopeView, artifact: &ArtifactId) -> Option<ArtifactExplan
     lines.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.issuer.cmp(&b.issuer)));
     let weakest =
         (0..peers.len()).filter(|&k| view.highly[k] && t_positive[k] == weakest_trust).map(|k| peers[k].clone()).min();
-    let (value, confidence, badge) = match scored.first() {
-        Some(s) => (s.value, s.confidence, s.badge),
-        None => (0.0, 0.0, Badge::InsufficientReviews),
+    let (value, confidence, badge, endorsing, disputing) = match scored.first() {
+        Some(s) => (s.value, s.confidence, s.badge, s.endorsing, s.disputing),
+        None => (0.0, 0.0, Badge::InsufficientReviews, 0.0, 0.0),
     };
     Some(ArtifactExplanation {
         scope: view.scope.to_owned(),

@@ -275,6 +275,10 @@ pub struct ArtifactScore {
     pub badge: Badge,
     /// Number of opinions that count.
     pub opinions: usize,
+    /// The endorsing weights, summed (C = endorsing + disputing).
+    pub endorsing: f64,
+    /// The disputing weights, summed.
+    pub disputing: f64,
 }
 
 /// Scores every artifact version that has opinions, in artifact order.
@@ -295,7 +299,7 @@ pub fn score_artifacts(opinions: &[Opinion], t_plus_d: f64, thresholds: Threshol
             let confidence = endorsing + disputing;
             let value = if confidence > 0.0 { endorsing / confidence } else { 0.0 };
             let badge = badge(endorsing, disputing, t_plus_d, thresholds);
-            ArtifactScore { artifact: artifact.clone(), value, confidence, badge, opinions }
+            ArtifactScore { artifact: artifact.clone(), value, confidence, badge, opinions, endorsing, disputing }
         })
         .collect()
 }

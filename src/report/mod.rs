@@ -194,7 +194,13 @@ fn render(verified: &crate::verify::Report, name: &str, base: Option<&str>) -> R
     }
 
     section(&mut page, "Changes since the previous epoch");
-    let previous = subject.previous_epoch.as_ref().map(|p| verified.epoch.with_file_name(p)).filter(|p| p.is_dir());
+    // The manifest names the previous epoch's folder: only a plain name beside this one is looked at.
+    let previous = subject
+        .previous_epoch
+        .as_ref()
+        .filter(|p| crate::fetch::is_plain_file_name(p, 64))
+        .map(|p| verified.epoch.with_file_name(p))
+        .filter(|p| p.is_dir());
     match previous.map(|p| diff::diff(&p, &verified.epoch, 10)) {
         Some(Ok(d)) => {
             let _ = write!(page, "<pre class=\"mono\">{}</pre>", escape(&d.to_text(10)));
