@@ -8,7 +8,8 @@
 //!
 //! Run: `cargo bench --bench eigentrust`
 
-use scoreset::compute::{EigenTrustParams, eigentrust};
+use scoreset::compute::EigenTrustParams;
+use scoreset::compute::order::{PeerOrder, eigentrust_in_order};
 use scoreset::graph::{self, TrustGraph};
 use scoreset::ingest::Edge;
 use scoreset::synth::rmat_edges;
@@ -44,19 +45,22 @@ fn main() {
         "{:<34} {:>5} iterations  {:>7.3} ns/edge/iteration",
         "baseline: sprs mat-vec, 1 thread", baseline_iters, baseline_ns
     );
-    for threads in [1, 2] {
+    for (order, threads) in
+        [(PeerOrder::Natural, 1), (PeerOrder::Natural, 2), (PeerOrder::Degree, 1), (PeerOrder::Degree, 2)]
+    {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let (t, iters, time) = best_of(3, || {
             pool.install(|| {
-                let (t, c) = eigentrust(&g.trust, &g.dangling, &g.pretrust, &params, |_, _| {}).unwrap();
-                (t, c.iterations)
+                let it =
+                    eigentrust_in_order(order, &g.trust, &g.dangling, &[], &g.pretrust, &params, |_, _| {}).unwrap();
+                (it.trust_positive, it.convergence.iterations)
             })
         });
         let ns = per_edge_iteration(time, nnz, iters);
         let diff = t.iter().zip(&baseline_t).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
         println!(
             "{:<34} {:>5} iterations  {:>7.3} ns/edge/iteration  {:>5.2}x baseline  (max |Δ| vs baseline {diff:.1e})",
-            format!("scoreset kernel, {threads} thread(s)"),
+            format!("scoreset kernel, {} order, {threads} thread(s)", order.id()),
             iters,
             ns,
             baseline_ns / ns

@@ -17,6 +17,8 @@ pub struct EigenTrustParams {
     pub epsilon: Option<PositiveFinite>,
     /// Iterations after which an unconverged run fails.
     pub max_iterations: NonZeroU32,
+    /// The order the kernel numbers the peers in (see [`super::order`]).
+    pub order: super::order::PeerOrder,
 }
 
 impl Default for EigenTrustParams {
@@ -25,6 +27,7 @@ impl Default for EigenTrustParams {
             alpha: UnitInterval(0.5),
             epsilon: None,
             max_iterations: NonZeroU32::new(10_000).expect("10000 is non-zero"),
+            order: super::order::PeerOrder::Natural,
         }
     }
 }
@@ -252,6 +255,7 @@ mod tests {
             alpha: UnitInterval(0.0),
             epsilon: Some(PositiveFinite(1e-300)),
             max_iterations: NonZeroU32::new(5).unwrap(),
+            ..EigenTrustParams::default()
         };
         // α = 0 on a 2-cycle started off-centre oscillates forever.
         let err = eigentrust(&c, &[], &[1.0, 0.0], &params, |_, _| {}).unwrap_err();

@@ -9,6 +9,7 @@
 
 pub mod distrust;
 pub mod eigentrust;
+pub mod order;
 pub mod vouching;
 
 pub use distrust::{DistrustMode, DistrustParams, adjust, discount_one_shot, discount_standing_weighted};

@@ -92,6 +92,8 @@ pub struct Parameters {
     pub epsilon: Option<f64>,
     /// Iteration bound.
     pub max_iterations: u32,
+    /// The kernel's peer order (`natural`, or `degree` for cache locality).
+    pub order: String,
     /// Distrust adjustment id.
     pub distrust: String,
     /// Decay half-life in days; `null` = no decay.

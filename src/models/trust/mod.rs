@@ -7,7 +7,8 @@ use super::ComputedEpoch;
 use crate::as_of::AsOf;
 use crate::combine::combine;
 use crate::combine::{AssertionOpinion, Review, SecurityAssertion};
-use crate::compute::eigentrust::{Iterates, eigentrust_iterates};
+use crate::compute::eigentrust::Iterates;
+use crate::compute::order::eigentrust_in_order;
 use crate::compute::{Convergence, DistrustMode, adjust};
 use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
@@ -169,6 +170,7 @@ fn manifest_parameters(loaded: &LoadedPipeline) -> serde_json::Result<serde_json
         alpha: pipeline.eigentrust.alpha.0,
         epsilon: pipeline.eigentrust.epsilon.map(|e| e.0),
         max_iterations: pipeline.eigentrust.max_iterations.get(),
+        order: pipeline.eigentrust.order.id().to_owned(),
         distrust: pipeline.distrust.mode.id().to_owned(),
         decay_half_life_days: pipeline.decay.half_life_days,
         decay_row_scale: pipeline.decay.row_scale.id().to_owned(),
@@ -321,7 +323,8 @@ fn score_scope(
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
     let mut residuals = Vec::new();
-    let iterates = eigentrust_iterates(
+    let iterates = eigentrust_in_order(
+        pipeline.eigentrust.order,
         &graph.trust,
         &graph.dangling,
         &graph.leak,
