@@ -87,15 +87,20 @@ pub struct ArtifactId {
 }
 
 /// Normalises an artifact reference: `snap://X` ≡ `did:snap:X`; a
-/// `?version=V` query is split off.
+/// `?version=V` query is split off. The query is that one parameter, its
+/// version without whitespace or control characters: another parameter
+/// would be dropped silently, and a version spelled with a space would
+/// split one artifact version in two.
 pub fn normalise_artifact(raw: &str) -> Result<ArtifactId, IdentityError> {
     let raw = raw.trim();
     let (base, query) = raw.split_once('?').unwrap_or((raw, ""));
-    let version =
-        query.split('&').find_map(|kv| kv.strip_prefix("version=")).filter(|v| !v.is_empty()).map(str::to_owned);
-    if !query.is_empty() && version.is_none() {
-        return Err(format!("{raw:?}: only a ?version= query is understood"));
-    }
+    let version = match query.strip_prefix("version=") {
+        _ if query.is_empty() => None,
+        Some(v) if !v.is_empty() && !v.contains(|c: char| c == '&' || c.is_whitespace() || c.is_control()) => {
+            Some(v.to_owned())
+        }
+        _ => return Err(format!("{raw:?}: only a ?version= query is understood")),
+    };
     let snap = base.strip_prefix("snap://").or_else(|| base.strip_prefix("did:snap:"));
     let id = match snap {
         // Snap ids are npm names or base64 checksums: allow their characters.

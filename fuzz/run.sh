@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Runs the fuzz targets one after another, each for a time budget, and
+# prints a table: target, inputs executed, exec/s, coverage (cov/ft from
+# libFuzzer's final stats), corpus size, and crashes/leaks/timeouts/ooms found.
+#
+#   fuzz/run.sh N_SECONDS [TARGET...]     (all targets when none is named)
+#
+# Needs the nightly toolchain and cargo-fuzz (docs/fuzzing.md). Builds into
+# $CARGO_TARGET_DIR (default /work/fuzz-target, outside the clone), at the
+# lowest priority; fuzzes on one core (one libFuzzer process, RAYON_NUM_THREADS=1).
+#
+# Corpora grow in fuzz/corpus/<target>/ (seeded from fuzz/seeds/<target>/,
+# read-only), crashes land in fuzz/artifacts/<target>/, libFuzzer's output in
+# fuzz/logs/<target>-<time>.log and the table in fuzz/logs/summary-<time>.txt.
+# After a crash the target is restarted for the rest of its budget, at most
+# FUZZ_RESTARTS times (default 3).
+#
+# Environment: FUZZ_RESTARTS, FUZZ_SKIP_BUILD=1 (use the binaries as built),
+# FUZZ_EXTRA_ARGS (more libFuzzer flags), CARGO_TARGET_DIR.
+set -uo pipefail
+
+usage() { echo "usage: $0 N_SECONDS [TARGET...]" >&2; exit 64; }
+[[ $# -ge 1 && $1 =~ ^[0-9]+$ && $1 -gt 0 ]] || usage
+budget=$1
+shift
+
+fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/fuzz-target}
+triple=x86_64-unknown-linux-gnu
+bin_dir=$CARGO_TARGET_DIR/$triple/release
+all_targets=(vc_jsonl vc_json edges_csv indexer_csv pretrust tables pipeline_toml identity jcs verify)
+targets=("$@")
+[[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
+for t in "${targets[@]}"; do
+    [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "unknown target $t (targets: ${all_targets[*]})" >&2; exit 64; }
+done
+
+# Dictionaries per target (libFuzzer takes one -dict: they are concatenated).
+declare -A dicts=(
+    [vc_jsonl]="json credential did"
+    [vc_json]="json credential did"
+    [indexer_csv]="json credential did"
+    [edges_csv]="did"
+    [pretrust]="did"
+    [tables]="tables did json"
+    [pipeline_toml]="pipeline did"
+    [identity]="did"
+    [jcs]="json"
+    [verify]="json manifest credential"
+)
+
+# Longest input libFuzzer makes (without it, the longest seed): the verify
+# target's inputs hold a whole epoch.
+declare -A max_len=([verify]=32768)
+
+# Build (at the lowest priority: other builds share the machine).
+if [[ ${FUZZ_SKIP_BUILD:-0} != 1 ]]; then
+    if [[ ${#targets[@]} -eq ${#all_targets[@]} ]]; then
+        build=("")
+    else
+        build=("${targets[@]}")
+    fi
+    for t in "${build[@]}"; do
+        echo "building ${t:-all targets} into $CARGO_TARGET_DIR" >&2
+        (cd "$fuzz_dir/.." && nice -n 19 cargo +nightly fuzz build --fuzz-dir "$fuzz_dir" $t) || {
+            # The library may be mid-edit: fuzz what was built before, if it was.
+            for b in "${targets[@]}"; do [[ -x $bin_dir/$b ]] || { echo "build failed" >&2; exit 1; }; done
+            echo "WARNING: build failed; fuzzing the binaries built before ($(date -r "$bin_dir/${targets[0]}" -u +%FT%TZ))" >&2
+            break
+        }
+    done
+fi
+
+# The bundled SQLite (rusqlite) trips ASan's ODR check; cargo fuzz run turns it off too.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_odr_violation=0
+# A known one-off leak of the library (see lsan.supp) would be blamed on every input.
+export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$fuzz_dir/lsan.supp:print_suppressions=0
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$fuzz_dir/logs" "$CARGO_TARGET_DIR/dict"
+summary=$fuzz_dir/logs/summary-$stamp.txt
+rows=()
+any_found=0
+
+count_artifacts() { # folder prefix
+    find "$1" -maxdepth 1 -type f -name "$2-*" 2>/dev/null | wc -l
+}
+
+for t in "${targets[@]}"; do
+    bin=$bin_dir/$t
+    [[ -x $bin ]] || { echo "$bin not built" >&2; rows+=("$t|not built|||||||||"); any_found=1; continue; }
+    corpus=$fuzz_dir/corpus/$t
+    seeds=$fuzz_dir/seeds/$t
+    artifacts=$fuzz_dir/artifacts/$t
+    mkdir -p "$corpus" "$seeds" "$artifacts"
+    dict=$CARGO_TARGET_DIR/dict/$t.dict
+    : >"$dict"
+    for d in ${dicts[$t]}; do cat "$fuzz_dir/dict/$d.dict" >>"$dict"; done
+    # Scratch files of the targets (readers take paths) go to a folder of their own.
+    export TMPDIR=$CARGO_TARGET_DIR/tmp/$t
+    rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
+    log=$fuzz_dir/logs/$t-$stamp.log
+    : >"$log"
+    # The verify target writes the files of the epoch it builds as seeds when it starts.
+    seed_env=()
+    [[ $t == verify ]] && seed_env=(SCORESET_FUZZ_SEEDS="$corpus")
+
+    before=()
+    for kind in crash leak timeout oom slow-unit; do before+=("$(count_artifacts "$artifacts" "$kind")"); done
+
+    start=$(date +%s)
+    execs=0 restarts=0 status=0
+    while :; do
+        left=$((budget - ($(date +%s) - start)))
+        [[ $left -gt 0 ]] || break
+        echo "=== $t: fuzzing for ${left}s ($(date -u +%H:%M:%SZ))" | tee -a "$log" >&2
+        env RAYON_NUM_THREADS=1 "${seed_env[@]}" nice -n 19 "$bin" "$corpus" "$seeds" \
+            -max_total_time="$left" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+            -max_len="${max_len[$t]:-8192}" -dict="$dict" -artifact_prefix="$artifacts/" ${FUZZ_EXTRA_ARGS:-} >"$log.segment" 2>&1
+        status=$?
+        ran=$(grep -a '^stat::number_of_executed_units:' "$log.segment" | tail -n 1 | awk '{print $2}')
+        cat "$log.segment" >>"$log" && rm -f "$log.segment"
+        execs=$((execs + ${ran:-0}))
+        [[ $status -eq 0 ]] && break
+        restarts=$((restarts + 1))
+        [[ $restarts -le ${FUZZ_RESTARTS:-3} ]] || break
+        echo "=== $t: libFuzzer stopped (exit $status); restarting" | tee -a "$log" >&2
+    done
+    elapsed=$(($(date +%s) - start))
+
+    last=$(grep -aoE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -n 1)
+    cov=$(awk '{print $2}' <<<"$last")
+    ft=$(awk '{print $4}' <<<"$last")
+    corp=$(awk '{print $6}' <<<"$last")
+    found=()
+    i=0
+    for kind in crash leak timeout oom slow-unit; do
+        found+=($(($(count_artifacts "$artifacts" "$kind") - before[i])))
+        i=$((i + 1))
+    done
+    [[ $((found[0] + found[1] + found[2] + found[3])) -eq 0 ]] || any_found=1
+    rate=$((elapsed > 0 ? execs / elapsed : 0))
+    rows+=("$t|$execs|$rate|${cov:-?}|${ft:-?}|${corp:-?}|${found[0]}|${found[1]}|${found[2]}|${found[3]}|$status")
+    rm -rf "$TMPDIR"
+done
+
+{
+    echo "fuzz run $stamp: ${budget}s per target (logs and this table in $fuzz_dir/logs)"
+    printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s\n' \
+        target execs exec/s cov ft corpus crashes leaks timeouts ooms exit
+    for row in "${rows[@]}"; do
+        IFS='|' read -r t ex rate cov ft corp c l to o st <<<"$row"
+        printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s\n' \
+            "$t" "$ex" "$rate" "$cov" "$ft" "$corp" "$c" "$l" "$to" "$o" "$st"
+    done
+} | tee "$summary"
+# Non-zero when anything was found.
+exit $any_found
