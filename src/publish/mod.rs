@@ -188,7 +188,8 @@ fn write_epoch(
     crate::progress::done("Write");
     sync_dir(&staging.path).map_err(write_err(&staging.path))?;
     fs::rename(&staging.path, &target).map_err(write_err(&target))?;
-    std::mem::forget(staging);
+    // Renamed into place: the guard's removal finds nothing left (not forgotten, which leaked its path).
+    drop(staging);
     sync_dir(pipeline_dir).map_err(write_err(pipeline_dir))?;
     let latest_moved = move_latest(pipeline_dir, epoch).map_err(write_err(&pipeline_dir.join(LATEST)))?;
     Ok(Published { dir: target, latest_moved })
@@ -249,7 +250,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// A staging folder removed on drop unless it was renamed into place.
+/// A staging folder removed on drop; once renamed into place there is nothing at its path to remove.
 struct TempDir {
     path: PathBuf,
 }
