@@ -9,7 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::scoreset::manifest::{InputRecord, Manifest};
-use crate::verify::{VerifyOptions, verify_epoch};
+use crate::verify::{Report, VerifyOptions, verify_epoch};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -157,6 +157,11 @@ pub struct EpochDiff {
 pub fn diff(old: &Path, new: &Path, top: usize) -> Result<EpochDiff> {
     let (old_report, new_report) =
         (verify_epoch(old, &VerifyOptions::default())?, verify_epoch(new, &VerifyOptions::default())?);
+    diff_verified(&old_report, &new_report, top)
+}
+
+/// [`diff`] of two epochs already verified (so a caller that verified one need not hash it again).
+pub fn diff_verified(old_report: &Report, new_report: &Report, top: usize) -> Result<EpochDiff> {
     let (a, b) = (&old_report.manifest, &new_report.manifest);
     let (sa, sb) = (&a.credential_subject, &b.credential_subject);
     if sa.model != sb.model {

@@ -201,7 +201,10 @@ fn render(verified: &crate::verify::Report, name: &str, base: Option<&str>) -> R
         .filter(|p| crate::fetch::is_plain_file_name(p, 64))
         .map(|p| verified.epoch.with_file_name(p))
         .filter(|p| p.is_dir());
-    match previous.map(|p| diff::diff(&p, &verified.epoch, 10)) {
+    // This epoch is verified already: only the previous one is checked here.
+    let diffed = previous
+        .map(|p| verify_epoch(&p, &VerifyOptions::default()).and_then(|old| diff::diff_verified(&old, verified, 10)));
+    match diffed {
         Some(Ok(d)) => {
             let _ = write!(page, "<pre class=\"mono\">{}</pre>", escape(&d.to_text(10)));
         }
