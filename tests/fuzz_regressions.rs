@@ -61,3 +61,45 @@ fn review_of_an_artifact_with_a_spaced_version_is_refused() {
         other => panic!("not a review: {other:?}"),
     }
 }
+
+/// `identity` target, `an instant written back reads differently`:
+/// `0000-01-01T00:00:00+01:00` is in year -1 in UTC and
+/// `9999-12-31T23:59:59-01:00` in year 10000; both were read, and `format_ms`
+/// wrote them as "". Instants are now read only within years 0000 to 9999,
+/// in every form a reader takes (RFC 3339 text, or integer milliseconds in a table).
+#[test]
+fn instants_outside_years_0000_to_9999_are_refused() {
+    use scoreset::as_of::{format_ms, parse_time_ms};
+    use scoreset::ingest::table::Fields;
+    for found in ["0000-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"] {
+        // fuzz/seeds/identity/known-as_of-year-0000 and -9999
+        assert_eq!(parse_time_ms(found), None, "{found}");
+    }
+    let fields = |value: serde_json::Value| match serde_json::json!({ "at": value }) {
+        serde_json::Value::Object(map) => Fields(map),
+        _ => unreachable!(),
+    };
+    // Integer milliseconds far beyond year 9999 were read, and written as 1970.
+    for far in [
+        serde_json::json!(i64::MAX),
+        serde_json::json!("9223372036854775807"),
+        serde_json::json!(-62_167_219_200_001i64),
+    ] {
+        let refused = fields(far.clone()).optional_time_ms("at").unwrap_err();
+        assert_eq!(refused.0, RejectReason::BadDate, "{far}");
+    }
+    let last = fields(serde_json::json!(253_402_300_799_999i64)).time_ms("at").unwrap();
+    assert_eq!(format_ms(last), "9999-12-31T23:59:59.999Z");
+    assert_eq!(parse_time_ms(&format_ms(last)), Some(last));
+
+    // A credential dated outside the range is refused for its date.
+    let text = serde_json::json!({
+        "type": ["VerifiableCredential", "ReviewCredential"],
+        "issuer": "did:pkh:eip155:1:0x44dc4e3309b80ef7abf41c7d0a68f0337a88f044",
+        "issuanceDate": "9999-12-31T23:59:59-01:00",
+        "credentialSubject": {"id": "snap://lfxsHs6C6buodVo0zVJakNAHgIXAGkHyVTL12Rw0xdw=", "currentStatus": "Endorsed"}
+    })
+    .to_string();
+    let refused = parse_credential(&text, SourceText::owned(&text), None).and_then(Unchecked::check).unwrap_err();
+    assert_eq!(refused.0, RejectReason::BadDate);
+}

@@ -251,9 +251,9 @@ pub fn parse_credential(text: &str, source: SourceText, fallback_ms: Option<i64>
     let date = |key: &str, value: &Option<Json<'_>>| -> Result<Option<i64>, Refusal> {
         match value {
             None | Some(Json::Null) => Ok(None),
-            Some(Json::Str(s)) => parse_time_ms(s)
-                .map(Some)
-                .ok_or_else(|| (RejectReason::BadDate, format!("{key} {s:?} is not RFC 3339"))),
+            Some(Json::Str(s)) => parse_time_ms(s).map(Some).ok_or_else(|| {
+                (RejectReason::BadDate, format!("{key} {s:?} is not an RFC 3339 instant in years 0000 to 9999"))
+            }),
             Some(other) => refuse(RejectReason::BadDate, format!("{key} {other} is not a date string")),
         }
     };

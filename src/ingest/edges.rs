@@ -153,11 +153,9 @@ fn read_csv(bytes: &[u8], spec: &SourceSpec, collector: &mut Collector<'_>) -> R
 fn seconds_to_ms(text: &str) -> Result<i64, Refusal> {
     let seconds = tabular::parse_number(text, "timestamp")?;
     let ms = (seconds * 1000.0).round();
-    if ms.abs() < 9.0e15 {
-        Ok(ms as i64)
-    } else {
-        Err((RejectReason::ParseError, format!("timestamp {text:?} is out of range")))
-    }
+    // (Within i64 first: `as` would saturate.)
+    let ms = if ms.abs() < 9.0e15 { crate::as_of::writable_ms(ms as i64) } else { None };
+    ms.ok_or_else(|| (RejectReason::ParseError, format!("timestamp {text:?} is outside years 0000 to 9999")))
 }
 
 /// Parses and checks one line (runs in parallel, allocation-free for plain ids).

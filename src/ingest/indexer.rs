@@ -67,10 +67,12 @@ fn fields(text: &[String]) -> Result<(i64, u8, String), Refusal> {
             format!("expected 4 fields (id;timestamp;schema_id;json), found {}", text.len()),
         ));
     };
-    let timestamp: i64 = timestamp
-        .trim()
-        .parse()
-        .map_err(|_| (RejectReason::ParseError, format!("timestamp {timestamp:?} is not an integer")))?;
+    let timestamp: i64 = timestamp.trim().parse().ok().and_then(crate::as_of::writable_ms).ok_or_else(|| {
+        (
+            RejectReason::ParseError,
+            format!("timestamp {timestamp:?} is not integer unix milliseconds in years 0000 to 9999"),
+        )
+    })?;
     let schema = match schema.trim() {
         "1" => 1,
         "2" => 2,

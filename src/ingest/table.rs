@@ -10,7 +10,7 @@
 //! reject of the record (JSONL): a typo never silently drops a value.
 
 use super::{InputStats, Position, Refusal, Reject, RejectReason, tabular};
-use crate::as_of::parse_time_ms;
+use crate::as_of::{parse_time_ms, writable_ms};
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
 use std::path::Path;
@@ -302,15 +302,22 @@ impl Fields {
     /// An optional instant: RFC 3339 text, or an integer of unix milliseconds.
     pub fn optional_time_ms(&self, name: &str) -> Result<Option<i64>, Refusal> {
         let bad = |v: &dyn std::fmt::Display| {
-            (RejectReason::BadDate, format!("{name} {v} is neither RFC 3339 nor integer unix milliseconds"))
+            (
+                RejectReason::BadDate,
+                format!("{name} {v} is neither RFC 3339 nor integer unix milliseconds in years 0000 to 9999"),
+            )
         };
         match self.0.get(name) {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| bad(n)),
+            Some(Value::Number(n)) => n.as_i64().and_then(writable_ms).map(Some).ok_or_else(|| bad(n)),
             Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
             Some(Value::String(s)) => {
                 let s = s.trim();
-                let ms = if s.bytes().all(|b| b.is_ascii_digit()) { s.parse().ok() } else { parse_time_ms(s) };
+                let ms = if s.bytes().all(|b| b.is_ascii_digit()) {
+                    s.parse().ok().and_then(writable_ms)
+                } else {
+                    parse_time_ms(s)
+                };
                 ms.map(Some).ok_or_else(|| bad(&format!("{s:?}")))
             }
             Some(other) => Err(bad(other)),
