@@ -28,7 +28,7 @@
 //! checks an epoch in the browser; [`history`] is the
 //! patch-history database the patch model reads and `scoreset history` writes.
 //! [`fetch`] brings network inputs into the content-addressed input cache.
-//! Below the stages, [`progress`] reports long stages as events, [`fsio`] reads
+//! Below the stages, [`progress`] reports long stages as events, [`memory`] what the process holds (for the stage logs), [`fsio`] reads
 //! untrusted files (regular files only, bounded), [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
 //! did:key and eddsa-jcs-2022 proofs, and `synth` (feature `synth`, on by
 //! default) the seeded synthetic graphs and samples used by benchmarks, tests and `data/`.
@@ -48,6 +48,7 @@ pub mod fsio;
 pub mod graph;
 pub mod history;
 pub mod ingest;
+pub mod memory;
 pub mod models;
 pub mod numeric;
 pub mod progress;

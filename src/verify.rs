@@ -389,7 +389,7 @@ pub fn check_recomputed(files: &[crate::scoreset::EpochFile], manifest: &Manifes
     }
     for file in files {
         let recorded = subject.outputs.iter().find(|o| o.name == file.name);
-        if recorded.map(|o| &o.digest) != Some(&digest_bytes(&file.bytes)) {
+        if recorded.map(|o| &o.digest) != Some(&file.digest()?) {
             return Err(invalid(file.name, "recomputed content differs from the epoch"));
         }
     }
@@ -439,7 +439,7 @@ pub fn fetch_epoch(
         .map(|outputs| outputs.iter().filter_map(|o| o["name"].as_str()).collect())
         .unwrap_or_default();
     order.push(MANIFEST);
-    let mut sealed = crate::scoreset::EpochCar::new()?;
+    let mut sealed = crate::scoreset::EpochCar::new(std::io::Cursor::new(Vec::new()))?;
     for name in &order {
         let (_, bytes) = files
             .iter()
@@ -448,6 +448,7 @@ pub fn fetch_epoch(
         sealed.add(name, bytes)?;
     }
     let (rebuilt, car) = sealed.finish()?;
+    let car = car.into_inner();
     if rebuilt != *root {
         return Err(refuse(format!(
             "the directory holds files {MANIFEST} does not list (its files rebuild {rebuilt})"

@@ -40,7 +40,7 @@ fn compute(
         let (tp, _) = eigentrust(&g.trust, &g.dangling, &g.pretrust, &EigenTrustParams::default(), |_, _| {}).unwrap();
         let t = discount_one_shot(&g.distrust, &tp);
         let files = render(
-            &[ScopeScores {
+            vec![ScopeScores {
                 scope: "default".into(),
                 badges: vec![None; g.peers.len()],
                 peers: g.peers,
@@ -54,7 +54,7 @@ fn compute(
             &[scoreset::config::OutputFormat::Csv],
         )
         .unwrap();
-        (tp, t, files[0].bytes.clone())
+        (tp, t, files[0].to_bytes().unwrap())
     })
 }
 

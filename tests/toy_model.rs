@@ -56,7 +56,7 @@ impl Model for OutDegree {
             inputs.push(stats);
         }
         let csv: String = degree.iter().map(|(peer, d)| format!("{peer},{d}\n")).collect();
-        let files = vec![EpochFile { name: "degrees.csv", bytes: format!("peer,out_degree\n{csv}").into_bytes() }];
+        let files = vec![EpochFile::new("degrees.csv", format!("peer,out_degree\n{csv}").into_bytes())];
         Ok(ComputedEpoch::new(files, inputs, &[], DegreeCounts { peers: degree.len() }))
     }
 }

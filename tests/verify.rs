@@ -146,15 +146,14 @@ fn an_edited_score_re_signed_by_another_key_shows_as_an_issuer_change() {
     let mut manifest: Manifest = serde_json::from_slice(&fs::read(epoch.join("manifest.json")).unwrap()).unwrap();
     manifest.issuer = None;
     let files: Vec<EpochFile> = outputs
-        .map(|&name| EpochFile {
-            name,
-            bytes: if name == "scores.csv" { scores.clone().into_bytes() } else { fs::read(epoch.join(name)).unwrap() },
+        .map(|&name| {
+            let bytes =
+                if name == "scores.csv" { scores.clone().into_bytes() } else { fs::read(epoch.join(name)).unwrap() };
+            EpochFile::new(name, bytes)
         })
         .collect();
     let forger = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
-    for file in seal(manifest, Some(&forger), "2026-01-02T00:00:00Z", files).unwrap() {
-        fs::write(epoch.join(file.name), file.bytes).unwrap();
-    }
+    seal(manifest, Some(&forger), "2026-01-02T00:00:00Z", &files, &epoch, |_| Ok(())).unwrap();
     let forger_did = did_key::did_key(&forger.verifying_key());
 
     let out = verify(&[epoch.to_str().unwrap()]);

@@ -80,24 +80,48 @@ pub fn digest_reader(reader: impl Read) -> std::io::Result<Digest> {
 /// [`digest_reader`], handing each UnixFS block of the file to `emit` as it
 /// is made (once per distinct block), and returning the file's root node too
 /// (a directory entry needs its cumulative size). Sealing an epoch and
-/// verifying one both digest files here, so they cannot disagree.
+/// verifying one both digest files through [`FileDigest`], so they cannot disagree.
 pub fn digest_blocks(mut reader: impl Read, emit: impl FnMut(&Cid, &[u8])) -> std::io::Result<(Digest, unixfs::Node)> {
-    let mut hasher = Sha256::new();
-    let mut dag = unixfs::FileBuilder::new(emit);
+    let mut digest = FileDigest::new(emit);
     let mut buf = vec![0u8; unixfs::CHUNK_SIZE];
-    let mut size = 0u64;
     loop {
         let n = reader.read(&mut buf)?;
         if n == 0 {
             break;
         }
-        hasher.update(&buf[..n]);
-        dag.push(&buf[..n]);
-        size += n as u64;
+        digest.push(&buf[..n]);
     }
-    let sha: [u8; 32] = hasher.finalize().into();
-    let node = dag.finish();
-    Ok((Digest { sha256: hex::encode(sha), cid: node.cid.to_string(), size }, node))
+    Ok(digest.finish())
+}
+
+/// A file's [`Digest`] made as its bytes arrive, in pieces of any size: the
+/// SHA-256 of the whole and its UnixFS DAG (each block handed to `emit` as
+/// it is made) in one pass over each byte.
+pub struct FileDigest<F: FnMut(&Cid, &[u8])> {
+    hasher: Sha256,
+    dag: unixfs::FileBuilder<F>,
+    size: u64,
+}
+
+impl<F: FnMut(&Cid, &[u8])> FileDigest<F> {
+    /// An empty file whose blocks go to `emit`.
+    pub fn new(emit: F) -> Self {
+        FileDigest { hasher: Sha256::new(), dag: unixfs::FileBuilder::new(emit), size: 0 }
+    }
+
+    /// Appends `bytes` to the file.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.hasher.update(bytes);
+        self.dag.push(bytes);
+        self.size += bytes.len() as u64;
+    }
+
+    /// The digest and the DAG's root node (its last blocks emitted).
+    pub fn finish(self) -> (Digest, unixfs::Node) {
+        let sha: [u8; 32] = self.hasher.finalize().into();
+        let node = self.dag.finish();
+        (Digest { sha256: hex::encode(sha), cid: node.cid.to_string(), size: self.size }, node)
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,17 @@ pub fn canonical_json(value: &impl serde::Serialize) -> Result<Vec<u8>, serde_js
     serde_json_canonicalizer::to_vec(value)
 }
 
+/// Appends the RFC 8785 (JCS) canonical bytes of `value` to `out`, for a
+/// value whose structs declare their fields, and whose maps hold their keys,
+/// in canonical order (UTF-16 code units; for ASCII keys, byte order):
+/// serialised as it stands, with no tree built and nothing sorted. The
+/// epoch's score lines are written here, millions at a time; each line type
+/// is tested against [`canonical_json`], which a field declared out of order
+/// would fail.
+pub fn write_canonical_ordered(out: &mut Vec<u8>, value: &impl serde::Serialize) -> serde_json::Result<()> {
+    value.serialize(&mut serde_json::Serializer::with_formatter(out, Es6Numbers))
+}
+
 /// RFC 8785 (JCS) canonical bytes of a parsed JSON document: the same bytes
 /// as [`canonical_json`], for the hot paths (proof checks, and content ids of
 /// texts that [`canonical_text`] declines): writing the tree directly, in the

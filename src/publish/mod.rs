@@ -13,7 +13,7 @@ pub mod lock;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::scoreset::manifest::Manifest;
-use crate::scoreset::{EpochFile, MANIFEST, manifest_cid};
+use crate::scoreset::{MANIFEST, manifest_cid};
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -36,21 +36,64 @@ pub fn epoch_dir(pipeline_dir: &Path, epoch: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Writes `files` as epoch `epoch` under `pipeline_dir` (`<out>/<name>`), in
-/// order, and points `pipeline_dir/latest` at it unless `latest` names a newer
-/// epoch.
-///
-/// For crash tests, the environment variable `SCORESET_CRASH_AFTER_FILES=N`
-/// aborts the process (no clean-up runs) once N files are written.
-pub fn publish_epoch(pipeline_dir: &Path, epoch: &str, files: &[EpochFile]) -> Result<Published> {
+/// An epoch being written: a hidden staging folder beside where the epoch
+/// will go (`.<epoch>.partial-<pid>`), removed unless it is published. The
+/// seal stage writes the files into [`Staging::path`]; [`Staging::publish`]
+/// renames the folder into place and moves `latest`.
+pub struct Staging {
+    pipeline_dir: PathBuf,
+    epoch: String,
+    dir: TempDir,
+}
+
+impl Staging {
+    /// Creates the staging folder of epoch `epoch` under `pipeline_dir`
+    /// (`<out>/<name>`, created if needed); fails if the epoch exists.
+    pub fn create(pipeline_dir: &Path, epoch: &str) -> Result<Self> {
+        fs::create_dir_all(pipeline_dir).map_err(write_err(pipeline_dir))?;
+        epoch_dir(pipeline_dir, epoch)?;
+        let dir = TempDir { path: pipeline_dir.join(format!(".{epoch}.partial-{}", std::process::id())) };
+        fs::create_dir(&dir.path).map_err(write_err(&dir.path))?;
+        Ok(Staging { pipeline_dir: pipeline_dir.to_path_buf(), epoch: epoch.to_owned(), dir })
+    }
+
+    /// The folder the files go to.
+    pub fn path(&self) -> &Path {
+        &self.dir.path
+    }
+
+    /// Syncs the folder, renames it into place as the epoch, and points
+    /// `latest` at it unless `latest` names a newer epoch.
+    pub fn publish(self) -> Result<Published> {
+        let Staging { pipeline_dir, epoch, dir } = self;
+        let target = epoch_dir(&pipeline_dir, &epoch)?;
+        sync_dir(&dir.path).map_err(write_err(&dir.path))?;
+        fs::rename(&dir.path, &target).map_err(write_err(&target))?;
+        // Renamed into place: the guard's removal finds nothing left (not forgotten, which leaked its path).
+        drop(dir);
+        sync_dir(&pipeline_dir).map_err(write_err(&pipeline_dir))?;
+        let latest_moved = move_latest(&pipeline_dir, &epoch).map_err(write_err(&pipeline_dir.join(LATEST)))?;
+        Ok(Published { dir: target, latest_moved })
+    }
+}
+
+/// The hook the seal stage calls before each file it writes: with the
+/// environment variable `SCORESET_CRASH_AFTER_FILES=N`, it aborts the process
+/// (no clean-up runs) once N files are written, for the crash tests.
+pub fn crash_hook() -> impl FnMut(usize) -> io::Result<()> {
     let crash_after: Option<usize> = std::env::var("SCORESET_CRASH_AFTER_FILES").ok().and_then(|v| v.parse().ok());
-    write_epoch(pipeline_dir, epoch, files, |written| {
+    move |written| {
         if crash_after == Some(written) {
             eprintln!("SCORESET_CRASH_AFTER_FILES={written}: aborting mid-epoch");
             std::process::abort();
         }
         Ok(())
-    })
+    }
+}
+
+fn write_err(path: &Path) -> impl FnOnce(io::Error) -> Error + use<> {
+    let path = path.to_path_buf();
+    move |source| Error::Write { path, source }
 }
 
 /// Whether `name` is an epoch folder name (`YYYYMMDDTHHMMSSZ`).
@@ -162,39 +205,6 @@ pub fn remove_leftovers(pipeline_dir: &Path) -> Result<Vec<String>> {
     Ok(removed)
 }
 
-/// [`publish_epoch`] with a hook called before each file is written (tests inject failures here).
-fn write_epoch(
-    pipeline_dir: &Path,
-    epoch: &str,
-    files: &[EpochFile],
-    before_file: impl Fn(usize) -> io::Result<()>,
-) -> Result<Published> {
-    let write_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
-    fs::create_dir_all(pipeline_dir).map_err(write_err(pipeline_dir))?;
-    let target = epoch_dir(pipeline_dir, epoch)?;
-    let staging = TempDir { path: pipeline_dir.join(format!(".{epoch}.partial-{}", std::process::id())) };
-    fs::create_dir(&staging.path).map_err(write_err(&staging.path))?;
-    let total: usize = files.iter().map(|f| f.bytes.len()).sum();
-    let mut written = 0;
-    for (k, file) in files.iter().enumerate() {
-        let path = staging.path.join(file.name);
-        crate::progress::step("Write", format_args!("{} ({written} of {total} bytes written)", file.name));
-        before_file(k).and_then(|()| write_synced(&path, &file.bytes)).map_err(write_err(&path))?;
-        written += file.bytes.len();
-    }
-    crate::progress::done("Write");
-    sync_dir(&staging.path).map_err(write_err(&staging.path))?;
-    fs::rename(&staging.path, &target).map_err(write_err(&target))?;
-    // Renamed into place: the guard's removal finds nothing left (not forgotten, which leaked its path).
-    drop(staging);
-    sync_dir(pipeline_dir).map_err(write_err(pipeline_dir))?;
-    let latest_moved = move_latest(pipeline_dir, epoch).map_err(write_err(&pipeline_dir.join(LATEST)))?;
-    Ok(Published { dir: target, latest_moved })
-}
-
 /// Name of the link to the newest epoch.
 pub const LATEST: &str = "latest";
 
@@ -265,21 +275,12 @@ impl Drop for TempDir {
 mod tests {
     use super::*;
 
-    fn files() -> Vec<EpochFile> {
-        vec![
-            EpochFile { name: "a.csv", bytes: b"1\n".to_vec() },
-            EpochFile { name: "b.jsonl", bytes: b"{}\n".to_vec() },
-        ]
-    }
-
-    #[test]
-    fn writing_reports_each_file_with_the_bytes_written_so_far() {
-        let dir = tempfile::tempdir().unwrap();
-        let events = crate::progress::captured(|| {
-            write_epoch(dir.path(), "20260101T000000Z", &files(), |_| Ok(())).unwrap();
-        });
-        let steps: Vec<&str> = events.iter().filter(|(stage, _)| stage == "Write").map(|(_, m)| m.as_str()).collect();
-        assert_eq!(steps, ["a.csv (0 of 5 bytes written)", "b.jsonl (2 of 5 bytes written)", crate::progress::DONE]);
+    /// Publishes an epoch of two small files.
+    fn publish_epoch(pipeline_dir: &Path, epoch: &str) -> Result<Published> {
+        let staging = Staging::create(pipeline_dir, epoch)?;
+        fs::write(staging.path().join("a.csv"), b"1\n").unwrap();
+        fs::write(staging.path().join("b.jsonl"), b"{}\n").unwrap();
+        staging.publish()
     }
 
     fn entries(dir: &Path) -> Vec<String> {
@@ -292,10 +293,10 @@ mod tests {
     #[test]
     fn latest_follows_newer_epochs_only() {
         let out = tempfile::tempdir().unwrap();
-        let p = publish_epoch(out.path(), "20260102T000000Z", &files()).unwrap();
+        let p = publish_epoch(out.path(), "20260102T000000Z").unwrap();
         assert!(p.latest_moved);
         assert_eq!(fs::read(out.path().join("latest/a.csv")).unwrap(), b"1\n");
-        let older = publish_epoch(out.path(), "20260101T000000Z", &files()).unwrap();
+        let older = publish_epoch(out.path(), "20260101T000000Z").unwrap();
         assert!(!older.latest_moved);
         assert_eq!(fs::read_link(out.path().join("latest")).unwrap(), Path::new("20260102T000000Z"));
         assert_eq!(entries(out.path()), ["20260101T000000Z", "20260102T000000Z", "latest"]);
@@ -304,12 +305,13 @@ mod tests {
     #[test]
     fn a_failure_mid_write_leaves_no_epoch_and_latest_unmoved() {
         let out = tempfile::tempdir().unwrap();
-        publish_epoch(out.path(), "20260101T000000Z", &files()).unwrap();
-        let fail_second = |k: usize| {
-            if k == 1 { Err(io::Error::other("disk full")) } else { Ok(()) }
-        };
-        let err = write_epoch(out.path(), "20260102T000000Z", &files(), fail_second).unwrap_err();
-        assert!(std::error::Error::source(&err).is_some_and(|s| s.to_string().contains("disk full")), "{err}");
+        publish_epoch(out.path(), "20260101T000000Z").unwrap();
+        {
+            let staging = Staging::create(out.path(), "20260102T000000Z").unwrap();
+            fs::write(staging.path().join("a.csv"), b"1\n").unwrap();
+            assert!(entries(out.path()).iter().any(|n| n.starts_with(".20260102T000000Z.partial-")));
+            // The writer fails here: the staging folder is dropped, not published.
+        }
         assert_eq!(entries(out.path()), ["20260101T000000Z", "latest"]);
         assert_eq!(fs::read_link(out.path().join("latest")).unwrap(), Path::new("20260101T000000Z"));
     }
@@ -317,8 +319,8 @@ mod tests {
     #[test]
     fn an_existing_epoch_is_never_overwritten() {
         let out = tempfile::tempdir().unwrap();
-        publish_epoch(out.path(), "20260101T000000Z", &files()).unwrap();
-        let err = publish_epoch(out.path(), "20260101T000000Z", &[]).unwrap_err();
+        publish_epoch(out.path(), "20260101T000000Z").unwrap();
+        let err = Staging::create(out.path(), "20260101T000000Z").err().unwrap();
         assert!(matches!(err, Error::EpochExists { .. }));
         assert_eq!(fs::read(out.path().join("20260101T000000Z/b.jsonl")).unwrap(), b"{}\n");
     }

@@ -118,8 +118,13 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
     let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = models::compute_with(loaded, model, &as_of)?;
     let computed = ComputedSummary { inputs, rejects_by_reason, report };
     let manifest = manifest::build(loaded, model, &computed, &as_of, previous.clone())?;
-    let files = scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), files)?;
-    let published = publish::publish_epoch(&pipeline_dir, &epoch, &files)?;
+    let started = std::time::Instant::now();
+    let staging = publish::Staging::create(&pipeline_dir, &epoch)?;
+    let sealed =
+        scoreset::seal(manifest, key.as_ref(), &as_of.rfc3339(), &files, staging.path(), publish::crash_hook())?;
+    drop(files);
+    tracing::info!(bytes = sealed.bytes, root = %sealed.root, elapsed = ?started.elapsed(), memory = %crate::memory::now(), "sealed");
+    let published = staging.publish()?;
     tracing::info!(dir = %published.dir.display(), signed = key.is_some(), "epoch published");
     let timeout = std::time::Duration::from_secs(pipeline.inputs.timeout_secs.max(1));
     let ipfs = pipeline.publish.ipfs_api.as_deref().map(|api| publish::ipfs::publish(&published.dir, api, timeout));

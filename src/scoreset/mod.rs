@@ -10,20 +10,114 @@
 pub mod manifest;
 pub mod parquet;
 
-use crate::crypto::content::digest_blocks;
+use crate::crypto::content::FileDigest;
 use crate::crypto::{self, Digest, canonical_json, car, digest_bytes, eddsa_jcs, unixfs};
 use crate::error::{Error, Result};
 use ed25519_dalek::SigningKey;
 use manifest::{Manifest, OutputRecord};
 use serde::Serialize;
+use std::fs::File;
+use std::io::{BufWriter, Seek, Write};
+use std::path::Path;
+use std::sync::Arc;
 
 /// One file of an epoch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct EpochFile {
     /// File name inside the epoch folder.
     pub name: &'static str,
     /// Contents.
-    pub bytes: Vec<u8>,
+    pub body: Body,
+}
+
+/// An epoch file's contents: in memory, or rendered piece by piece as it is written.
+#[derive(Clone)]
+pub enum Body {
+    /// The bytes.
+    Bytes(Vec<u8>),
+    /// `count` pieces, piece `k` rendered by `render(k)`; the file is the
+    /// pieces in order. Rendered a few at a time, in parallel, while the
+    /// ones before are written and hashed ([`EpochFile::write_to`]), so a
+    /// file of gigabytes is never held whole.
+    Pieces {
+        /// How many pieces.
+        count: usize,
+        /// Renders one piece.
+        render: Arc<dyn Fn(usize) -> Result<Vec<u8>> + Send + Sync>,
+    },
+}
+
+impl std::fmt::Debug for EpochFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.body {
+            Body::Bytes(bytes) => write!(f, "EpochFile({}, {} bytes)", self.name, bytes.len()),
+            Body::Pieces { count, .. } => write!(f, "EpochFile({}, {count} pieces)", self.name),
+        }
+    }
+}
+
+impl EpochFile {
+    /// A file of `bytes`.
+    pub fn new(name: &'static str, bytes: Vec<u8>) -> Self {
+        EpochFile { name, body: Body::Bytes(bytes) }
+    }
+
+    /// A file of `count` pieces, rendered when it is written (see [`Body::Pieces`]).
+    pub fn pieces(
+        name: &'static str,
+        count: usize,
+        render: impl Fn(usize) -> Result<Vec<u8>> + Send + Sync + 'static,
+    ) -> Self {
+        EpochFile { name, body: Body::Pieces { count, render: Arc::new(render) } }
+    }
+
+    /// Hands the file's bytes to `sink`, in order. Pieces are rendered in
+    /// batches of two per thread, in parallel, each batch while `sink` takes
+    /// the one before: memory holds at most two batches.
+    pub fn write_to(&self, sink: &mut (dyn FnMut(&[u8]) -> Result<()> + Send)) -> Result<()> {
+        use rayon::prelude::*;
+        let (count, render) = match &self.body {
+            Body::Bytes(bytes) => return sink(bytes),
+            Body::Pieces { count, render } => (*count, render),
+        };
+        let batch = 2 * rayon::current_num_threads().max(1);
+        let render_batch = |start: usize| -> Result<Vec<Vec<u8>>> {
+            (start..(start + batch).min(count)).into_par_iter().map(|k| render(k)).collect()
+        };
+        let mut current = render_batch(0)?;
+        let mut next = batch;
+        loop {
+            let more = next < count;
+            let (taken, rendered) =
+                rayon::join(|| current.iter().try_for_each(|piece| sink(piece)), || more.then(|| render_batch(next)));
+            taken?;
+            match rendered {
+                Some(rendered) => current = rendered?,
+                None => return Ok(()),
+            }
+            next += batch;
+        }
+    }
+
+    /// The file's bytes in memory (small files, and tests).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        self.write_to(&mut |piece| {
+            bytes.extend_from_slice(piece);
+            Ok(())
+        })?;
+        Ok(bytes)
+    }
+
+    /// The file's digest, streamed (what `verify --recompute` compares).
+    pub fn digest(&self) -> Result<Digest> {
+        let mut digest = FileDigest::new(|_: &cid::Cid, _: &[u8]| {});
+        self.write_to(&mut |piece| {
+            digest.push(piece);
+            Ok(())
+        })?;
+        Ok(digest.finish().0)
+    }
 }
 
 /// A JSON-lines epoch file: one RFC 8785 canonical line per item, in the order given.
@@ -32,7 +126,7 @@ pub fn jsonl_file<T: Serialize>(name: &'static str, items: impl IntoIterator<Ite
     for item in items {
         json_line(&mut bytes, &item).map_err(io(name))?;
     }
-    Ok(EpochFile { name, bytes })
+    Ok(EpochFile::new(name, bytes))
 }
 
 /// A CSV epoch file with a header row; numbers are formatted by the caller ([`es6_number`](crate::numeric::es6_number)).
@@ -44,7 +138,7 @@ pub fn csv_file(name: &'static str, header: &[&str], rows: impl IntoIterator<Ite
         write_row(&mut csv, &fields).map_err(io(name))?;
     }
     let bytes = csv.into_inner().map_err(|e| io(name)(e.into_error()))?;
-    Ok(EpochFile { name, bytes })
+    Ok(EpochFile::new(name, bytes))
 }
 
 /// Maps an in-memory serialisation failure of epoch file `name` to an error.
@@ -52,27 +146,55 @@ pub(crate) fn io(name: &'static str) -> impl Fn(std::io::Error) -> Error {
     move |source| Error::Write { path: name.into(), source }
 }
 
-/// Completes an epoch: records every file's digest in the manifest, signs it
-/// with `key` (proof `created` = `as_of`, so a re-run is byte-identical), and
-/// appends `manifest.json` and `scoreset.car` to `files`.
+/// What [`seal`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    /// The root of the CAR: the UnixFS directory of the epoch's files.
+    pub root: cid::Cid,
+    /// Bytes written, the CAR included.
+    pub bytes: u64,
+}
+
+/// Seals an epoch into folder `dir` (a staging folder, see
+/// [`crate::publish::Staging`]): writes each of `files` there, records its
+/// digest in the manifest, signs the manifest with `key` (proof `created` =
+/// `as_of`, so a re-run is byte-identical), writes `manifest.json`, and
+/// writes `scoreset.car` beside them. `before_file(k)` is called before the
+/// k-th file is written (the CAR last), for the crash tests.
 ///
-/// The CAR holds each file as a UnixFS file DAG ([`crate::crypto::unixfs`])
-/// and is rooted at a UnixFS directory of the output files and the manifest,
-/// so `ipfs dag import scoreset.car` then `ipfs get ROOT` gives back the
-/// epoch's folder (all but the CAR itself). Each file is chunked and hashed
-/// once, its blocks written to the CAR as they are made.
+/// Each file's bytes are taken once, as they are rendered ([`EpochFile::write_to`]):
+/// written to the file, hashed (SHA-256 and UnixFS DAG) and written to the
+/// CAR as blocks, so no file is read back and none is held whole. The CAR
+/// holds each file as a UnixFS file DAG ([`crate::crypto::unixfs`]) and is
+/// rooted at a UnixFS directory of the output files and the manifest, so
+/// `ipfs dag import scoreset.car` then `ipfs get ROOT` gives back the
+/// epoch's folder (all but the CAR itself). Every file is fsync'd.
 pub fn seal(
     mut manifest: Manifest,
     key: Option<&SigningKey>,
     created: &str,
-    mut files: Vec<EpochFile>,
-) -> Result<Vec<EpochFile>> {
+    files: &[EpochFile],
+    dir: &Path,
+    mut before_file: impl FnMut(usize) -> std::io::Result<()>,
+) -> Result<Sealed> {
     let manifest_failed = |source| Error::Serialize { what: MANIFEST.into(), source };
-    let mut car = EpochCar::new()?;
+    let write_err = |name: &'static str| move |source| Error::Write { path: dir.join(name), source };
+    let create = |name: &str| File::create(dir.join(name)).map(|f| BufWriter::with_capacity(1 << 20, f));
+    let mut car = EpochCar::new(create(CAR).map_err(write_err(CAR))?)?;
     let mut outputs = Vec::with_capacity(files.len());
-    for f in &files {
-        crate::progress::step("Seal", format_args!("hashing {} ({} bytes)", f.name, f.bytes.len()));
-        let digest = car.add(f.name, &f.bytes)?;
+    let mut written = 0u64;
+    for (k, f) in files.iter().enumerate() {
+        before_file(k).map_err(write_err(f.name))?;
+        crate::progress::step("Write", format_args!("{} ({written} bytes written)", f.name));
+        let mut out = create(f.name).map_err(write_err(f.name))?;
+        let digest = car.add_with(f.name, |add| {
+            f.write_to(&mut |piece| {
+                out.write_all(piece).map_err(write_err(f.name))?;
+                written += piece.len() as u64;
+                add(piece)
+            })
+        })?;
+        synced(out).map_err(write_err(f.name))?;
         outputs.push(OutputRecord { name: f.name.to_owned(), digest });
     }
     manifest.credential_subject.outputs = outputs;
@@ -84,55 +206,82 @@ pub fn seal(
         None => document,
     };
     let manifest_bytes = canonical_json(&document).map_err(manifest_failed)?;
+    before_file(files.len()).map_err(write_err(MANIFEST))?;
+    std::fs::write(dir.join(MANIFEST), &manifest_bytes)
+        .and_then(|()| File::open(dir.join(MANIFEST))?.sync_all())
+        .map_err(write_err(MANIFEST))?;
     car.add(MANIFEST, &manifest_bytes)?;
-    let (_, car) = car.finish()?;
-    crate::progress::done("Seal");
-    files.push(EpochFile { name: MANIFEST, bytes: manifest_bytes });
-    files.push(EpochFile { name: CAR, bytes: car });
-    Ok(files)
+    written += manifest_bytes.len() as u64;
+    before_file(files.len() + 1).map_err(write_err(CAR))?;
+    let (root, car) = car.finish()?;
+    let car_bytes = car.get_ref().metadata().map(|m| m.len()).map_err(write_err(CAR))?;
+    synced(car).map_err(write_err(CAR))?;
+    crate::progress::done("Write");
+    Ok(Sealed { root, bytes: written + car_bytes })
 }
 
-/// An epoch's `scoreset.car` being written: each file's UnixFS DAG as it is
-/// added (the score files in the manifest's order, then the manifest), then
-/// the directory of them all as the root. The one writer of the CAR's
-/// layout, so a fetched epoch's CAR is rebuilt byte for byte as it was sealed.
-pub struct EpochCar {
-    car: car::CarWriter<std::io::Cursor<Vec<u8>>>,
+/// Flushes a file written through a buffer and syncs it to disk.
+fn synced(out: BufWriter<File>) -> std::io::Result<()> {
+    out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
+}
+
+/// An epoch's `scoreset.car` being written to `W`: each file's UnixFS DAG
+/// as it is added (the score files in the manifest's order, then the
+/// manifest), then the directory of them all as the root. The one writer of
+/// the CAR's layout, so a fetched epoch's CAR is rebuilt byte for byte as
+/// it was sealed.
+pub struct EpochCar<W: Write + Seek + Send> {
+    car: car::CarWriter<W>,
     entries: Vec<(String, unixfs::Node)>,
 }
 
-impl EpochCar {
+impl<W: Write + Seek + Send> EpochCar<W> {
     /// An empty CAR whose root is written when it is finished.
-    pub fn new() -> Result<Self> {
-        let car = car::CarWriter::with_root_later(std::io::Cursor::new(Vec::new())).map_err(car_failed)?;
+    pub fn new(out: W) -> Result<Self> {
+        let car = car::CarWriter::with_root_later(out).map_err(car_failed)?;
         Ok(EpochCar { car, entries: Vec::new() })
     }
 
-    /// Adds file `name`'s DAG; returns its digest.
+    /// Adds file `name` of `bytes`; returns its digest.
     pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<Digest> {
+        self.add_with(name, |add| add(bytes))
+    }
+
+    /// Adds file `name`, whose bytes `write` hands, in order, to the function
+    /// it is given; returns the file's digest. Each block goes to the CAR as
+    /// soon as it is made.
+    pub fn add_with(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut (dyn FnMut(&[u8]) -> Result<()> + Send)) -> Result<()>,
+    ) -> Result<Digest> {
         let mut written = Ok(true);
         let car = &mut self.car;
-        let (digest, node) = digest_blocks(bytes, |cid, block| {
+        let mut digest = FileDigest::new(|cid: &cid::Cid, block: &[u8]| {
             if written.is_ok() {
                 written = car.write_block(cid, block);
             }
-        })
-        .map_err(|source| Error::Write { path: CAR.into(), source })?;
+        });
+        write(&mut |piece| {
+            digest.push(piece);
+            Ok(())
+        })?;
+        let (digest, node) = digest.finish();
         written.map_err(car_failed)?;
         self.entries.push((name.to_owned(), node));
         Ok(digest)
     }
 
-    /// Writes the directory of the files added as the root; returns it and the CAR's bytes.
-    pub fn finish(mut self) -> Result<(cid::Cid, Vec<u8>)> {
+    /// Writes the directory of the files added as the root; returns it and the output.
+    pub fn finish(mut self) -> Result<(cid::Cid, W)> {
         let entries: Vec<(&str, unixfs::Node)> = self.entries.iter().map(|(n, node)| (n.as_str(), *node)).collect();
         let mut written = Ok(true);
         let car = &mut self.car;
         let root = unixfs::directory(&entries, |cid, block| written = car.write_block(cid, block))
             .map_err(|e| Error::Write { path: CAR.into(), source: std::io::Error::other(e) })?;
         written.map_err(car_failed)?;
-        let bytes = self.car.finish_with_root(root.cid).map_err(car_failed)?.into_inner();
-        Ok((root.cid, bytes))
+        let out = self.car.finish_with_root(root.cid).map_err(car_failed)?;
+        Ok((root.cid, out))
     }
 }
 

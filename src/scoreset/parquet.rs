@@ -54,7 +54,7 @@ pub fn parquet_file(name: &'static str, columns: Vec<ParquetColumn>) -> Result<E
         .set_parallel(false)
         .finish(&mut frame)
         .map_err(failed)?;
-    Ok(EpochFile { name, bytes })
+    Ok(EpochFile::new(name, bytes))
 }
 
 #[cfg(test)]
@@ -76,10 +76,10 @@ mod tests {
             )
             .unwrap()
         };
-        let (a, b) = (file(), file());
+        let (a, b) = (file().to_bytes().unwrap(), file().to_bytes().unwrap());
         assert_eq!(a, b, "deterministic bytes");
-        assert!(a.bytes.starts_with(b"PAR1") && a.bytes.ends_with(b"PAR1"));
-        let frame = ParquetReader::new(std::io::Cursor::new(a.bytes)).finish().unwrap();
+        assert!(a.starts_with(b"PAR1") && a.ends_with(b"PAR1"));
+        let frame = ParquetReader::new(std::io::Cursor::new(a)).finish().unwrap();
         let trust: Vec<f64> = frame.column("trust").unwrap().f64().unwrap().into_no_null_iter().collect();
         assert_eq!(
             trust.iter().map(|t| t.to_bits()).collect::<Vec<_>>(),

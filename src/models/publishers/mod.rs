@@ -193,7 +193,7 @@ fn compute(loaded: &LoadedPipeline, spec: &PublisherSpec, as_of: &AsOf) -> Resul
     let files = vec![
         scores,
         csv,
-        crate::scoreset::EpochFile { name: AUDIT, bytes: chain.bytes },
+        crate::scoreset::EpochFile::new(AUDIT, chain.bytes),
         jsonl_file(crate::scoreset::REJECTED, &tables.rejects)?,
     ];
     Ok(ComputedEpoch::new(files, tables.stats, &tables.rejects, counts))

@@ -242,9 +242,11 @@ pub fn compute_with(loaded: &LoadedPipeline, as_of: &AsOf, visit: &mut dyn FnMut
             ),
         });
     }
-    tracing::info!(attestations = ingested.attestations.len(), rejects = ingested.rejects.len(), elapsed = ?started.elapsed(), "ingest done");
+    tracing::info!(attestations = ingested.attestations.len(), rejects = ingested.rejects.len(), elapsed = ?started.elapsed(), memory = %crate::memory::now(), "ingest done");
 
+    let started = Instant::now();
     let mut combined = combine(&mut ingested, &pipeline.scopes, &pipeline.decay, as_of.unix_ms());
+    tracing::info!(elapsed = ?started.elapsed(), memory = %crate::memory::now(), "combined");
     if combined.scopes.iter().all(|(_, edges)| edges.is_empty()) {
         return Err(Error::Config {
             path: loaded.file.clone(),
@@ -265,7 +267,9 @@ pub fn compute_with(loaded: &LoadedPipeline, as_of: &AsOf, visit: &mut dyn FnMut
     let faded = std::mem::take(&mut combined.faded);
     for (k, (scope, edges)) in std::mem::take(&mut combined.scopes).into_iter().enumerate() {
         let faded = faded.get(k).map_or(&[][..], Vec::as_slice);
+        let started = Instant::now();
         let graph = graph::build_scope_fading(&ingested.peers, edges, &ingested.pretrust, faded);
+        tracing::info!(scope, peers = graph.peers.len(), elapsed = ?started.elapsed(), memory = %crate::memory::now(), "graph built");
         let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| explicit_pretrust && p > 0.0).collect();
         let (highly, badges) = sentiment::peer_standing(&graph, &pretrusted);
         let (result, iterates, trust, bar) = score_scope(&scope, &graph, &highly, loaded)?;
@@ -300,7 +304,9 @@ pub fn compute_with(loaded: &LoadedPipeline, as_of: &AsOf, visit: &mut dyn FnMut
         scores.push(ScopeScores { scope, peers: graph.peers, trust_positive, trust, badges });
     }
     let formats = &pipeline.output.formats;
-    let files = render::render(&scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339(), formats)?;
+    let started = Instant::now();
+    let files = render::render(scores, &combined, &artifact_scores, &ingested.rejects, &as_of.rfc3339(), formats)?;
+    tracing::info!(elapsed = ?started.elapsed(), memory = %crate::memory::now(), "rendered");
     let counts = TrustCounts {
         scopes: results,
         artifact_opinions: [combined.reviews.len(), combined.security.len(), combined.opinions.len()],
@@ -339,7 +345,7 @@ fn score_scope(
     let bar = sentiment::weakest_highly_trusted(&iterates.trust_positive, highly);
     let trust = adjust(pipeline.distrust.mode, &graph.distrust, &iterates.trust_positive, bar);
     let convergence = iterates.convergence;
-    tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), "scope computed");
+    tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), memory = %crate::memory::now(), "scope computed");
     let result =
         ScopeResult { scope: scope.to_owned(), peers: graph.peers.len(), graph: graph.stats, convergence, residuals };
     Ok((result, iterates, trust, bar))

@@ -6,6 +6,7 @@
 
 use crate::combine::{AssertionOpinion, Combined, Review, SecurityAssertion};
 use crate::config::OutputFormat;
+use crate::crypto::write_canonical_ordered;
 use crate::error::{Error, Result};
 use crate::ingest::Reject;
 use crate::models::sentiment::{ArtifactScore, Badge, PeerBadge};
@@ -14,6 +15,7 @@ use crate::scoreset::manifest;
 use crate::scoreset::parquet::{ParquetColumn, parquet_file};
 use crate::scoreset::{EpochFile, REJECTED, io, json_line, jsonl_file, write_row};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The scores of one scope's peers, peers in byte order.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,21 +49,23 @@ pub struct ArtifactScores {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ScoreCredential<'a, S> {
+    // Fields in canonical (RFC 8785) order: peer lines are written as they
+    // stand (`crypto::write_canonical_ordered`), and a test holds them to the canonicaliser.
     #[serde(rename = "@context")]
     context: [&'a str; 1],
+    credential_subject: S,
     #[serde(rename = "type")]
     kinds: [&'a str; 2],
     valid_from: &'a str,
-    credential_subject: S,
 }
 
 impl<'a, S: Serialize> ScoreCredential<'a, S> {
     fn new(kind: &'a str, as_of: &'a str, credential_subject: S) -> Self {
         ScoreCredential {
             context: [manifest::VC_CONTEXT],
+            credential_subject,
             kinds: ["VerifiableCredential", kind],
             valid_from: as_of,
-            credential_subject,
         }
     }
 }
@@ -74,18 +78,19 @@ struct PeerScoreSubject<'a> {
     trust_score: TrustScore<'a>,
 }
 
+/// (Fields in canonical order, as [`ScoreCredential`]'s.)
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct TrustScore<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    badge: Option<PeerBadge>,
+    creation_at: &'a str,
     trust_score_scope: [&'a str; 1],
+    trust_score_type: &'a str,
     /// T: after the distrust adjustment.
     trust_value: f64,
     /// T⁺: EigenTrust before the distrust adjustment.
     trust_value_positive: f64,
-    trust_score_type: &'a str,
-    creation_at: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    badge: Option<PeerBadge>,
 }
 
 /// The subject of an `artifact_scores.jsonl` line (a `SoftwareArtifactTrustScore`).
@@ -122,57 +127,40 @@ enum OpinionLine<'a> {
     AssertionOpinion(&'a AssertionOpinion),
 }
 
+/// Rows per piece of the peer score files: pieces of about 0.5 MB of CSV
+/// and 3 MB of JSON lines, rendered in parallel as the files are written.
+const PIECE_ROWS: usize = 8192;
+
 /// Renders the score files in `formats`, `artifact_opinions.jsonl` and
 /// `rejected.jsonl` of an epoch at `as_of` (RFC 3339). Scopes are written in
 /// name order, peers in byte order. A non-finite score is a bug and fails the run.
+///
+/// The peer score files (`scores.csv`, `peer_scores.jsonl`) are returned as
+/// pieces of [`PIECE_ROWS`] rows over the scores, rendered when the epoch is
+/// sealed ([`crate::scoreset::Body::Pieces`]): they are the epoch's largest
+/// files by far, and are never held whole.
 pub fn render(
-    scopes: &[ScopeScores],
+    scopes: Vec<ScopeScores>,
     artifacts: &Combined,
     artifact_scores: &ArtifactScores,
     rejects: &[Reject],
     as_of: &str,
     formats: &[OutputFormat],
 ) -> Result<Vec<EpochFile>> {
-    let mut order: Vec<&ScopeScores> = scopes.iter().collect();
-    order.sort_by(|a, b| a.scope.cmp(&b.scope));
+    let rows = Arc::new(PeerRows::new(scopes, as_of)?);
     let [csv_on, jsonl_on, parquet_on] =
         [OutputFormat::Csv, OutputFormat::Jsonl, OutputFormat::Parquet].map(|f| formats.contains(&f));
-    let mut csv = csv::Writer::from_writer(Vec::new());
-    let mut jsonl = Vec::new();
-    let mut table = PeerTable::default();
+    let mut files = Vec::new();
     if csv_on {
-        write_row(&mut csv, &["scope", "peer", "trust_positive", "trust", "badge"]).map_err(io("scores.csv"))?;
+        let rows = Arc::clone(&rows);
+        files.push(EpochFile::pieces("scores.csv", rows.pieces(), move |k| rows.csv_piece(k)));
     }
-    for s in order {
-        for (k, peer) in s.peers.iter().enumerate() {
-            let (tp, t) = (s.trust_positive[k], s.trust[k]);
-            if !tp.is_finite() || !t.is_finite() {
-                return Err(Error::NonFiniteScore { scope: s.scope.clone(), peer: peer.clone() });
-            }
-            let badge = s.badges[k].map(PeerBadge::name);
-            if csv_on {
-                let row = [&s.scope, peer, &es6_number(tp), &es6_number(t), badge.unwrap_or("")];
-                write_row(&mut csv, &row).map_err(io("scores.csv"))?;
-            }
-            if jsonl_on {
-                let subject = PeerScoreSubject {
-                    id: peer,
-                    trust_score: TrustScore {
-                        trust_score_scope: [&s.scope],
-                        trust_value: t,
-                        trust_value_positive: tp,
-                        trust_score_type: "EigenTrust",
-                        creation_at: as_of,
-                        badge: s.badges[k],
-                    },
-                };
-                let credential = ScoreCredential::new("PeerTrustScoreCredential", as_of, subject);
-                json_line(&mut jsonl, &credential).map_err(io("peer_scores.jsonl"))?;
-            }
-            if parquet_on {
-                table.push(&s.scope, peer, tp, t, badge);
-            }
-        }
+    if jsonl_on {
+        let rows = Arc::clone(&rows);
+        files.push(EpochFile::pieces("peer_scores.jsonl", rows.pieces(), move |k| rows.jsonl_piece(k)));
+    }
+    if parquet_on {
+        files.push(rows.parquet()?);
     }
     let mut opinions = Vec::new();
     let lines = (artifacts.reviews.iter().map(OpinionLine::Review))
@@ -182,29 +170,112 @@ pub fn render(
         json_line(&mut opinions, &line).map_err(io("artifact_opinions.jsonl"))?;
     }
     let (artifact_jsonl, artifact_csv) = render_artifact_scores(artifact_scores, as_of)?;
-    let mut files = Vec::new();
-    if csv_on {
-        let csv = csv.into_inner().map_err(|e| io("scores.csv")(e.into_error()))?;
-        files.push(EpochFile { name: "scores.csv", bytes: csv });
-    }
+    files.push(EpochFile::new("artifact_opinions.jsonl", opinions));
     if jsonl_on {
-        files.push(EpochFile { name: "peer_scores.jsonl", bytes: jsonl });
-    }
-    if parquet_on {
-        files.push(table.file()?);
-    }
-    files.push(EpochFile { name: "artifact_opinions.jsonl", bytes: opinions });
-    if jsonl_on {
-        files.push(EpochFile { name: "artifact_scores.jsonl", bytes: artifact_jsonl });
+        files.push(EpochFile::new("artifact_scores.jsonl", artifact_jsonl));
     }
     if csv_on {
-        files.push(EpochFile { name: "artifact_scores.csv", bytes: artifact_csv });
+        files.push(EpochFile::new("artifact_scores.csv", artifact_csv));
     }
     if parquet_on {
         files.push(artifact_parquet(artifact_scores)?);
     }
     files.push(jsonl_file(REJECTED, rejects)?);
     Ok(files)
+}
+
+/// The peer score rows of an epoch: the scopes in name order, each scope's
+/// peers in byte order, numbered 0.. across the scopes.
+struct PeerRows {
+    scopes: Vec<ScopeScores>,
+    /// `starts[s]`: the number of the first row of scope `s`; `starts[scopes.len()]` the row count.
+    starts: Vec<usize>,
+    as_of: String,
+}
+
+impl PeerRows {
+    /// Orders the scopes and checks every score is finite.
+    fn new(mut scopes: Vec<ScopeScores>, as_of: &str) -> Result<Self> {
+        scopes.sort_by(|a, b| a.scope.cmp(&b.scope));
+        for s in &scopes {
+            let finite = |k: &usize| s.trust_positive[*k].is_finite() && s.trust[*k].is_finite();
+            if let Some(k) = (0..s.peers.len()).find(|k| !finite(k)) {
+                return Err(Error::NonFiniteScore { scope: s.scope.clone(), peer: s.peers[k].clone() });
+            }
+        }
+        let mut starts = vec![0];
+        for s in &scopes {
+            starts.push(starts[starts.len() - 1] + s.peers.len());
+        }
+        Ok(PeerRows { scopes, starts, as_of: as_of.to_owned() })
+    }
+
+    /// How many pieces of [`PIECE_ROWS`] rows (one, for the header, when there are none).
+    fn pieces(&self) -> usize {
+        self.starts[self.scopes.len()].div_ceil(PIECE_ROWS).max(1)
+    }
+
+    /// The rows of piece `k`, in order: each as its scope and the peer's index in it.
+    fn piece(&self, k: usize) -> impl Iterator<Item = (&ScopeScores, usize)> {
+        let (first, end) = (k * PIECE_ROWS, ((k + 1) * PIECE_ROWS).min(self.starts[self.scopes.len()]));
+        let scope_of = |row: usize| self.starts.partition_point(|&start| start <= row) - 1;
+        (first..end).map(move |row| {
+            let s = scope_of(row);
+            (&self.scopes[s], row - self.starts[s])
+        })
+    }
+
+    /// Piece `k` of `scores.csv` (the header before the first).
+    fn csv_piece(&self, k: usize) -> Result<Vec<u8>> {
+        let mut csv = csv::Writer::from_writer(Vec::with_capacity(PIECE_ROWS * 64));
+        if k == 0 {
+            write_row(&mut csv, &["scope", "peer", "trust_positive", "trust", "badge"]).map_err(io("scores.csv"))?;
+        }
+        for (s, i) in self.piece(k) {
+            let badge = s.badges[i].map_or("", PeerBadge::name);
+            let row = [&s.scope, &s.peers[i], &es6_number(s.trust_positive[i]), &es6_number(s.trust[i]), badge];
+            write_row(&mut csv, &row).map_err(io("scores.csv"))?;
+        }
+        csv.into_inner().map_err(|e| io("scores.csv")(e.into_error()))
+    }
+
+    /// Piece `k` of `peer_scores.jsonl`: one CAIP-261 credential line per peer.
+    fn jsonl_piece(&self, k: usize) -> Result<Vec<u8>> {
+        let mut jsonl = Vec::with_capacity(PIECE_ROWS * 384);
+        for (s, i) in self.piece(k) {
+            write_canonical_ordered(&mut jsonl, &peer_line(s, i, &self.as_of))
+                .map_err(|e| io("peer_scores.jsonl")(e.into()))?;
+            jsonl.push(b'\n');
+        }
+        Ok(jsonl)
+    }
+
+    /// `scores.parquet`: the columns of `scores.csv`, typed (the badge null where none).
+    fn parquet(&self) -> Result<EpochFile> {
+        let mut table = PeerTable::default();
+        for s in &self.scopes {
+            for (k, peer) in s.peers.iter().enumerate() {
+                table.push(&s.scope, peer, s.trust_positive[k], s.trust[k], s.badges[k].map(PeerBadge::name));
+            }
+        }
+        table.file()
+    }
+}
+
+/// The `peer_scores.jsonl` line of peer `k` of scope `s`.
+fn peer_line<'a>(s: &'a ScopeScores, k: usize, as_of: &'a str) -> ScoreCredential<'a, PeerScoreSubject<'a>> {
+    let subject = PeerScoreSubject {
+        id: &s.peers[k],
+        trust_score: TrustScore {
+            badge: s.badges[k],
+            creation_at: as_of,
+            trust_score_scope: [&s.scope],
+            trust_score_type: "EigenTrust",
+            trust_value: s.trust[k],
+            trust_value_positive: s.trust_positive[k],
+        },
+    };
+    ScoreCredential::new("PeerTrustScoreCredential", as_of, subject)
 }
 
 /// The rows of `scores.parquet`, gathered column by column.
@@ -309,12 +380,18 @@ mod tests {
     #[test]
     fn csv_rows_sorted_by_scope_with_es6_numbers_and_quoting() {
         let scopes = [scope("z", &["a"], &[1.0], &[1.0]), scope("b", &["a,b", "c"], &[0.25, 1e-7], &[-0.5, 0.1])];
-        let files =
-            render(&scopes, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z", &DEFAULT)
-                .unwrap();
-        let csv = String::from_utf8(files[0].bytes.clone()).unwrap();
+        let files = render(
+            scopes.to_vec(),
+            &Combined::default(),
+            &ArtifactScores::default(),
+            &[],
+            "2026-01-01T00:00:00Z",
+            &DEFAULT,
+        )
+        .unwrap();
+        let csv = String::from_utf8(files[0].to_bytes().unwrap()).unwrap();
         assert_eq!(csv, "scope,peer,trust_positive,trust,badge\nb,\"a,b\",0.25,-0.5,\nb,c,1e-7,0.1,\nz,a,1,1,\n");
-        let jsonl = String::from_utf8(files[1].bytes.clone()).unwrap();
+        let jsonl = String::from_utf8(files[1].to_bytes().unwrap()).unwrap();
         assert_eq!(
             jsonl.lines().next().unwrap(),
             r#"{"@context":["https://www.w3.org/ns/credentials/v2"],"credentialSubject":{"id":"a,b","trustScore":{"creationAt":"2026-01-01T00:00:00Z","trustScoreScope":["b"],"trustScoreType":"EigenTrust","trustValue":-0.5,"trustValuePositive":0.25}},"type":["VerifiableCredential","PeerTrustScoreCredential"],"validFrom":"2026-01-01T00:00:00Z"}"#
@@ -324,8 +401,88 @@ mod tests {
     #[test]
     fn non_finite_scores_fail_instead_of_being_written() {
         let nan = [scope("s", &["p"], &[f64::NAN], &[0.0])];
-        let err = render(&nan, &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z", &DEFAULT)
-            .unwrap_err();
+        let err = render(
+            nan.to_vec(),
+            &Combined::default(),
+            &ArtifactScores::default(),
+            &[],
+            "2026-01-01T00:00:00Z",
+            &DEFAULT,
+        )
+        .unwrap_err();
         assert!(matches!(err, Error::NonFiniteScore { .. }));
+    }
+
+    #[test]
+    fn pieces_across_scopes_equal_the_files_written_in_one_pass() {
+        // Three scopes whose rows straddle piece boundaries (PIECE_ROWS = 8192).
+        let scope_of = |name: &str, n: usize| {
+            let peers: Vec<String> = (0..n).map(|i| format!("p{i:06}")).collect();
+            let values: Vec<f64> = (0..n).map(|i| 1.0 / (i as f64 + 3.0)).collect();
+            let mut s = scope(name, &[], &[], &[]);
+            s.badges = (0..n).map(|i| (i % 7 == 0).then_some(PeerBadge::HighlyTrusted)).collect();
+            (s.peers, s.trust_positive, s.trust) = (peers, values.clone(), values.iter().map(|v| -v).collect());
+            s
+        };
+        let scopes = vec![scope_of("c", 5000), scope_of("a", 8191), scope_of("b", 9000)];
+        let as_of = "2026-01-01T00:00:00Z";
+        let files =
+            render(scopes.clone(), &Combined::default(), &ArtifactScores::default(), &[], as_of, &DEFAULT).unwrap();
+        assert!(matches!(files[0].body, crate::scoreset::Body::Pieces { count: 3, .. }));
+
+        let mut ordered = scopes;
+        ordered.sort_by(|a, b| a.scope.cmp(&b.scope));
+        let rows = ordered.iter().flat_map(|s| (0..s.peers.len()).map(move |k| (s, k)));
+        let csv = crate::scoreset::csv_file(
+            "scores.csv",
+            &["scope", "peer", "trust_positive", "trust", "badge"],
+            rows.clone().map(|(s, k)| {
+                let badge = s.badges[k].map_or("", PeerBadge::name).to_owned();
+                vec![
+                    s.scope.clone(),
+                    s.peers[k].clone(),
+                    es6_number(s.trust_positive[k]),
+                    es6_number(s.trust[k]),
+                    badge,
+                ]
+            }),
+        )
+        .unwrap();
+        assert_eq!(files[0].to_bytes().unwrap(), csv.to_bytes().unwrap());
+        let jsonl =
+            crate::scoreset::jsonl_file("peer_scores.jsonl", rows.map(|(s, k)| peer_line(s, k, as_of))).unwrap();
+        assert_eq!(files[1].to_bytes().unwrap(), jsonl.to_bytes().unwrap());
+        assert_eq!(files[1].digest().unwrap(), crate::crypto::digest_bytes(&jsonl.to_bytes().unwrap()));
+    }
+
+    #[test]
+    fn no_peers_give_a_header_only_csv() {
+        let files =
+            render(vec![], &Combined::default(), &ArtifactScores::default(), &[], "2026-01-01T00:00:00Z", &DEFAULT)
+                .unwrap();
+        assert_eq!(files[0].to_bytes().unwrap(), b"scope,peer,trust_positive,trust,badge\n");
+        assert!(files[1].to_bytes().unwrap().is_empty());
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A peer line written as its fields stand is the RFC 8785 canonical
+        /// form of it: the fields are declared in canonical order.
+        #[test]
+        fn peer_lines_are_canonical(
+            peer in "\\PC{0,12}|[\"\\\\\u{0}-\u{1f}\u{e000}\u{10000}]{0,4}",
+            name in "\\PC{0,8}",
+            tp in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO,
+            t in proptest::num::f64::NORMAL | proptest::num::f64::SUBNORMAL | proptest::num::f64::ZERO,
+            badge in 0..3u8,
+        ) {
+            let mut s = scope(&name, &[&peer], &[tp], &[t]);
+            s.badges[0] = [None, Some(PeerBadge::HighlyTrusted), Some(PeerBadge::Reported)][badge as usize];
+            let line = peer_line(&s, 0, "2026-01-01T00:00:00Z");
+            let mut ordered = Vec::new();
+            write_canonical_ordered(&mut ordered, &line).unwrap();
+            prop_assert_eq!(String::from_utf8(ordered).unwrap(), String::from_utf8(crate::crypto::canonical_json(&line).unwrap()).unwrap());
+        }
     }
 }
