@@ -170,33 +170,72 @@ pub struct Sealed {
 /// `ipfs dag import scoreset.car` then `ipfs get ROOT` gives back the
 /// epoch's folder (all but the CAR itself). Every file is fsync'd.
 pub fn seal(
-    mut manifest: Manifest,
+    manifest: Manifest,
     key: Option<&SigningKey>,
     created: &str,
     files: &[EpochFile],
     dir: &Path,
     mut before_file: impl FnMut(usize) -> std::io::Result<()>,
 ) -> Result<Sealed> {
-    let manifest_failed = |source| Error::Serialize { what: MANIFEST.into(), source };
     let write_err = |name: &'static str| move |source| Error::Write { path: dir.join(name), source };
-    let create = |name: &str| File::create(dir.join(name)).map(|f| BufWriter::with_capacity(1 << 20, f));
-    let mut car = EpochCar::new(create(CAR).map_err(write_err(CAR))?)?;
-    let mut outputs = Vec::with_capacity(files.len());
-    let mut written = 0u64;
-    for (k, f) in files.iter().enumerate() {
-        before_file(k).map_err(write_err(f.name))?;
-        crate::progress::step("Write", format_args!("{} ({written} bytes written)", f.name));
-        let mut out = create(f.name).map_err(write_err(f.name))?;
-        let digest = car.add_with(f.name, |add| {
-            f.write_to(&mut |piece| {
-                out.write_all(piece).map_err(write_err(f.name))?;
-                written += piece.len() as u64;
-                add(piece)
-            })
-        })?;
-        synced(out).map_err(write_err(f.name))?;
-        outputs.push(OutputRecord { name: f.name.to_owned(), digest });
-    }
+    let create = |name: &'static str| File::create(dir.join(name)).map_err(write_err(name));
+    // Each file is synced to disk on a thread of its own while the next is
+    // rendered and written; the CAR, written throughout, is synced so far
+    // after each file, so its last sync has little left to do.
+    std::thread::scope(|syncs| {
+        let sync = |name: &'static str, file: File| syncs.spawn(move || file.sync_all().map_err(write_err(name)));
+        let car_file = create(CAR)?;
+        let car_so_far = car_file.try_clone().map_err(write_err(CAR))?;
+        let mut car = EpochCar::new(BufWriter::with_capacity(1 << 20, car_file))?;
+        let mut pending = Vec::new();
+        let mut outputs = Vec::with_capacity(files.len());
+        let mut written = 0u64;
+        for (k, f) in files.iter().enumerate() {
+            before_file(k).map_err(write_err(f.name))?;
+            crate::progress::step("Write", format_args!("{} ({written} bytes written)", f.name));
+            let mut out = BufWriter::with_capacity(1 << 20, create(f.name)?);
+            let digest = car.add_with(f.name, |add| {
+                f.write_to(&mut |piece| {
+                    out.write_all(piece).map_err(write_err(f.name))?;
+                    written += piece.len() as u64;
+                    add(piece)
+                })
+            })?;
+            let out = out.into_inner().map_err(|e| write_err(f.name)(e.into_error()))?;
+            pending.push(sync(f.name, out));
+            let car_so_far = car_so_far.try_clone().map_err(write_err(CAR))?;
+            pending.push(syncs.spawn(move || car_so_far.sync_data().map_err(write_err(CAR))));
+            outputs.push(OutputRecord { name: f.name.to_owned(), digest });
+        }
+        let manifest_bytes = signed_manifest(manifest, key, created, outputs)?;
+        before_file(files.len()).map_err(write_err(MANIFEST))?;
+        let mut out = create(MANIFEST)?;
+        out.write_all(&manifest_bytes).map_err(write_err(MANIFEST))?;
+        pending.push(sync(MANIFEST, out));
+        car.add(MANIFEST, &manifest_bytes)?;
+        written += manifest_bytes.len() as u64;
+        before_file(files.len() + 1).map_err(write_err(CAR))?;
+        let (root, car) = car.finish()?;
+        let car = car.into_inner().map_err(|e| write_err(CAR)(e.into_error()))?;
+        let car_bytes = car.metadata().map(|m| m.len()).map_err(write_err(CAR))?;
+        pending.push(sync(CAR, car));
+        for synced in pending {
+            synced.join().map_err(|_| write_err(CAR)(std::io::Error::other("a sync thread panicked")))??;
+        }
+        crate::progress::done("Write");
+        Ok(Sealed { root, bytes: written + car_bytes })
+    })
+}
+
+/// The manifest listing `outputs`, signed by `key` when there is one
+/// (proof `created`), as RFC 8785 canonical bytes.
+fn signed_manifest(
+    mut manifest: Manifest,
+    key: Option<&SigningKey>,
+    created: &str,
+    outputs: Vec<OutputRecord>,
+) -> Result<Vec<u8>> {
+    let manifest_failed = |source| Error::Serialize { what: MANIFEST.into(), source };
     manifest.credential_subject.outputs = outputs;
     manifest.issuer = key.map(|k| crypto::did_key::did_key(&k.verifying_key()));
     let document = serde_json::to_value(&manifest).map_err(manifest_failed)?;
@@ -205,24 +244,7 @@ pub fn seal(
             .map_err(|e| Error::Write { path: MANIFEST.into(), source: std::io::Error::other(e) })?,
         None => document,
     };
-    let manifest_bytes = canonical_json(&document).map_err(manifest_failed)?;
-    before_file(files.len()).map_err(write_err(MANIFEST))?;
-    std::fs::write(dir.join(MANIFEST), &manifest_bytes)
-        .and_then(|()| File::open(dir.join(MANIFEST))?.sync_all())
-        .map_err(write_err(MANIFEST))?;
-    car.add(MANIFEST, &manifest_bytes)?;
-    written += manifest_bytes.len() as u64;
-    before_file(files.len() + 1).map_err(write_err(CAR))?;
-    let (root, car) = car.finish()?;
-    let car_bytes = car.get_ref().metadata().map(|m| m.len()).map_err(write_err(CAR))?;
-    synced(car).map_err(write_err(CAR))?;
-    crate::progress::done("Write");
-    Ok(Sealed { root, bytes: written + car_bytes })
-}
-
-/// Flushes a file written through a buffer and syncs it to disk.
-fn synced(out: BufWriter<File>) -> std::io::Result<()> {
-    out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
+    canonical_json(&document).map_err(manifest_failed)
 }
 
 /// An epoch's `scoreset.car` being written to `W`: each file's UnixFS DAG
