@@ -15,14 +15,30 @@
 # After a crash the target is restarted for the rest of its budget, at most
 # FUZZ_RESTARTS times (default 3).
 #
-# Environment: FUZZ_RESTARTS, FUZZ_SKIP_BUILD=1 (use the binaries as built),
-# FUZZ_EXTRA_ARGS (more libFuzzer flags), CARGO_TARGET_DIR.
+# Environment:
+#   FUZZ_SANITIZER   address (default: ASan + LeakSanitizer) or none (no
+#                    sanitizer: faster, for long volume runs; memory errors in
+#                    C code and leaks go unseen). Both builds are kept in
+#                    CARGO_TARGET_DIR; switching relinks the targets.
+#   FUZZ_BUDGETS     per-target budgets overriding N_SECONDS, e.g.
+#                    "vc_jsonl=1200 verify=1800"
+#   FUZZ_SKIP_BUILD=1 (use the binaries as built; refused if they were built
+#                    with another sanitizer), FUZZ_RESTARTS, FUZZ_EXTRA_ARGS
+#                    (more libFuzzer flags), CARGO_TARGET_DIR.
+# fuzz/totals.sh sums the tables of all runs (inputs executed per target).
 set -uo pipefail
 
 usage() { echo "usage: $0 N_SECONDS [TARGET...]" >&2; exit 64; }
 [[ $# -ge 1 && $1 =~ ^[0-9]+$ && $1 -gt 0 ]] || usage
 budget=$1
 shift
+sanitizer=${FUZZ_SANITIZER:-address}
+[[ $sanitizer == address || $sanitizer == none ]] || { echo "FUZZ_SANITIZER must be address or none" >&2; exit 64; }
+declare -A budgets=()
+for kv in ${FUZZ_BUDGETS:-}; do
+    [[ $kv =~ ^([a-z_]+)=([0-9]+)$ && ${BASH_REMATCH[2]} -gt 0 ]] || { echo "bad FUZZ_BUDGETS entry $kv (want target=seconds)" >&2; exit 64; }
+    budgets[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+done
 
 fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/fuzz-target}
@@ -31,9 +47,11 @@ bin_dir=$CARGO_TARGET_DIR/$triple/release
 all_targets=(vc_jsonl vc_json edges_csv indexer_csv pretrust tables pipeline_toml identity jcs verify)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
-for t in "${targets[@]}"; do
+for t in "${targets[@]}" "${!budgets[@]}"; do
     [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "unknown target $t (targets: ${all_targets[*]})" >&2; exit 64; }
 done
+# Which sanitizer the binaries in $bin_dir were built with (written after each build).
+stamp_file=$bin_dir/.scoreset-fuzz-sanitizer
 
 # Dictionaries per target (libFuzzer takes one -dict: they are concatenated).
 declare -A dicts=(
@@ -53,8 +71,13 @@ declare -A dicts=(
 # target's inputs hold a whole epoch.
 declare -A max_len=([verify]=32768)
 
-# Build (at the lowest priority: other builds share the machine).
-if [[ ${FUZZ_SKIP_BUILD:-0} != 1 ]]; then
+# Build (at the lowest priority: other builds share the machine). The wrapper
+# keeps polars out of the coverage instrumentation (see fuzz/Cargo.toml).
+export RUSTC_WRAPPER=$fuzz_dir/rustc-wrapper.sh
+if [[ ${FUZZ_SKIP_BUILD:-0} == 1 ]]; then
+    built=$(cat "$stamp_file" 2>/dev/null || echo address)
+    [[ $built == "$sanitizer" ]] || { echo "the binaries were built with sanitizer $built, not $sanitizer: build again" >&2; exit 64; }
+else
     if [[ ${#targets[@]} -eq ${#all_targets[@]} ]]; then
         build=("")
     else
@@ -62,12 +85,16 @@ if [[ ${FUZZ_SKIP_BUILD:-0} != 1 ]]; then
     fi
     for t in "${build[@]}"; do
         echo "building ${t:-all targets} into $CARGO_TARGET_DIR" >&2
-        (cd "$fuzz_dir/.." && nice -n 19 cargo +nightly fuzz build --fuzz-dir "$fuzz_dir" $t) || {
+        if (cd "$fuzz_dir/.." && nice -n 19 cargo +nightly fuzz build -s "$sanitizer" --fuzz-dir "$fuzz_dir" $t); then
+            echo "$sanitizer" >"$stamp_file"
+        else
             # The library may be mid-edit: fuzz what was built before, if it was.
             for b in "${targets[@]}"; do [[ -x $bin_dir/$b ]] || { echo "build failed" >&2; exit 1; }; done
+            built=$(cat "$stamp_file" 2>/dev/null || echo address)
+            [[ $built == "$sanitizer" ]] || { echo "build failed, and the binaries built before have sanitizer $built" >&2; exit 1; }
             echo "WARNING: build failed; fuzzing the binaries built before ($(date -r "$bin_dir/${targets[0]}" -u +%FT%TZ))" >&2
             break
-        }
+        fi
     done
 fi
 
@@ -87,8 +114,9 @@ count_artifacts() { # folder prefix
 }
 
 for t in "${targets[@]}"; do
+    budget_t=${budgets[$t]:-$budget}
     bin=$bin_dir/$t
-    [[ -x $bin ]] || { echo "$bin not built" >&2; rows+=("$t|not built|||||||||"); any_found=1; continue; }
+    [[ -x $bin ]] || { echo "$bin not built" >&2; rows+=("$t|not built||||||||||"); any_found=1; continue; }
     corpus=$fuzz_dir/corpus/$t
     seeds=$fuzz_dir/seeds/$t
     artifacts=$fuzz_dir/artifacts/$t
@@ -96,8 +124,14 @@ for t in "${targets[@]}"; do
     dict=$CARGO_TARGET_DIR/dict/$t.dict
     : >"$dict"
     for d in ${dicts[$t]}; do cat "$fuzz_dir/dict/$d.dict" >>"$dict"; done
-    # Scratch files of the targets (readers take paths) go to a folder of their own.
-    export TMPDIR=$CARGO_TARGET_DIR/tmp/$t
+    # Scratch files of the targets (readers take paths) go to a folder of
+    # their own, in memory (/dev/shm) when there is one: each input is
+    # written there before it is read.
+    if [[ -d /dev/shm && -w /dev/shm ]]; then
+        export TMPDIR=/dev/shm/scoreset-fuzz-$t
+    else
+        export TMPDIR=$CARGO_TARGET_DIR/tmp/$t
+    fi
     rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
     log=$fuzz_dir/logs/$t-$stamp.log
     : >"$log"
@@ -111,12 +145,12 @@ for t in "${targets[@]}"; do
     start=$(date +%s)
     execs=0 restarts=0 status=0
     while :; do
-        left=$((budget - ($(date +%s) - start)))
+        left=$((budget_t - ($(date +%s) - start)))
         [[ $left -gt 0 ]] || break
         echo "=== $t: fuzzing for ${left}s ($(date -u +%H:%M:%SZ))" | tee -a "$log" >&2
         env RAYON_NUM_THREADS=1 "${seed_env[@]}" nice -n 19 "$bin" "$corpus" "$seeds" \
             -max_total_time="$left" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-            -max_len="${max_len[$t]:-8192}" -dict="$dict" -artifact_prefix="$artifacts/" ${FUZZ_EXTRA_ARGS:-} >"$log.segment" 2>&1
+            -max_len="${max_len[$t]:-8192}" -reload=0 -dict="$dict" -artifact_prefix="$artifacts/" ${FUZZ_EXTRA_ARGS:-} >"$log.segment" 2>&1
         status=$?
         ran=$(grep -a '^stat::number_of_executed_units:' "$log.segment" | tail -n 1 | awk '{print $2}')
         cat "$log.segment" >>"$log" && rm -f "$log.segment"
@@ -140,19 +174,20 @@ for t in "${targets[@]}"; do
     done
     [[ $((found[0] + found[1] + found[2] + found[3])) -eq 0 ]] || any_found=1
     rate=$((elapsed > 0 ? execs / elapsed : 0))
-    rows+=("$t|$execs|$rate|${cov:-?}|${ft:-?}|${corp:-?}|${found[0]}|${found[1]}|${found[2]}|${found[3]}|$status")
+    rows+=("$t|$execs|$rate|${cov:-?}|${ft:-?}|${corp:-?}|${found[0]}|${found[1]}|${found[2]}|${found[3]}|$status|$elapsed")
     rm -rf "$TMPDIR"
 done
 
 {
-    echo "fuzz run $stamp: ${budget}s per target (logs and this table in $fuzz_dir/logs)"
-    printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s\n' \
-        target execs exec/s cov ft corpus crashes leaks timeouts ooms exit
+    echo "fuzz run $stamp: ${budget}s per target${FUZZ_BUDGETS:+ ($FUZZ_BUDGETS)}, sanitizer $sanitizer (logs and this table in $fuzz_dir/logs)"
+    printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s %7s %9s\n' \
+        target execs exec/s cov ft corpus crashes leaks timeouts ooms exit seconds sanitizer
     for row in "${rows[@]}"; do
-        IFS='|' read -r t ex rate cov ft corp c l to o st <<<"$row"
-        printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s\n' \
-            "$t" "$ex" "$rate" "$cov" "$ft" "$corp" "$c" "$l" "$to" "$o" "$st"
+        IFS='|' read -r t ex rate cov ft corp c l to o st secs <<<"$row"
+        printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s %7s %9s\n' \
+            "$t" "$ex" "$rate" "$cov" "$ft" "$corp" "$c" "$l" "$to" "$o" "$st" "$secs" "$sanitizer"
     done
 } | tee "$summary"
+"$fuzz_dir/totals.sh" || true
 # Non-zero when anything was found.
 exit $any_found
