@@ -1,14 +1,17 @@
 //! One machine at scale: seeded Graph500 R-MAT graphs (edge factor 16,
 //! every tenth edge a distrust) run end to end through the real binary, once
 //! per output format set, printing for each: wall seconds, peak RSS, the
-//! stages the run logs (ingest, and the scope's computation: EigenTrust with
-//! its iterations plus the distrust adjustment), ingest rows/s, ns per edge
-//! per iteration (of that scope time), and the bytes of every file over 1 MB. The
-//! baseline is the default formats (`csv`, `jsonl`) in the same run; the
-//! other rows print their ratio to it.
+//! seconds of each stage the run logs (ingest, graph build, the scope's
+//! computation — EigenTrust with its iterations plus the distrust
+//! adjustment — and emit: render, hash, CAR and write), ingest rows/s, ns
+//! per edge per iteration (of the scope's time), emit seconds per million
+//! peers, the peak memory after each stage, and the bytes of every file
+//! over 1 MB. The baseline is the default formats (`csv`, `jsonl`) in the
+//! same run; the other rows print their ratio to it.
 //!
 //! Run: `cargo bench --bench scale` (scale 20; `SCORESET_BENCH_SCALES=20,23`
-//! for more — scale 23 needs about 12 GB of memory today).
+//! for more — scale 23, 134M edge rows, needs about 7 GB of memory and
+//! 2.4 GB of disk for its edge list, plus about 4 GB per epoch).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -32,8 +35,18 @@ fn main() {
         let rows = std::fs::read_to_string(dir.path().join("edges.csv")).unwrap().lines().count();
         println!("R-MAT scale {scale}: {rows} edge rows, generated in {:.1?}", started.elapsed());
         println!(
-            "{:<22} {:>8} {:>9} {:>9} {:>11} {:>7} {:>11}  files (MB)",
-            "formats", "wall s", "peak GB", "ingest s", "rows/s", "iters", "ns/edge/it"
+            "{:<22} {:>7} {:>8} {:>8} {:>10} {:>7} {:>6} {:>9} {:>10} {:>6} {:>10}",
+            "formats",
+            "wall s",
+            "peak GiB",
+            "ingest s",
+            "rows/s",
+            "graph s",
+            "iters",
+            "scope s",
+            "ns/edge/it",
+            "emit s",
+            "s/M peers"
         );
         let mut baseline = None;
         for formats in [r#"["csv", "jsonl"]"#, r#"["parquet"]"#, r#"["csv", "jsonl", "parquet"]"#] {
@@ -65,10 +78,13 @@ fn main() {
             let wall = started.elapsed().as_secs_f64();
             let log = strip_ansi(&reader.join().unwrap());
             assert!(status == 0, "the run failed: {log}");
-            let peak_gb = peak_kb as f64 / 1048576.0;
+            let peak_gib = peak_kb as f64 / 1048576.0;
             let ingest = seconds_after(&log, "ingest done");
+            let graph = seconds_after(&log, "graph built");
             let scope = seconds_after(&log, "scope computed");
+            let emit = seconds_after(&log, "rendered") + seconds_after(&log, "sealed");
             let iterations: f64 = field(&log, "iterations=").unwrap_or(0.0);
+            let peers: f64 = field(&log, "peers=").unwrap_or(0.0);
             let edges: f64 = rows as f64;
             let ns_per_edge = scope * 1e9 / (edges * iterations.max(1.0));
             let epoch = out.join("p/latest");
@@ -84,12 +100,21 @@ fn main() {
                 baseline.map(|b: f64| format!(" ({:.2}x the default's wall time)", wall / b)).unwrap_or_default();
             baseline.get_or_insert(wall);
             println!(
-                "{formats:<22} {wall:>8.1} {peak_gb:>9.2} {ingest:>9.1} {:>11.0} {iterations:>7} {ns_per_edge:>11.1}  {}{ratio}",
+                "{formats:<22} {wall:>7.1} {peak_gib:>8.2} {ingest:>8.1} {:>10.0} {graph:>7.1} {iterations:>6} {scope:>9.1} {ns_per_edge:>10.2} {emit:>6.1} {:>10.2}{ratio}",
                 edges / ingest.max(1e-9),
-                files.join(", ")
+                emit / (peers / 1e6).max(1e-9),
             );
+            let stages = ["ingest done", "graph built", "scope computed", "sealed"];
+            let peaks: Vec<String> = stages.iter().map(|s| format!("{s} {:.2}", peak_after(&log, s))).collect();
+            println!("{:<22} peak GiB after: {}; files (MB): {}", "", peaks.join(", "), files.join(", "));
         }
     }
+}
+
+/// The peak memory the log line containing `marker` reports (`peak N GiB`), in GiB.
+fn peak_after(log: &str, marker: &str) -> f64 {
+    let line = log.lines().find(|l| l.contains(marker)).unwrap_or_default();
+    field(line, "peak ").unwrap_or(0.0)
 }
 
 /// Waits for the child `pid`; its exit status and its own peak RSS in KiB.

@@ -29,14 +29,14 @@ fn parse_status(status: &str) -> Option<Usage> {
     Some(Usage { resident: field("VmRSS:")?, peak: field("VmHWM:")? })
 }
 
-/// `1.23 GB resident, peak 2.34 GB`, or `unknown` where it cannot be read.
+/// `1.23 GiB resident, peak 2.34 GiB`, or `unknown` where it cannot be read.
 pub struct Report(pub Option<Usage>);
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let gb = |b: u64| b as f64 / 1e9;
+        let gib = |b: u64| b as f64 / f64::from(1u32 << 30);
         match self.0 {
-            Some(u) => write!(f, "{:.2} GB resident, peak {:.2} GB", gb(u.resident), gb(u.peak)),
+            Some(u) => write!(f, "{:.2} GiB resident, peak {:.2} GiB", gib(u.resident), gib(u.peak)),
             None => f.write_str("unknown"),
         }
     }
@@ -56,7 +56,7 @@ mod tests {
         let status = "Name:\tscoreset\nVmPeak:\t  900 kB\nVmHWM:\t    2048 kB\nVmRSS:\t    1024 kB\n";
         assert_eq!(parse_status(status), Some(Usage { resident: 1024 * 1024, peak: 2048 * 1024 }));
         assert_eq!(parse_status("VmRSS:\t1 kB\n"), None);
-        assert_eq!(Report(parse_status(status)).to_string(), "0.00 GB resident, peak 0.00 GB");
+        assert_eq!(Report(parse_status(status)).to_string(), "0.00 GiB resident, peak 0.00 GiB");
     }
 
     #[cfg(target_os = "linux")]

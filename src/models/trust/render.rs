@@ -242,10 +242,14 @@ impl PeerRows {
     /// Piece `k` of `peer_scores.jsonl`: one CAIP-261 credential line per peer.
     fn jsonl_piece(&self, k: usize) -> Result<Vec<u8>> {
         let mut jsonl = Vec::with_capacity(PIECE_ROWS * 384);
+        let mut parts: Option<(&str, LineParts)> = None;
         for (s, i) in self.piece(k) {
-            write_canonical_ordered(&mut jsonl, &peer_line(s, i, &self.as_of))
-                .map_err(|e| io("peer_scores.jsonl")(e.into()))?;
-            jsonl.push(b'\n');
+            if parts.as_ref().is_none_or(|(scope, _)| *scope != s.scope) {
+                parts = Some((&s.scope, LineParts::new(&s.scope, &self.as_of)?));
+            }
+            if let Some((_, parts)) = &parts {
+                parts.write(&mut jsonl, s, i)?;
+            }
         }
         Ok(jsonl)
     }
@@ -259,6 +263,82 @@ impl PeerRows {
             }
         }
         table.file()
+    }
+}
+
+/// The parts of a scope's `peer_scores.jsonl` lines that do not change from
+/// peer to peer, cut from a line serde writes: a line is then four copies,
+/// the peer's escaped id and two numbers. Written millions of times, this is
+/// most of the emit stage's work; a property test holds every line to the
+/// canonicaliser's bytes, as [`peer_line`] is.
+struct LineParts {
+    /// Up to the id's opening quote.
+    head: Vec<u8>,
+    /// From after the id to `"trustValue":`, for no badge and each badge.
+    middle: [Vec<u8>; 3],
+    /// From after T to `"trustValuePositive":`.
+    between: Vec<u8>,
+    /// From after T⁺ to the end of the line, the newline included.
+    tail: Vec<u8>,
+}
+
+impl LineParts {
+    fn new(scope: &str, as_of: &str) -> Result<Self> {
+        // A line of a peer whose id and numbers cannot occur elsewhere in it, cut around them.
+        let (id, t, tp) = ("\u{1}", 0.5, 0.25);
+        let line = |badge: Option<PeerBadge>| -> Result<Vec<u8>> {
+            let s = ScopeScores {
+                scope: scope.to_owned(),
+                peers: vec![id.to_owned()],
+                trust_positive: vec![tp],
+                trust: vec![t],
+                badges: vec![badge],
+            };
+            let mut out = Vec::new();
+            write_canonical_ordered(&mut out, &peer_line(&s, 0, as_of))
+                .map_err(|e| io("peer_scores.jsonl")(e.into()))?;
+            out.push(b'\n');
+            Ok(out)
+        };
+        let cut = |text: &[u8], marker: &[u8]| -> Result<(Vec<u8>, Vec<u8>)> {
+            let at = text.windows(marker.len()).position(|w| w == marker).ok_or_else(|| {
+                io("peer_scores.jsonl")(std::io::Error::other("a peer line's parts could not be cut"))
+            })?;
+            Ok((text[..at].to_vec(), text[at + marker.len()..].to_vec()))
+        };
+        let id_marker = br#""id":"\u0001""#;
+        let t_marker = br#""trustValue":0.5,"#;
+        let mut middle: [Vec<u8>; 3] = Default::default();
+        let badges = [None, Some(PeerBadge::HighlyTrusted), Some(PeerBadge::Reported)];
+        for (slot, badge) in middle.iter_mut().zip(badges) {
+            let (_, after_id) = cut(&line(badge)?, id_marker)?;
+            (*slot, _) = cut(&after_id, t_marker)?;
+            slot.extend_from_slice(br#""trustValue":"#);
+        }
+        let (mut head, after_id) = cut(&line(None)?, id_marker)?;
+        head.extend_from_slice(br#""id":"#);
+        let (_, after_t) = cut(&after_id, t_marker)?;
+        let (positive, tail) = cut(&after_t, b"0.25")?;
+        let between = [&b","[..], &positive].concat();
+        Ok(LineParts { head, middle, between, tail })
+    }
+
+    /// Appends the line of peer `k` of scope `s`.
+    fn write(&self, out: &mut Vec<u8>, s: &ScopeScores, k: usize) -> Result<()> {
+        let mut number = ryu_js::Buffer::new();
+        out.extend_from_slice(&self.head);
+        serde_json::to_writer(&mut *out, &s.peers[k]).map_err(|e| io("peer_scores.jsonl")(e.into()))?;
+        let badge = match s.badges[k] {
+            None => 0,
+            Some(PeerBadge::HighlyTrusted) => 1,
+            Some(PeerBadge::Reported) => 2,
+        };
+        out.extend_from_slice(&self.middle[badge]);
+        out.extend_from_slice(number.format_finite(s.trust[k]).as_bytes());
+        out.extend_from_slice(&self.between);
+        out.extend_from_slice(number.format_finite(s.trust_positive[k]).as_bytes());
+        out.extend_from_slice(&self.tail);
+        Ok(())
     }
 }
 
@@ -467,8 +547,8 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        /// A peer line written as its fields stand is the RFC 8785 canonical
-        /// form of it: the fields are declared in canonical order.
+        /// A peer line written as its fields stand, and one put together from
+        /// its cut parts, are the RFC 8785 canonical form of it.
         #[test]
         fn peer_lines_are_canonical(
             peer in "\\PC{0,12}|[\"\\\\\u{0}-\u{1f}\u{e000}\u{10000}]{0,4}",
@@ -480,9 +560,13 @@ mod tests {
             let mut s = scope(&name, &[&peer], &[tp], &[t]);
             s.badges[0] = [None, Some(PeerBadge::HighlyTrusted), Some(PeerBadge::Reported)][badge as usize];
             let line = peer_line(&s, 0, "2026-01-01T00:00:00Z");
+            let canonical = String::from_utf8(crate::crypto::canonical_json(&line).unwrap()).unwrap();
             let mut ordered = Vec::new();
             write_canonical_ordered(&mut ordered, &line).unwrap();
-            prop_assert_eq!(String::from_utf8(ordered).unwrap(), String::from_utf8(crate::crypto::canonical_json(&line).unwrap()).unwrap());
+            prop_assert_eq!(String::from_utf8(ordered).unwrap(), canonical.clone());
+            let mut cut = Vec::new();
+            LineParts::new(&s.scope, "2026-01-01T00:00:00Z").unwrap().write(&mut cut, &s, 0).unwrap();
+            prop_assert_eq!(String::from_utf8(cut).unwrap(), canonical + "\n");
         }
     }
 }
