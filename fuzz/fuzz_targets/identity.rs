@@ -8,8 +8,7 @@
 //! - `records::normalise_hash`: 64 lower-case hex digits, idempotent;
 //! - `did_key::parse_did_key`: the key's own did:key reads back as the key,
 //!   and the memoised parser answers alike;
-//! - `as_of::parse_time_ms`: the instant written back (`format_ms`) reads the same
-//!   (for instants in years 0000–9999: see the known finding below).
+//! - `as_of::parse_time_ms`: the instant written back (`format_ms`) reads the same.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -17,10 +16,6 @@ use scoreset::as_of::{format_ms, parse_time_ms};
 use scoreset::crypto::did_key;
 use scoreset::ingest::identity::{assertion_reference, normalise_artifact, normalise_did};
 use scoreset::ingest::records::normalise_hash;
-
-/// 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in unix milliseconds.
-const YEAR_0000_MS: i64 = -62_167_219_200_000;
-const YEAR_9999_END_MS: i64 = 253_402_300_799_999;
 
 fuzz_target!(init: scoreset_fuzz::init(), |data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -69,15 +64,6 @@ fuzz_target!(init: scoreset_fuzz::init(), |data: &[u8]| {
     }
 
     if let Some(ms) = parse_time_ms(text) {
-        // Known finding (docs/fuzzing.md): parse_time_ms accepts instants whose
-        // UTC date is before 0000-01-01 or after 9999-12-31 (year 0000 with a
-        // positive offset, year 9999 with a negative one), which format_ms
-        // cannot write: it gives "". Left out of the check so that the target
-        // keeps looking for something else (SCORESET_FUZZ_KNOWN=1 checks it
-        // too); once parse_time_ms refuses them, drop `writable`.
-        let writable = (YEAR_0000_MS..=YEAR_9999_END_MS).contains(&ms);
-        if writable || std::env::var_os("SCORESET_FUZZ_KNOWN").is_some() {
-            assert_eq!(parse_time_ms(&format_ms(ms)), Some(ms), "an instant written back reads differently");
-        }
+        assert_eq!(parse_time_ms(&format_ms(ms)), Some(ms), "an instant written back reads differently");
     }
 });
