@@ -10,7 +10,7 @@
 //! same run; the other rows print their ratio to it.
 //!
 //! Run: `cargo bench --bench scale` (scale 20; `SCORESET_BENCH_SCALES=20,23`
-//! for more — scale 23, 134M edge rows, needs about 7 GB of memory and
+//! for more — scale 23, 134M edge rows, needs about 5 GiB of memory and
 //! 2.4 GB of disk for its edge list, plus about 4 GB per epoch).
 
 use std::path::Path;
