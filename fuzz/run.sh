@@ -106,7 +106,15 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$fuzz_dir/lsan.s
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$fuzz_dir/logs" "$CARGO_TARGET_DIR/dict"
 summary=$fuzz_dir/logs/summary-$stamp.txt
-rows=()
+# The table is written a row at a time, as each target finishes, so a run
+# that is stopped part way (a session ending) keeps the rows of the targets it finished.
+row() {
+    printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s %7s %9s\n' "$@"
+}
+{
+    echo "fuzz run $stamp: ${budget}s per target${FUZZ_BUDGETS:+ ($FUZZ_BUDGETS)}, sanitizer $sanitizer (logs and this table in $fuzz_dir/logs)"
+    row target execs exec/s cov ft corpus crashes leaks timeouts ooms exit seconds sanitizer
+} >"$summary"
 any_found=0
 
 count_artifacts() { # folder prefix
@@ -174,20 +182,12 @@ for t in "${targets[@]}"; do
     done
     [[ $((found[0] + found[1] + found[2] + found[3])) -eq 0 ]] || any_found=1
     rate=$((elapsed > 0 ? execs / elapsed : 0))
-    rows+=("$t|$execs|$rate|${cov:-?}|${ft:-?}|${corp:-?}|${found[0]}|${found[1]}|${found[2]}|${found[3]}|$status|$elapsed")
+    row "$t" "$execs" "$rate" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${found[0]}" "${found[1]}" "${found[2]}" "${found[3]}" \
+        "$status" "$elapsed" "$sanitizer" >>"$summary"
     rm -rf "$TMPDIR"
 done
 
-{
-    echo "fuzz run $stamp: ${budget}s per target${FUZZ_BUDGETS:+ ($FUZZ_BUDGETS)}, sanitizer $sanitizer (logs and this table in $fuzz_dir/logs)"
-    printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s %7s %9s\n' \
-        target execs exec/s cov ft corpus crashes leaks timeouts ooms exit seconds sanitizer
-    for row in "${rows[@]}"; do
-        IFS='|' read -r t ex rate cov ft corp c l to o st secs <<<"$row"
-        printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s %7s %9s\n' \
-            "$t" "$ex" "$rate" "$cov" "$ft" "$corp" "$c" "$l" "$to" "$o" "$st" "$secs" "$sanitizer"
-    done
-} | tee "$summary"
+cat "$summary"
 "$fuzz_dir/totals.sh" || true
 # Non-zero when anything was found.
 exit $any_found
