@@ -99,6 +99,9 @@ pub(super) fn read(
     Ok(collector.batch)
 }
 
+/// Lines whose ids are looked up together ([`PeerIds::get_all`]).
+const LOOKUP_LINES: usize = 256;
+
 /// Lines per block of [`read_csv`].
 const BLOCK_LINES: usize = 1 << 16;
 
@@ -131,10 +134,14 @@ fn read_csv(bytes: &[u8], spec: &SourceSpec, collector: &mut Collector<'_>) -> R
         filed?;
         let peers: &PeerIds = collector.peers;
         let known = parsed
-            .par_iter()
-            .map(|checked| match checked {
-                Ok((truster, trustee, ..)) => [peers.get(truster), peers.get(trustee)],
-                Err(_) => [None, None],
+            .par_chunks(LOOKUP_LINES)
+            .flat_map_iter(|chunk| {
+                let ids = chunk.iter().flat_map(|checked| match checked {
+                    Ok((truster, trustee, ..)) => [Some(&**truster), Some(&**trustee)],
+                    Err(_) => [None, None],
+                });
+                let found = peers.get_all(&ids.collect::<Vec<_>>());
+                found.chunks_exact(2).map(|pair| [pair[0], pair[1]]).collect::<Vec<_>>()
             })
             .collect();
         if let Some(last) = block.last() {
