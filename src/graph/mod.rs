@@ -98,8 +98,12 @@ pub fn build(peers: Vec<String>, edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> T
 /// [`build`] with faded mass per truster (input numbering), as [`build_scope_fading`] describes.
 fn build_fading(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)], faded: &[(u32, f64)]) -> TrustGraph {
     let n = peers.len();
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| peers[a as usize].cmp(&peers[b as usize]));
+    // Sorted by the ids' first eight bytes (zero-padded, big-endian: the
+    // same order as the bytes), held beside each index, and by the whole id
+    // only where those are equal: most comparisons read no string.
+    let mut keyed: Vec<(u64, u32)> = (0..n).into_par_iter().map(|i| (id_prefix(&peers[i]), i as u32)).collect();
+    keyed.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| peers[a.1 as usize].cmp(&peers[b.1 as usize])));
+    let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
     let mut rank = vec![0u32; n];
     for (new, &old) in order.iter().enumerate() {
         rank[old as usize] = new as u32;
@@ -141,6 +145,17 @@ fn build_fading(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)
         weights[rank[old as usize] as usize] += w;
     }
     TrustGraph { peers: sorted_peers, trust, distrust, dangling, leak, pretrust: distribution(weights), stats }
+}
+
+/// The first eight bytes of `id`, zero-padded, as a big-endian number:
+/// numbers compare as the bytes do, and ids whose prefixes differ compare as
+/// their prefixes (a shorter id's padding is below any byte but zero, and a
+/// zero byte ties with the padding, leaving the order to the whole ids).
+fn id_prefix(id: &str) -> u64 {
+    let mut key = [0u8; 8];
+    let bytes = &id.as_bytes()[..id.len().min(8)];
+    key[..bytes.len()].copy_from_slice(bytes);
+    u64::from_be_bytes(key)
 }
 
 /// For rows with faded mass F (by input truster, mapped through `rank`) and
@@ -381,6 +396,43 @@ mod tests {
 
     fn names(ids: &[&str]) -> Vec<String> {
         ids.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn peers_are_sorted_by_their_bytes_whatever_their_first_eight() {
+        let ids = [
+            "a",
+            "a\0",
+            "a\0\0\0\0\0\0\0b",
+            "a\0\0\0\0\0\0\0",
+            "ab",
+            "",
+            "\0",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefgg\u{ff}",
+            "abcdefgh\0",
+            "é",
+            "z",
+            "did:key:z6Mkb",
+            "did:key:z6Mka",
+            "did:key:",
+            "did:ke",
+        ];
+        let g = build(names(&ids), vec![], &[]);
+        let mut expected = names(&ids);
+        expected.sort();
+        assert_eq!(g.peers, expected);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn peers_are_sorted_as_their_bytes(ids in proptest::collection::hash_set("[a\\x00\u{e9}]{0,10}", 0..40)) {
+            let g = build(ids.iter().cloned().collect(), vec![], &[]);
+            let mut expected: Vec<String> = ids.into_iter().collect();
+            expected.sort();
+            proptest::prop_assert_eq!(g.peers, expected);
+        }
     }
 
     #[test]
