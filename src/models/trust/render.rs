@@ -190,7 +190,8 @@ struct PeerRows {
     scopes: Vec<ScopeScores>,
     /// `starts[s]`: the number of the first row of scope `s`; `starts[scopes.len()]` the row count.
     starts: Vec<usize>,
-    as_of: String,
+    /// The constant parts of each scope's `peer_scores.jsonl` lines.
+    line_parts: Vec<LineParts>,
 }
 
 impl PeerRows {
@@ -207,7 +208,8 @@ impl PeerRows {
         for s in &scopes {
             starts.push(starts[starts.len() - 1] + s.peers.len());
         }
-        Ok(PeerRows { scopes, starts, as_of: as_of.to_owned() })
+        let line_parts = scopes.iter().map(|s| LineParts::new(&s.scope, as_of)).collect::<Result<_>>()?;
+        Ok(PeerRows { scopes, starts, line_parts })
     }
 
     /// How many pieces of [`PIECE_ROWS`] rows (one, for the header, when there are none).
@@ -215,13 +217,13 @@ impl PeerRows {
         self.starts[self.scopes.len()].div_ceil(PIECE_ROWS).max(1)
     }
 
-    /// The rows of piece `k`, in order: each as its scope and the peer's index in it.
-    fn piece(&self, k: usize) -> impl Iterator<Item = (&ScopeScores, usize)> {
+    /// The rows of piece `k`, in order: each as its scope's number and the peer's index in it.
+    fn piece(&self, k: usize) -> impl Iterator<Item = (usize, usize)> {
         let (first, end) = (k * PIECE_ROWS, ((k + 1) * PIECE_ROWS).min(self.starts[self.scopes.len()]));
         let scope_of = |row: usize| self.starts.partition_point(|&start| start <= row) - 1;
         (first..end).map(move |row| {
             let s = scope_of(row);
-            (&self.scopes[s], row - self.starts[s])
+            (s, row - self.starts[s])
         })
     }
 
@@ -232,6 +234,7 @@ impl PeerRows {
             write_row(&mut csv, &["scope", "peer", "trust_positive", "trust", "badge"]).map_err(io("scores.csv"))?;
         }
         for (s, i) in self.piece(k) {
+            let s = &self.scopes[s];
             let badge = s.badges[i].map_or("", PeerBadge::name);
             let row = [&s.scope, &s.peers[i], &es6_number(s.trust_positive[i]), &es6_number(s.trust[i]), badge];
             write_row(&mut csv, &row).map_err(io("scores.csv"))?;
@@ -242,14 +245,8 @@ impl PeerRows {
     /// Piece `k` of `peer_scores.jsonl`: one CAIP-261 credential line per peer.
     fn jsonl_piece(&self, k: usize) -> Result<Vec<u8>> {
         let mut jsonl = Vec::with_capacity(PIECE_ROWS * 384);
-        let mut parts: Option<(&str, LineParts)> = None;
         for (s, i) in self.piece(k) {
-            if parts.as_ref().is_none_or(|(scope, _)| *scope != s.scope) {
-                parts = Some((&s.scope, LineParts::new(&s.scope, &self.as_of)?));
-            }
-            if let Some((_, parts)) = &parts {
-                parts.write(&mut jsonl, s, i)?;
-            }
+            self.line_parts[s].write(&mut jsonl, &self.scopes[s], i)?;
         }
         Ok(jsonl)
     }
