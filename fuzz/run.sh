@@ -22,6 +22,11 @@
 #                    CARGO_TARGET_DIR; switching relinks the targets.
 #   FUZZ_BUDGETS     per-target budgets overriding N_SECONDS, e.g.
 #                    "vc_jsonl=1200 verify=1800"
+#   FUZZ_RUNS        per-target input counts, e.g. "verify=5000000": the
+#                    target stops after that many inputs (or its time budget,
+#                    whichever comes first). Unlike a time budget, a count is
+#                    not used up while the fuzzer is paused (kill -STOP) for
+#                    a benchmark.
 #   FUZZ_SKIP_BUILD=1 (use the binaries as built; refused if they were built
 #                    with another sanitizer), FUZZ_RESTARTS, FUZZ_EXTRA_ARGS
 #                    (more libFuzzer flags), CARGO_TARGET_DIR.
@@ -39,6 +44,11 @@ for kv in ${FUZZ_BUDGETS:-}; do
     [[ $kv =~ ^([a-z_]+)=([0-9]+)$ && ${BASH_REMATCH[2]} -gt 0 ]] || { echo "bad FUZZ_BUDGETS entry $kv (want target=seconds)" >&2; exit 64; }
     budgets[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
 done
+declare -A runs=()
+for kv in ${FUZZ_RUNS:-}; do
+    [[ $kv =~ ^([a-z_]+)=([0-9]+)$ && ${BASH_REMATCH[2]} -gt 0 ]] || { echo "bad FUZZ_RUNS entry $kv (want target=inputs)" >&2; exit 64; }
+    runs[${BASH_REMATCH[1]}]=${BASH_REMATCH[2]}
+done
 
 fuzz_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/work/fuzz-target}
@@ -47,7 +57,7 @@ bin_dir=$CARGO_TARGET_DIR/$triple/release
 all_targets=(vc_jsonl vc_json edges_csv indexer_csv pretrust tables pipeline_toml identity jcs verify)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
-for t in "${targets[@]}" "${!budgets[@]}"; do
+for t in "${targets[@]}" "${!budgets[@]}" "${!runs[@]}"; do
     [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "unknown target $t (targets: ${all_targets[*]})" >&2; exit 64; }
 done
 # Which sanitizer the binaries in $bin_dir were built with (written after each build).
@@ -112,7 +122,7 @@ row() {
     printf '%-14s %12s %8s %7s %8s %7s %7s %6s %9s %5s %5s %7s %9s\n' "$@"
 }
 {
-    echo "fuzz run $stamp: ${budget}s per target${FUZZ_BUDGETS:+ ($FUZZ_BUDGETS)}, sanitizer $sanitizer (logs and this table in $fuzz_dir/logs)"
+    echo "fuzz run $stamp: ${budget}s per target${FUZZ_BUDGETS:+ ($FUZZ_BUDGETS)}${FUZZ_RUNS:+, inputs ($FUZZ_RUNS)}, sanitizer $sanitizer (logs and this table in $fuzz_dir/logs)"
     row target execs exec/s cov ft corpus crashes leaks timeouts ooms exit seconds sanitizer
 } >"$summary"
 any_found=0
@@ -155,9 +165,14 @@ for t in "${targets[@]}"; do
     while :; do
         left=$((budget_t - ($(date +%s) - start)))
         [[ $left -gt 0 ]] || break
-        echo "=== $t: fuzzing for ${left}s ($(date -u +%H:%M:%SZ))" | tee -a "$log" >&2
+        runs_left=-1
+        if [[ -n ${runs[$t]:-} ]]; then
+            runs_left=$((runs[$t] - execs))
+            [[ $runs_left -gt 0 ]] || break
+        fi
+        echo "=== $t: fuzzing for ${left}s${runs[$t]:+ or $runs_left inputs} ($(date -u +%H:%M:%SZ))" | tee -a "$log" >&2
         env RAYON_NUM_THREADS=1 "${seed_env[@]}" nice -n 19 "$bin" "$corpus" "$seeds" \
-            -max_total_time="$left" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+            -max_total_time="$left" -runs="$runs_left" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
             -max_len="${max_len[$t]:-8192}" -reload=0 -dict="$dict" -artifact_prefix="$artifacts/" ${FUZZ_EXTRA_ARGS:-} >"$log.segment" 2>&1
         status=$?
         ran=$(grep -a '^stat::number_of_executed_units:' "$log.segment" | tail -n 1 | awk '{print $2}')
