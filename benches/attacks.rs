@@ -92,7 +92,8 @@ fn decay_scenarios() {
             unsigned: true,
             ..Default::default()
         };
-        let epoch = scoreset::runner::run(&pipeline, &options).expect("the scenario runs").published.dir;
+        let epoch =
+            scoreset::runner::run(&pipeline, &options).expect("the scenario runs").published.expect("published").dir;
         let read = |file: &str| std::fs::read_to_string(epoch.join(file)).expect("the epoch's files");
         let artifacts = read("artifact_scores.csv");
         let badge =

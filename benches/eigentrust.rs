@@ -51,8 +51,17 @@ fn main() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let (t, iters, time) = best_of(3, || {
             pool.install(|| {
-                let it =
-                    eigentrust_in_order(order, &g.trust, &g.dangling, &[], &g.pretrust, &params, |_, _| {}).unwrap();
+                let it = eigentrust_in_order(
+                    &scoreset::compute::Local,
+                    order,
+                    &g.trust,
+                    &g.dangling,
+                    &[],
+                    &g.pretrust,
+                    &params,
+                    |_, _| {},
+                )
+                .unwrap();
                 (it.trust_positive, it.convergence.iterations)
             })
         });

@@ -157,6 +157,16 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// A cluster run failed: a process could not be reached, refused the
+    /// job, died, or said nothing within the timeout. No epoch is written.
+    #[error("cluster: {message}")]
+    Cluster {
+        /// What happened, naming the process.
+        message: String,
+        /// The cause, when it is an I/O error.
+        #[source]
+        source: Option<std::io::Error>,
+    },
     /// An invariant the code relies on did not hold.
     #[error("internal error: {0} (this is a bug)")]
     Internal(String),
@@ -176,6 +186,7 @@ impl Error {
             | Error::DatabaseWrite { .. }
             | Error::Serialize { .. }
             | Error::Internal(_)
+            | Error::Cluster { .. }
             | Error::Publish { .. } => 1,
             Error::ConfigSyntax { .. }
             | Error::Config { .. }

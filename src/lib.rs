@@ -19,7 +19,8 @@
 //! 7. [`publish`] — write the epoch atomically, move `latest` (and
 //!    `latest.cid`), and import it on an IPFS node when the pipeline says so.
 //!
-//! [`runner`] runs one epoch: checks, the lock, the model, seal, publish;
+//! [`runner`] runs one epoch: checks, the lock, the model, seal, publish
+//! (with the power iteration on a timely cluster's workers: [`cluster`]);
 //! [`verify`] checks a published epoch (and a publisher epoch's audit chain,
 //! and fetches one from a gateway for `scoreset fetch`)
 //! and can re-run it (the command line lives in the binary, `src/cli/`); [`explain`]
@@ -36,6 +37,7 @@
 #![deny(missing_docs)]
 
 pub mod as_of;
+pub mod cluster;
 pub mod combine;
 pub mod compute;
 pub mod config;

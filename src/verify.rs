@@ -69,7 +69,7 @@ fn invalid(file: &str, reason: impl Into<String>) -> Error {
 /// std::fs::write(&pipeline, "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n\
 ///     [pretrust]\nentries = { a = 1.0 }\n[signing]\nkey = \"signing.key\"\n")?;
 /// let options = runner::RunOptions { as_of: Some(AsOf::parse("2026-01-01T00:00:00Z")?), ..Default::default() };
-/// let epoch = runner::run(&pipeline, &options)?.published.dir;
+/// let epoch = runner::run(&pipeline, &options)?.published.expect("published").dir;
 /// let checks = verify::VerifyOptions { recompute: true, ..Default::default() };
 /// let report = verify::verify_epoch(&epoch, &checks)?;
 /// assert_eq!(report.signer, scoreset::crypto::did_key::did_key(&key.verifying_key()));

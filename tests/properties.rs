@@ -128,7 +128,7 @@ fn run_pipeline(dir: &std::path::Path, name: &str, edges: &[(u32, u32, f64)], pr
         ..Default::default()
     };
     let summary = scoreset::runner::run(&pipeline, &options).unwrap();
-    std::fs::read(summary.published.dir.join("scores.csv")).unwrap()
+    std::fs::read(summary.published.as_ref().expect("a single-process run publishes").dir.join("scores.csv")).unwrap()
 }
 
 mod publisher_history {

@@ -8,6 +8,7 @@ mod common;
 
 use common::{describe, scoreset};
 use scoreset::as_of::AsOf;
+use scoreset::compute::PowerIteration;
 use scoreset::config::LoadedPipeline;
 use scoreset::crypto::digest_bytes;
 use scoreset::ingest::InputStats;
@@ -42,7 +43,7 @@ impl Model for OutDegree {
     fn parameters(&self, _: &LoadedPipeline) -> scoreset::Result<serde_json::Value> {
         Ok(serde_json::json!({}))
     }
-    fn compute(&self, loaded: &LoadedPipeline, _: &AsOf) -> scoreset::Result<ComputedEpoch> {
+    fn compute(&self, loaded: &LoadedPipeline, _: &AsOf, _: &dyn PowerIteration) -> scoreset::Result<ComputedEpoch> {
         let mut degree: BTreeMap<String, u64> = BTreeMap::new();
         let mut inputs = Vec::new();
         for source in &loaded.pipeline.sources {
@@ -80,7 +81,7 @@ fn a_model_from_outside_the_library_runs_through_the_same_stages_and_verifies() 
     let summary = runner::run_with_model(&pipeline, &OutDegree, &options).unwrap();
     assert_eq!(summary.computed.report.summary_lines(), ["degrees     2 peers with out-degrees"]);
 
-    let epoch = summary.published.dir;
+    let epoch = summary.published.expect("a single-process run publishes").dir;
     assert_eq!(std::fs::read_to_string(epoch.join("degrees.csv")).unwrap(), "peer,out_degree\na,2\nb,1\n");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(epoch.join("manifest.json")).unwrap()).unwrap();

@@ -8,6 +8,7 @@ mod progress;
 use clap::{Parser, Subcommand};
 use scoreset::as_of::AsOf;
 use scoreset::as_of::parse_time_ms;
+use scoreset::cluster::ClusterSpec;
 use scoreset::crypto::{did_key, keyfile};
 use scoreset::error::Error;
 use scoreset::explain::ExplainOptions;
@@ -57,6 +58,20 @@ enum Command {
         /// Write the epoch unsigned (without this, the pipeline's [signing] key or the operator's default key signs).
         #[arg(long)]
         unsigned: bool,
+        /// Run the power iteration on a cluster of processes: a host file of
+        /// `host:port` lines, process 0 first (README "Running on a cluster").
+        /// Every process runs the same command with its own --process.
+        #[arg(long, value_name = "HOSTFILE", requires = "process")]
+        cluster: Option<PathBuf>,
+        /// This process's number in the host file (0 writes the epoch).
+        #[arg(long, value_name = "P", requires = "cluster")]
+        process: Option<usize>,
+        /// Timely worker threads in this process (every process must use the same count).
+        #[arg(long, value_name = "W", default_value_t = 1, requires = "cluster", value_parser = clap::value_parser!(u16).range(1..))]
+        workers: u16,
+        /// Seconds to wait for the other processes: to connect, and in each iteration.
+        #[arg(long, value_name = "SECONDS", default_value_t = 300, requires = "cluster", value_parser = clap::value_parser!(u64).range(1..))]
+        cluster_timeout: u64,
     },
     /// Write a generated sample to a folder (the same seed gives the same bytes).
     SampleData {
@@ -265,9 +280,18 @@ pub fn main() -> ExitCode {
 
 fn execute(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Run { pipeline, as_of, out, threads, wait, unsigned } => {
+        Command::Run { pipeline, as_of, out, threads, wait, unsigned, cluster, process, workers, cluster_timeout } => {
             let as_of = as_of.as_deref().map(AsOf::parse).transpose()?;
-            let options = RunOptions { as_of, out_dir: out, wait, unsigned };
+            let cluster = match (cluster, process) {
+                (Some(hosts), Some(process)) => Some(ClusterSpec::from_host_file(
+                    &hosts,
+                    process,
+                    usize::from(workers),
+                    std::time::Duration::from_secs(cluster_timeout),
+                )?),
+                _ => None,
+            };
+            let options = RunOptions { as_of, out_dir: out, wait, unsigned, cluster };
             let pool = thread_pool(threads)?;
             let summary = pool.install(|| runner::run(&pipeline, &options))?;
             print!("{}", render_summary(&summary, pool.current_num_threads()));
@@ -516,9 +540,13 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
             "WARNING"
         ));
     }
+    let Some(published) = &s.published else {
+        lines.push(format!("{:<11} none from this process: cluster process 0 writes the epoch", "output"));
+        return lines.join("\n") + "\n";
+    };
     let latest =
-        if s.published.latest_moved { "latest -> this epoch" } else { "latest unchanged: it names a newer epoch" };
-    lines.push(format!("{:<11} {} ({latest})", "output", s.published.dir.display()));
+        if published.latest_moved { "latest -> this epoch" } else { "latest unchanged: it names a newer epoch" };
+    lines.push(format!("{:<11} {} ({latest})", "output", published.dir.display()));
     if let Some(p) = &s.ipfs {
         lines.push(format!("{:<11} {} imported and pinned on {}", "ipfs", p.root, p.ipfs_api));
     }
@@ -535,7 +563,7 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
     if let Some(previous) = &s.previous {
         lines.push(format!("{:<11} links to the previous epoch {previous}", "chain"));
     }
-    let epoch = s.published.dir.display();
+    let epoch = published.dir.display();
     lines.push(format!("{:<11} the scores are in {epoch}/ (CSV and CAIP-261 JSON lines)", "next"));
     lines.push(format!("{:<11} scoreset verify {epoch} --recompute   # check it, and re-run it from its inputs", ""));
     lines.push(format!("{:<11} scoreset explain {epoch} ID           # why a peer or artifact scores as it does", ""));

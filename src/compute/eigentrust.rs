@@ -125,6 +125,40 @@ pub struct Iterates {
     pub convergence: Convergence,
 }
 
+/// Where the power iteration runs: on this machine's threads ([`Local`]) or
+/// on a cluster's workers (`crate::cluster::Cluster`). Every implementation
+/// gives the same bits: [`eigentrust_iterates`]'s.
+pub trait PowerIteration: Sync {
+    /// [`eigentrust_iterates`] on this graph.
+    fn iterate(
+        &self,
+        c: &Incoming,
+        dangling: &[u32],
+        leak: &[(u32, f64)],
+        p: &[f64],
+        params: &EigenTrustParams,
+        on_iteration: &mut dyn FnMut(u32, f64),
+    ) -> Result<Iterates>;
+}
+
+/// The power iteration on this process's rayon threads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Local;
+
+impl PowerIteration for Local {
+    fn iterate(
+        &self,
+        c: &Incoming,
+        dangling: &[u32],
+        leak: &[(u32, f64)],
+        p: &[f64],
+        params: &EigenTrustParams,
+        on_iteration: &mut dyn FnMut(u32, f64),
+    ) -> Result<Iterates> {
+        eigentrust_iterates(c, dangling, leak, p, params, on_iteration)
+    }
+}
+
 /// [`eigentrust_leaking`], keeping t_{k−1} too (the buffer it swaps with: no extra work).
 pub fn eigentrust_iterates(
     c: &Incoming,
@@ -132,10 +166,29 @@ pub fn eigentrust_iterates(
     leak: &[(u32, f64)],
     p: &[f64],
     params: &EigenTrustParams,
+    on_iteration: impl FnMut(u32, f64),
+) -> Result<Iterates> {
+    let alpha = params.alpha.0;
+    iterate_with(dangling, leak, p, params, on_iteration, |t, next, dangling_mass| {
+        Ok(step(c, p, t, next, alpha, dangling_mass))
+    })
+}
+
+/// The power iteration around a step: `step(t, next, dangling_mass)` writes
+/// t_{k+1} into `next` and returns ‖t_{k+1} − t_k‖₂², reduced per [`CHUNK`]
+/// of rows and then in chunk order (as [`step_rows`] and [`compensated_sum`]).
+/// The iteration itself — t₀, the dangling mass, the stop rule — is this
+/// one function, so a step computed elsewhere (a cluster's workers, each
+/// computing its chunks) gives the same iterates as [`step`] does here.
+pub(crate) fn iterate_with(
+    dangling: &[u32],
+    leak: &[(u32, f64)],
+    p: &[f64],
+    params: &EigenTrustParams,
     mut on_iteration: impl FnMut(u32, f64),
+    mut step: impl FnMut(&[f64], &mut [f64], f64) -> Result<f64>,
 ) -> Result<Iterates> {
     let n = p.len();
-    let alpha = params.alpha.0;
     let epsilon = params.epsilon_for(n);
     if n == 0 {
         let convergence = Convergence { iterations: 0, residual: 0.0, epsilon };
@@ -146,13 +199,8 @@ pub fn eigentrust_iterates(
     let mut iterations = 0;
     loop {
         iterations += 1;
-        let mut dangling_mass =
-            par_chunked_sum(dangling.len(), |r| compensated_sum(dangling[r].iter().map(|&i| t[i as usize])));
-        if !leak.is_empty() {
-            dangling_mass +=
-                par_chunked_sum(leak.len(), |r| compensated_sum(leak[r].iter().map(|&(i, s)| s * t[i as usize])));
-        }
-        let residual = step(c, p, &t, &mut next, alpha, dangling_mass).sqrt();
+        let dangling_mass = dangling_mass(dangling, leak, &t);
+        let residual = step(&t, &mut next, dangling_mass)?.sqrt();
         std::mem::swap(&mut t, &mut next);
         on_iteration(iterations, residual);
         if residual <= epsilon {
@@ -165,35 +213,61 @@ pub fn eigentrust_iterates(
     }
 }
 
+/// The trust the dangling rows (all of theirs) and the leaking rows (their
+/// share) hand to pre-trust, summed per [`CHUNK`] of rows and then in chunk order.
+fn dangling_mass(dangling: &[u32], leak: &[(u32, f64)], t: &[f64]) -> f64 {
+    let mut mass = par_chunked_sum(dangling.len(), |r| compensated_sum(dangling[r].iter().map(|&i| t[i as usize])));
+    if !leak.is_empty() {
+        mass += par_chunked_sum(leak.len(), |r| compensated_sum(leak[r].iter().map(|&(i, s)| s * t[i as usize])));
+    }
+    mass
+}
+
 /// One power step into `next`; returns ‖next − t‖₂².
 ///
 /// Each output element is a sequential sum over that peer's incoming edges in
 /// index order, and the squared differences are reduced per [`CHUNK`] and then
 /// in chunk order, so the result does not depend on the thread count.
 fn step(c: &Incoming, p: &[f64], t: &[f64], next: &mut [f64], alpha: f64, dangling_mass: f64) -> f64 {
-    let (indptr, sources, weights) = (c.indptr(), c.sources(), c.weights());
     let partials: Vec<f64> = next
         .par_chunks_mut(CHUNK)
         .enumerate()
-        .map(|(chunk, out)| {
-            let first = chunk * CHUNK;
-            let mut squares = 0.0;
-            for (offset, slot) in out.iter_mut().enumerate() {
-                let j = first + offset;
-                let edges = indptr[j]..indptr[j + 1];
-                let mut gathered = 0.0;
-                for (&i, &w) in sources[edges.clone()].iter().zip(&weights[edges]) {
-                    gathered += w * t[i as usize];
-                }
-                let value = (1.0 - alpha) * (gathered + dangling_mass * p[j]) + alpha * p[j];
-                let delta = value - t[j];
-                squares += delta * delta;
-                *slot = value;
-            }
-            squares
-        })
+        .map(|(chunk, out)| step_rows(c, 0, chunk * CHUNK, p, t, out, alpha, dangling_mass))
         .collect();
     compensated_sum(partials)
+}
+
+/// Rows `first .. first + out.len()` of one power step into `out`, whose
+/// incoming edges are `c`'s columns from `first − c_first` on (a cluster
+/// worker holds only its rows' columns); returns the sum of their squared
+/// differences, added in row order. The one kernel every [`PowerIteration`] runs.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn step_rows(
+    c: &Incoming,
+    c_first: usize,
+    first: usize,
+    p: &[f64],
+    t: &[f64],
+    out: &mut [f64],
+    alpha: f64,
+    dangling_mass: f64,
+) -> f64 {
+    let (indptr, sources, weights) = (c.indptr(), c.sources(), c.weights());
+    let mut squares = 0.0;
+    for (offset, slot) in out.iter_mut().enumerate() {
+        let j = first + offset;
+        let column = j - c_first;
+        let edges = indptr[column]..indptr[column + 1];
+        let mut gathered = 0.0;
+        for (&i, &w) in sources[edges.clone()].iter().zip(&weights[edges]) {
+            gathered += w * t[i as usize];
+        }
+        let value = (1.0 - alpha) * (gathered + dangling_mass * p[j]) + alpha * p[j];
+        let delta = value - t[j];
+        squares += delta * delta;
+        *slot = value;
+    }
+    squares
 }
 
 #[cfg(test)]

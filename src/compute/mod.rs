@@ -13,5 +13,5 @@ pub mod order;
 pub mod vouching;
 
 pub use distrust::{DistrustMode, DistrustParams, adjust, discount_one_shot, discount_standing_weighted};
-pub use eigentrust::{Convergence, EigenTrustParams, eigentrust, eigentrust_leaking};
+pub use eigentrust::{Convergence, EigenTrustParams, Local, PowerIteration, eigentrust, eigentrust_leaking};
 pub use vouching::{Vouching, vouching};

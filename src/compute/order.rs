@@ -6,7 +6,7 @@
 //! then run in another order, so the last bits may differ from the natural
 //! order's (within 1e-12); on any thread count the bits are the same.
 
-use super::eigentrust::{EigenTrustParams, Iterates, eigentrust_iterates};
+use super::eigentrust::{EigenTrustParams, Iterates, PowerIteration};
 use crate::error::Result;
 use crate::graph::Incoming;
 use serde::Deserialize;
@@ -79,18 +79,21 @@ fn renumber(c: &Incoming, r: &Renumbering) -> Incoming {
     Incoming::from_csc(n, colptr, rows, vals)
 }
 
-/// [`eigentrust_iterates`] in `order`: the same fixed point, the vectors in the peers' own order.
+/// EigenTrust's iterates in `order`, computed by `kernel`: the same fixed
+/// point, the vectors in the peers' own order.
+#[allow(clippy::too_many_arguments)]
 pub fn eigentrust_in_order(
+    kernel: &dyn PowerIteration,
     order: PeerOrder,
     c: &Incoming,
     dangling: &[u32],
     leak: &[(u32, f64)],
     p: &[f64],
     params: &EigenTrustParams,
-    on_iteration: impl FnMut(u32, f64),
+    mut on_iteration: impl FnMut(u32, f64),
 ) -> Result<Iterates> {
     if order == PeerOrder::Natural {
-        return eigentrust_iterates(c, dangling, leak, p, params, on_iteration);
+        return kernel.iterate(c, dangling, leak, p, params, &mut on_iteration);
     }
     let r = by_out_degree(c);
     let renumbered = renumber(c, &r);
@@ -99,7 +102,7 @@ pub fn eigentrust_in_order(
     let mut leak: Vec<(u32, f64)> = leak.iter().map(|&(i, s)| (r.new[i as usize], s)).collect();
     leak.sort_unstable_by_key(|&(i, _)| i);
     let p: Vec<f64> = r.old.iter().map(|&i| p[i as usize]).collect();
-    let mut out = eigentrust_iterates(&renumbered, &dangling, &leak, &p, params, on_iteration)?;
+    let mut out = kernel.iterate(&renumbered, &dangling, &leak, &p, params, &mut on_iteration)?;
     let back = |v: &[f64]| -> Vec<f64> { r.new.iter().map(|&k| v[k as usize]).collect() };
     out.trust_positive = back(&out.trust_positive);
     out.previous = back(&out.previous);
@@ -109,6 +112,7 @@ pub fn eigentrust_in_order(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compute::eigentrust::Local;
 
     #[test]
     fn the_most_read_peer_comes_first_and_the_scores_come_back_in_the_peers_order() {
@@ -122,8 +126,8 @@ mod tests {
         assert_eq!(r.new, [1, 2, 0, 3]);
         let p = [0.25, 0.25, 0.25, 0.25];
         let params = EigenTrustParams::default();
-        let natural = eigentrust_in_order(PeerOrder::Natural, &c, &[], &[], &p, &params, |_, _| {}).unwrap();
-        let degree = eigentrust_in_order(PeerOrder::Degree, &c, &[], &[], &p, &params, |_, _| {}).unwrap();
+        let natural = eigentrust_in_order(&Local, PeerOrder::Natural, &c, &[], &[], &p, &params, |_, _| {}).unwrap();
+        let degree = eigentrust_in_order(&Local, PeerOrder::Degree, &c, &[], &[], &p, &params, |_, _| {}).unwrap();
         assert_eq!(natural.convergence.iterations, degree.convergence.iterations);
         for (a, b) in natural.trust_positive.iter().zip(&degree.trust_positive) {
             assert!((a - b).abs() <= 1e-15, "{a} vs {b}");

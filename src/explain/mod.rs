@@ -93,7 +93,7 @@ pub fn explain(epoch: &Path, id: &str, options: &ExplainOptions) -> Result<Expla
     let top = options.top.unwrap_or(10);
     let artifact = normalise_artifact(id).ok();
     let (mut found_peer, mut versions) = (None, Vec::new());
-    let computed = compute_with(&run.loaded, &run.as_of, &mut |view| {
+    let computed = compute_with(&run.loaded, &run.as_of, &crate::compute::Local, &mut |view| {
         if view.scope == scope
             && let Ok(j) = view.graph.peers.binary_search_by(|p| p.as_str().cmp(id))
         {

@@ -71,6 +71,24 @@ impl Incoming {
         self.sources()[r.clone()].iter().copied().zip(self.weights()[r].iter().copied()).collect()
     }
 
+    /// Columns `range` (the incoming edges of those peers) as an n × `range.len()`
+    /// matrix, its column k being column `range.start + k`: the part of C a
+    /// cluster worker holds.
+    pub fn columns(&self, range: std::ops::Range<usize>) -> Incoming {
+        let indptr = self.indptr();
+        let (first, last) = (indptr[range.start], indptr[range.end]);
+        let colptr = indptr[range.start..=range.end].iter().map(|&k| k - first).collect();
+        let matrix = CsMatI::try_new_csc(
+            (self.matrix.rows(), range.len()),
+            colptr,
+            self.sources()[first..last].to_vec(),
+            self.weights()[first..last].to_vec(),
+        )
+        .map_err(|(_, _, _, e)| e)
+        .expect("a range of a valid matrix's columns is a valid CSC matrix");
+        Incoming { matrix }
+    }
+
     /// The underlying sprs matrix (compressed-column storage of C).
     pub fn matrix(&self) -> &CsMatI<f64, u32, usize> {
         &self.matrix

@@ -15,6 +15,7 @@ pub mod sentiment;
 pub mod trust;
 
 use crate::as_of::AsOf;
+use crate::compute::{Local, PowerIteration};
 use crate::config::{LoadedPipeline, ModelSpec};
 use crate::error::{Error, Result};
 use crate::ingest::table::{self, Located};
@@ -89,7 +90,9 @@ pub trait Model {
     /// The model's parameters, defaults resolved, as the manifest records them.
     fn parameters(&self, loaded: &LoadedPipeline) -> Result<serde_json::Value>;
     /// Reads the model's inputs, computes and renders the score files.
-    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch>;
+    /// `kernel` runs EigenTrust's power iteration where the model has one
+    /// (the trust model): here, or on a cluster's workers.
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf, kernel: &dyn PowerIteration) -> Result<ComputedEpoch>;
 }
 
 /// The pipeline's model, with its table.
@@ -147,12 +150,17 @@ impl Tables {
 /// Ingests, computes and renders the score files of the pipeline's model:
 /// everything of a run that `verify --recompute` repeats.
 pub fn compute_epoch(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    compute_with(loaded, model(loaded), as_of)
+    compute_with(loaded, model(loaded), as_of, &Local)
 }
 
 /// Computes with `model`; a strict pipeline fails on its first reject.
-pub fn compute_with(loaded: &LoadedPipeline, model: &dyn Model, as_of: &AsOf) -> Result<ComputedEpoch> {
-    let computed = model.compute(loaded, as_of)?;
+pub fn compute_with(
+    loaded: &LoadedPipeline,
+    model: &dyn Model,
+    as_of: &AsOf,
+    kernel: &dyn PowerIteration,
+) -> Result<ComputedEpoch> {
+    let computed = model.compute(loaded, as_of, kernel)?;
     if loaded.pipeline.strict
         && let Some(first) = computed.first_reject
     {

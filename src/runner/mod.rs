@@ -11,6 +11,8 @@ pub use crate::models::{
 pub use crate::publish::Housekeeping;
 
 use crate::as_of::AsOf;
+use crate::cluster::{Cluster, ClusterSpec};
+use crate::compute::{Local, PowerIteration};
 use crate::config::LoadedPipeline;
 use crate::crypto::keyfile;
 use crate::error::{Error, Result};
@@ -34,6 +36,9 @@ pub struct RunOptions {
     pub wait: bool,
     /// Write the epoch unsigned (as `[signing] unsigned = true`).
     pub unsigned: bool,
+    /// Run the power iteration on a cluster ([`crate::cluster`]): process 0
+    /// writes the epoch, the others compute and write nothing.
+    pub cluster: Option<ClusterSpec>,
 }
 
 /// What a run did, for the one-screen summary.
@@ -51,8 +56,8 @@ pub struct RunSummary {
     pub previous: Option<String>,
     /// What this run tidied up before it started.
     pub housekeeping: Housekeeping,
-    /// Where the epoch went.
-    pub published: Published,
+    /// Where the epoch went; `None` on a cluster process other than 0, which writes nothing.
+    pub published: Option<Published>,
     /// Its publication on IPFS (`[publish] ipfs_api`), if any.
     pub ipfs: Option<publish::ipfs::Publication>,
 }
@@ -77,8 +82,9 @@ pub struct RunSummary {
 ///     ..Default::default()
 /// };
 /// let summary = runner::run(&pipeline, &options)?;
-/// assert!(summary.published.dir.ends_with("out/p/20260101T000000Z"));
-/// assert!(summary.published.dir.join("scores.csv").exists());
+/// let published = summary.published.expect("a single-process run publishes");
+/// assert!(published.dir.ends_with("out/p/20260101T000000Z"));
+/// assert!(published.dir.join("scores.csv").exists());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn run(file: &Path, options: &RunOptions) -> Result<RunSummary> {
@@ -106,6 +112,18 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
         let path = loaded.local_path(input);
         std::fs::metadata(&path).map_err(|source| Error::Read { path, source })?;
     }
+    if let Some(spec) = &options.cluster {
+        if model.id() != crate::config::Model::Trust.id() {
+            return Err(Error::Usage(format!(
+                "--cluster: only the trust model's power iteration runs on a cluster; {} is a {} pipeline",
+                loaded.file.display(),
+                model.id()
+            )));
+        }
+        if spec.process != 0 {
+            return run_member(loaded, model, spec, &as_of);
+        }
+    }
     let signing = &loaded.pipeline.signing;
     let key_file = signing.key.as_ref().map(|path| loaded.base_dir.join(path));
     let (key, signer) = keyfile::signer(key_file.as_deref(), options.unsigned || signing.unsigned)?;
@@ -115,7 +133,17 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
     publish::epoch_dir(&pipeline_dir, &epoch)?;
     let previous = publish::latest(&pipeline_dir)?;
 
-    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = models::compute_with(loaded, model, &as_of)?;
+    let cluster =
+        options.cluster.as_ref().map(|spec| Cluster::connect(spec, &cluster_job(loaded, spec, &as_of))).transpose()?;
+    let kernel: &dyn PowerIteration = match &cluster {
+        Some(cluster) => cluster,
+        None => &Local,
+    };
+    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } =
+        models::compute_with(loaded, model, &as_of, kernel)?;
+    if let Some(cluster) = cluster {
+        cluster.shutdown()?;
+    }
     let computed = ComputedSummary { inputs, rejects_by_reason, report };
     let manifest = manifest::build(loaded, model, &computed, &as_of, previous.clone())?;
     let started = std::time::Instant::now();
@@ -137,7 +165,43 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
         signer,
         previous: previous.map(|(name, _)| name),
         housekeeping,
-        published,
+        published: Some(published),
         ipfs,
     })
+}
+
+/// A cluster process other than 0: it computes with the others and writes nothing.
+fn run_member(loaded: &LoadedPipeline, model: &dyn Model, spec: &ClusterSpec, as_of: &AsOf) -> Result<RunSummary> {
+    let cluster = Cluster::connect(spec, &cluster_job(loaded, spec, as_of))?;
+    let ComputedEpoch { inputs, rejects_by_reason, report, .. } = models::compute_with(loaded, model, as_of, &cluster)?;
+    cluster.shutdown()?;
+    Ok(RunSummary {
+        name: loaded.pipeline.name.as_str().to_owned(),
+        as_of: *as_of,
+        computed: ComputedSummary { inputs, rejects_by_reason, report },
+        signer: Signer::Unsigned,
+        previous: None,
+        housekeeping: Housekeeping::default(),
+        published: None,
+        ipfs: None,
+    })
+}
+
+/// What every process of a cluster run must agree on: the program's
+/// version, the pipeline file, `as_of`, and the cluster's shape.
+fn cluster_job(loaded: &LoadedPipeline, spec: &ClusterSpec, as_of: &AsOf) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for part in [
+        "scoreset cluster job 1",
+        env!("CARGO_PKG_VERSION"),
+        loaded.text.as_str(),
+        &as_of.rfc3339(),
+        &spec.hosts.join("\n"),
+        &spec.workers.to_string(),
+    ] {
+        hash.update((part.len() as u64).to_be_bytes());
+        hash.update(part.as_bytes());
+    }
+    hash.finalize().into()
 }

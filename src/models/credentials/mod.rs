@@ -7,6 +7,7 @@ pub use scoring::*;
 
 use super::ComputedEpoch;
 use crate::as_of::AsOf;
+use crate::compute::PowerIteration;
 use crate::config::{CredentialSpec, LoadedPipeline};
 use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
@@ -70,7 +71,7 @@ impl super::Model for CredentialSpec {
         manifest_parameters(loaded, self)
     }
 
-    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf, _kernel: &dyn PowerIteration) -> Result<ComputedEpoch> {
         compute(loaded, self, as_of)
     }
 }

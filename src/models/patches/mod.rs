@@ -13,6 +13,7 @@ pub use reputation::*;
 
 use super::ComputedEpoch;
 use crate::as_of::AsOf;
+use crate::compute::PowerIteration;
 use crate::config::{LoadedPipeline, PatchSpec};
 use crate::error::{Error, Result};
 use crate::ingest::patches::{self, Severity};
@@ -120,7 +121,7 @@ impl super::Model for PatchSpec {
         manifest_parameters(loaded, self)
     }
 
-    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf, _kernel: &dyn PowerIteration) -> Result<ComputedEpoch> {
         compute(loaded, self, as_of)
     }
 }

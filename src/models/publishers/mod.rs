@@ -8,7 +8,7 @@ pub use reputation::*;
 
 use super::ComputedEpoch;
 use crate::as_of::AsOf;
-use crate::compute::{Vouching, vouching};
+use crate::compute::{PowerIteration, Vouching, vouching};
 use crate::config::{LoadedPipeline, PublisherSpec};
 use crate::error::{Error, Result};
 use crate::ingest::RejectReason;
@@ -106,7 +106,7 @@ impl super::Model for PublisherSpec {
         manifest_parameters(loaded, self)
     }
 
-    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf, _kernel: &dyn PowerIteration) -> Result<ComputedEpoch> {
         compute(loaded, self, as_of)
     }
 }

@@ -9,7 +9,7 @@ use crate::combine::combine;
 use crate::combine::{AssertionOpinion, Review, SecurityAssertion};
 use crate::compute::eigentrust::Iterates;
 use crate::compute::order::eigentrust_in_order;
-use crate::compute::{Convergence, DistrustMode, adjust};
+use crate::compute::{Convergence, DistrustMode, PowerIteration, adjust};
 use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
 use crate::graph::{self, GraphStats};
@@ -201,21 +201,21 @@ impl super::Model for Trust {
         manifest_parameters(loaded).map_err(|e| Error::Write { path: MANIFEST.into(), source: e.into() })
     }
 
-    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-        compute(loaded, as_of)
+    fn compute(&self, loaded: &LoadedPipeline, as_of: &AsOf, kernel: &dyn PowerIteration) -> Result<ComputedEpoch> {
+        compute_with(loaded, as_of, kernel, &mut |_| {})
     }
-}
-
-/// Ingests, combines, builds each scope's graph, computes and renders the score files.
-fn compute(loaded: &LoadedPipeline, as_of: &AsOf) -> Result<ComputedEpoch> {
-    compute_with(loaded, as_of, &mut |_| {})
 }
 
 /// The trust model's computation, showing each scope's [`ScopeView`] to
 /// `visit` once it is computed (before its graph is dropped): the one path
 /// both a run and `scoreset explain` take, so an explanation is of exactly
 /// the numbers the epoch holds.
-pub fn compute_with(loaded: &LoadedPipeline, as_of: &AsOf, visit: &mut dyn FnMut(&ScopeView)) -> Result<ComputedEpoch> {
+pub fn compute_with(
+    loaded: &LoadedPipeline,
+    as_of: &AsOf,
+    kernel: &dyn PowerIteration,
+    visit: &mut dyn FnMut(&ScopeView),
+) -> Result<ComputedEpoch> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
     let options = IngestOptions {
@@ -272,7 +272,7 @@ pub fn compute_with(loaded: &LoadedPipeline, as_of: &AsOf, visit: &mut dyn FnMut
         tracing::info!(scope, peers = graph.peers.len(), elapsed = ?started.elapsed(), memory = %crate::memory::now(), "graph built");
         let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| explicit_pretrust && p > 0.0).collect();
         let (highly, badges) = sentiment::peer_standing(&graph, &pretrusted);
-        let (result, iterates, trust, bar) = score_scope(&scope, &graph, &highly, loaded)?;
+        let (result, iterates, trust, bar) = score_scope(&scope, &graph, &highly, loaded, kernel)?;
         let artifacts = (&combined.reviews[..], &combined.security[..], &combined.opinions[..]);
         let thresholds = pipeline.sentiment.thresholds;
         let sentiment = scope == sentiment_scope;
@@ -325,11 +325,13 @@ fn score_scope(
     graph: &graph::TrustGraph,
     highly: &[bool],
     loaded: &LoadedPipeline,
+    kernel: &dyn PowerIteration,
 ) -> Result<(ScopeResult, Iterates, Vec<f64>, f64)> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
     let mut residuals = Vec::new();
     let iterates = eigentrust_in_order(
+        kernel,
         pipeline.eigentrust.order,
         &graph.trust,
         &graph.dangling,

@@ -1,0 +1,271 @@
+//! One timely worker of the cluster: it owns a contiguous range of the
+//! kernel's [`CHUNK`]s of rows (their incoming edges are all it holds of
+//! the graph), computes them each iteration, and broadcasts them; every
+//! worker then holds the whole of t_{k+1} and every chunk's squared
+//! differences, and adds those in chunk order — the reduction a single
+//! machine does — so every worker sees the same residual, stops at the
+//! same iteration, and ends with the single-machine run's bits.
+
+use super::net::{Failures, name};
+use crate::compute::EigenTrustParams;
+use crate::compute::eigentrust::{Iterates, iterate_with, step_rows};
+use crate::error::{Error, Result};
+use crate::graph::Incoming;
+use crate::numeric::{CHUNK, compensated_sum};
+use std::cell::RefCell;
+use std::ops::Range;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+use std::time::{Duration, Instant};
+use timely::container::CapacityContainerBuilder;
+use timely::dataflow::operators::vec::Broadcast;
+use timely::dataflow::operators::{Input, Inspect, Probe};
+use timely::worker::Worker;
+
+/// What the process's main thread asks of its workers.
+pub enum Command {
+    /// Run EigenTrust on a graph.
+    Iterate(Arc<Job>),
+    /// Close the dataflow and stop.
+    Shutdown,
+}
+
+/// What workers tell the main thread.
+pub enum Event {
+    /// Iteration k ended with this residual (from the process's first worker).
+    Iteration(u32, f64),
+    /// A worker finished a job: the iterates from the process's first worker, `None` from the others.
+    Done(Result<Option<Iterates>>),
+}
+
+/// One run of the power iteration, as each process's main thread hands it to its workers.
+pub struct Job {
+    /// The job's number, the same on every process (they run the same pipeline).
+    pub sequence: u64,
+    /// The incoming edges of each local worker's rows (columns rebased to its first row).
+    pub columns: Vec<Columns>,
+    /// Dangling rows.
+    pub dangling: Vec<u32>,
+    /// Leaking rows.
+    pub leak: Vec<(u32, f64)>,
+    /// Pre-trust (its length is the number of peers).
+    pub p: Vec<f64>,
+    /// The iteration's parameters.
+    pub params: EigenTrustParams,
+}
+
+/// The incoming edges of rows `first ..`: the part of the graph one worker holds.
+pub struct Columns {
+    /// The first row.
+    pub first: usize,
+    /// The trust matrix restricted to these rows' incoming edges.
+    pub incoming: Incoming,
+}
+
+/// Where the workers are: this process's number, workers per process, and the host list.
+#[derive(Clone)]
+pub struct Layout {
+    /// This process.
+    pub process: usize,
+    /// Workers per process.
+    pub workers: usize,
+    /// Every process's `host:port`.
+    pub hosts: Arc<[String]>,
+    /// How long a round may wait for the other workers.
+    pub timeout: Duration,
+}
+
+impl Layout {
+    /// All workers of the cluster.
+    pub fn total(&self) -> usize {
+        self.workers * self.hosts.len()
+    }
+}
+
+/// The chunks worker `worker` of `total` owns when there are `chunks`: a
+/// contiguous share, the first workers taking one more when they do not divide.
+pub fn owned_chunks(worker: usize, total: usize, chunks: usize) -> Range<usize> {
+    let share = |w: usize| w * chunks / total;
+    share(worker)..share(worker + 1)
+}
+
+/// The rows of those chunks among `n`.
+pub fn chunk_rows(chunks: Range<usize>, n: usize) -> Range<usize> {
+    (chunks.start * CHUNK).min(n)..(chunks.end * CHUNK).min(n)
+}
+
+/// One chunk of t_{k+1} as it travels: (job, round, chunk, peers, values, squared differences).
+type Block = (u64, u64, u32, u64, Vec<f64>, f64);
+
+/// The body of one worker thread: builds the dataflow, runs jobs until told
+/// to stop, then closes its input and waits (bounded) for the dataflow to end.
+pub fn run(
+    worker: &mut Worker,
+    layout: &Layout,
+    commands: Receiver<Command>,
+    events: Sender<Event>,
+    failures: &Failures,
+) {
+    let local = worker.index() - layout.process * layout.workers;
+    let gathered: Rc<RefCell<Vec<Block>>> = Rc::new(RefCell::new(Vec::new()));
+    let sink = Rc::clone(&gathered);
+    let (mut input, probe) = worker.dataflow::<u64, _, _>(|scope| {
+        let (input, stream) = scope.new_input::<Vec<Block>>();
+        let (probe, _) = stream.broadcast().inspect(move |block| sink.borrow_mut().push(block.clone())).probe();
+        (input, probe)
+    });
+    let mut round = Round { worker, input: &mut input, probe: &probe, gathered: &gathered, layout, failures };
+    while let Ok(command) = commands.recv() {
+        match command {
+            Command::Iterate(job) => {
+                let result = round.job(&job, local, &events);
+                let failed = result.is_err();
+                let _ = events.send(Event::Done(result));
+                if failed {
+                    return;
+                }
+            }
+            Command::Shutdown => break,
+        }
+    }
+    drop(input);
+    let deadline = Instant::now() + layout.timeout;
+    while !probe.done() && Instant::now() < deadline && failures.first().is_none() {
+        worker.step_or_park(Some(Duration::from_millis(20)));
+    }
+}
+
+struct Round<'a> {
+    worker: &'a mut Worker,
+    input: &'a mut timely::dataflow::InputHandle<u64, CapacityContainerBuilder<Vec<Block>>>,
+    probe: &'a timely::dataflow::ProbeHandle<u64>,
+    gathered: &'a Rc<RefCell<Vec<Block>>>,
+    layout: &'a Layout,
+    failures: &'a Failures,
+}
+
+impl Round<'_> {
+    /// Runs one job; the process's first worker (local 0) returns the iterates.
+    fn job(&mut self, job: &Job, local: usize, events: &Sender<Event>) -> Result<Option<Iterates>> {
+        let n = job.p.len();
+        let chunks = n.div_ceil(CHUNK);
+        let me = self.layout.process * self.layout.workers + local;
+        let own = owned_chunks(me, self.layout.total(), chunks);
+        let columns = &job.columns[local];
+        let alpha = job.params.alpha.0;
+        let mut partials = vec![0.0; chunks];
+        let report = |k: u32, residual: f64| {
+            if local == 0 {
+                let _ = events.send(Event::Iteration(k, residual));
+            }
+        };
+        let iterates =
+            iterate_with(&job.dangling, &job.leak, &job.p, &job.params, report, |t, next, dangling_mass| {
+                for chunk in own.clone() {
+                    let rows = chunk_rows(chunk..chunk + 1, n);
+                    let mut values = vec![0.0; rows.len()];
+                    let squares = step_rows(
+                        &columns.incoming,
+                        columns.first,
+                        rows.start,
+                        &job.p,
+                        t,
+                        &mut values,
+                        alpha,
+                        dangling_mass,
+                    );
+                    let round = *self.input.time();
+                    self.input.send((job.sequence, round, chunk as u32, n as u64, values, squares));
+                }
+                self.exchange(job.sequence, n, chunks, next, &mut partials)?;
+                Ok(compensated_sum(partials.iter().copied()))
+            })?;
+        Ok((local == 0).then_some(iterates))
+    }
+
+    /// Ends the round: waits until every worker's chunks of it have arrived
+    /// (bounded by the timeout), and puts them into `next` and `partials`.
+    fn exchange(
+        &mut self,
+        sequence: u64,
+        n: usize,
+        chunks: usize,
+        next: &mut [f64],
+        partials: &mut [f64],
+    ) -> Result<()> {
+        let round = *self.input.time();
+        self.input.advance_to(round + 1);
+        let deadline = Instant::now() + self.layout.timeout;
+        while self.probe.less_than(self.input.time()) {
+            if let Some(failure) = self.failures.first() {
+                return Err(Error::Cluster { message: failure, source: None });
+            }
+            if Instant::now() >= deadline {
+                return Err(self.missing(round, chunks));
+            }
+            self.worker.step_or_park(Some(Duration::from_millis(20)));
+        }
+        let mut seen = vec![false; chunks];
+        // Faster workers' blocks of the next round may have arrived too: they stay for it.
+        let blocks: Vec<Block> = {
+            let mut gathered = self.gathered.borrow_mut();
+            let (this, later) = gathered.drain(..).partition(|block| block.1 <= round);
+            *gathered = later;
+            this
+        };
+        for (job, block_round, chunk, peers, values, squares) in blocks {
+            let chunk = chunk as usize;
+            let owner =
+                (0..self.layout.total()).find(|&w| owned_chunks(w, self.layout.total(), chunks).contains(&chunk));
+            let from = || name(owner.unwrap_or(0) / self.layout.workers, &self.layout.hosts);
+            if peers != n as u64 {
+                return Err(Error::Cluster {
+                    message: format!(
+                        "{} computes a graph of {peers} peers where this process has {n}: are its inputs the same?",
+                        from()
+                    ),
+                    source: None,
+                });
+            }
+            let rows = chunk_rows(chunk..chunk + 1, n);
+            if job != sequence || block_round != round || chunk >= chunks || seen[chunk] || values.len() != rows.len() {
+                return Err(Error::Cluster {
+                    message: format!(
+                        "{} sent a block out of step (job {job}, round {block_round}, chunk {chunk})",
+                        from()
+                    ),
+                    source: None,
+                });
+            }
+            seen[chunk] = true;
+            next[rows].copy_from_slice(&values);
+            partials[chunk] = squares;
+        }
+        if let Some(chunk) = seen.iter().position(|&s| !s) {
+            return Err(Error::Internal(format!("round {round} ended without chunk {chunk}")));
+        }
+        Ok(())
+    }
+
+    /// The timeout error, naming the processes whose chunks did not arrive.
+    fn missing(&self, round: u64, chunks: usize) -> Error {
+        let total = self.layout.total();
+        let arrived: Vec<usize> =
+            self.gathered.borrow().iter().filter(|b| b.1 == round).map(|b| b.2 as usize).collect();
+        let mut silent: Vec<usize> = (0..total)
+            .filter(|&w| owned_chunks(w, total, chunks).any(|c| !arrived.contains(&c)))
+            .map(|w| w / self.layout.workers)
+            .collect();
+        silent.dedup();
+        let names: Vec<String> = silent.iter().map(|&p| name(p, &self.layout.hosts)).collect();
+        Error::Cluster {
+            message: format!(
+                "no word from {} for {} s in round {round} of the power iteration",
+                names.join(", "),
+                self.layout.timeout.as_secs()
+            ),
+            source: None,
+        }
+    }
+}
