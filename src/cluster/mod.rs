@@ -123,6 +123,12 @@ impl Cluster {
         let started = Instant::now();
         let sockets = net::connect(&spec.hosts, spec.process, job, spec.timeout, &failures, &closing)?;
         tracing::info!(process = spec.process, processes = spec.hosts.len(), workers = spec.workers, elapsed = ?started.elapsed(), "cluster: connected");
+        // The tests' stand-in for a process that hangs (and, killed, for one that dies) mid-run.
+        if std::env::var_os("SCORESET_CLUSTER_HANG_AFTER_CONNECT").is_some() {
+            loop {
+                std::thread::park();
+            }
+        }
         let hooks = Hooks::default();
         let local = ProcessBuilder::new_typed_vector(spec.workers, hooks.refill.clone(), hooks.spill.clone());
         let (builders, comms) = initialize_networking_from_sockets(local, sockets, spec.process, spec.workers, hooks)
@@ -262,6 +268,14 @@ impl PowerIteration for Cluster {
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     // A worker that panicked (timely does, when a connection dies) sends nothing.
                     if self.failures.first().is_some() || first_panic().is_some() {
+                        // A worker's own error (another process's reason, its timeout) says more
+                        // than a connection that closed after it: give the workers a moment.
+                        let until = Instant::now() + Duration::from_secs(1);
+                        while let Ok(event) = events.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                            if let Event::Done(Err(e)) = event {
+                                return Err(e);
+                            }
+                        }
                         return Err(self.failure("a worker thread stopped"));
                     }
                 }
@@ -311,4 +325,33 @@ fn quiet_timely_panics() {
 /// `name` for errors outside this module.
 pub fn process_name(spec: &ClusterSpec, process: usize) -> String {
     name(process, &spec.hosts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(text: &str, process: usize) -> Result<ClusterSpec> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hosts");
+        std::fs::write(&path, text).unwrap();
+        ClusterSpec::from_host_file(&path, process, 2, Duration::from_secs(1))
+    }
+
+    #[test]
+    fn a_host_file_lists_one_host_port_per_line() {
+        let s = spec("# the cluster\n10.0.0.1:7000\n\n10.0.0.2:7000  # the second\n", 1).unwrap();
+        assert_eq!(s.hosts, ["10.0.0.1:7000", "10.0.0.2:7000"]);
+        assert_eq!(s.total_workers(), 4);
+        for (text, process, says) in [
+            ("", 0, "names no host:port"),
+            ("10.0.0.1:7000 10.0.0.2:7000\n", 0, "line 1"),
+            ("10.0.0.1\n", 0, "is not one host:port"),
+            ("a:1\nb:2\na:1\n", 0, "line 3: a:1 is listed twice"),
+            ("a:1\nb:2\n", 2, "lists 2 process(es)"),
+        ] {
+            let error = spec(text, process).unwrap_err().to_string();
+            assert!(error.contains(says), "{text:?}: {error}");
+        }
+    }
 }

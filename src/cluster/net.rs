@@ -158,9 +158,10 @@ pub fn connect(
                 if index <= me || index >= hosts.len() || streams[index].is_some() {
                     continue;
                 }
-                check(hosts, index, index, &their_job, job)?;
+                // Answer before checking, so that a process with another job learns it too.
                 hello(&mut stream, me, job, deadline)
                     .map_err(|e| unreachable(index, format!("did not answer: {e}")))?;
+                check(hosts, index, index, &their_job, job)?;
                 streams[index] = Some(stream);
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {

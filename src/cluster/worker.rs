@@ -95,8 +95,43 @@ pub fn chunk_rows(chunks: Range<usize>, n: usize) -> Range<usize> {
     (chunks.start * CHUNK).min(n)..(chunks.end * CHUNK).min(n)
 }
 
-/// One chunk of t_{k+1} as it travels: (job, round, chunk, peers, values, squared differences).
-type Block = (u64, u64, u32, u64, Vec<f64>, f64);
+/// What workers broadcast.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+enum Block {
+    /// One chunk of t_{k+1}, with its rows' squared differences.
+    Chunk {
+        /// The job's number.
+        job: u64,
+        /// The exchange it belongs to (the input's time).
+        round: u64,
+        /// Which chunk.
+        chunk: u32,
+        /// The sender's number of peers (every process must have the same graph).
+        peers: u64,
+        /// t_{k+1} on the chunk's rows.
+        values: Vec<f64>,
+        /// Σ (t_{k+1} − t_k)² over those rows, in row order.
+        squares: f64,
+    },
+    /// A process gives up the run, saying why, so the others report the
+    /// cause rather than its closed connection.
+    Abort {
+        /// The process giving up.
+        process: u64,
+        /// Its error.
+        reason: String,
+    },
+}
+
+impl Block {
+    /// The exchange a chunk belongs to; aborts belong to every exchange.
+    fn round(&self) -> u64 {
+        match self {
+            Block::Chunk { round, .. } => *round,
+            Block::Abort { .. } => 0,
+        }
+    }
+}
 
 /// The body of one worker thread: builds the dataflow, runs jobs until told
 /// to stop, then closes its input and waits (bounded) for the dataflow to end.
@@ -120,6 +155,9 @@ pub fn run(
         match command {
             Command::Iterate(job) => {
                 let result = round.job(&job, local, &events);
+                if let Err(error) = &result {
+                    round.abort(error);
+                }
                 let failed = result.is_err();
                 let _ = events.send(Event::Done(result));
                 if failed {
@@ -176,7 +214,15 @@ impl Round<'_> {
                         dangling_mass,
                     );
                     let round = *self.input.time();
-                    self.input.send((job.sequence, round, chunk as u32, n as u64, values, squares));
+                    let peers = n as u64;
+                    self.input.send(Block::Chunk {
+                        job: job.sequence,
+                        round,
+                        chunk: chunk as u32,
+                        peers,
+                        values,
+                        squares,
+                    });
                 }
                 self.exchange(job.sequence, n, chunks, next, &mut partials)?;
                 Ok(compensated_sum(partials.iter().copied()))
@@ -199,22 +245,32 @@ impl Round<'_> {
         let deadline = Instant::now() + self.layout.timeout;
         while self.probe.less_than(self.input.time()) {
             if let Some(failure) = self.failures.first() {
+                // What arrived before the connection closed may say why.
+                let until = Instant::now() + Duration::from_millis(200);
+                while Instant::now() < until {
+                    self.worker.step_or_park(Some(Duration::from_millis(10)));
+                    self.aborted()?;
+                }
                 return Err(Error::Cluster { message: failure, source: None });
             }
             if Instant::now() >= deadline {
                 return Err(self.missing(round, chunks));
             }
             self.worker.step_or_park(Some(Duration::from_millis(20)));
+            self.aborted()?;
         }
         let mut seen = vec![false; chunks];
         // Faster workers' blocks of the next round may have arrived too: they stay for it.
         let blocks: Vec<Block> = {
             let mut gathered = self.gathered.borrow_mut();
-            let (this, later) = gathered.drain(..).partition(|block| block.1 <= round);
+            let (this, later) = gathered.drain(..).partition(|block| block.round() <= round);
             *gathered = later;
             this
         };
-        for (job, block_round, chunk, peers, values, squares) in blocks {
+        for block in blocks {
+            let Block::Chunk { job, round: block_round, chunk, peers, values, squares } = block else {
+                continue;
+            };
             let chunk = chunk as usize;
             let owner =
                 (0..self.layout.total()).find(|&w| owned_chunks(w, self.layout.total(), chunks).contains(&chunk));
@@ -248,11 +304,52 @@ impl Round<'_> {
         Ok(())
     }
 
+    /// The error of the first process that gave up, if one did.
+    fn aborted(&self) -> Result<()> {
+        match self.gathered.borrow().iter().find(|b| matches!(b, Block::Abort { .. })) {
+            Some(Block::Abort { process, reason }) => {
+                let process = usize::try_from(*process).unwrap_or(usize::MAX);
+                Err(Error::Cluster {
+                    message: format!("{} stopped the run: {reason}", name(process, &self.layout.hosts)),
+                    source: None,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Tells the other workers why this one gives up, and gives the message
+    /// a moment to leave (the process exits next).
+    fn abort(&mut self, error: &Error) {
+        let reason = match error {
+            Error::Cluster { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        // Another process's abort is not repeated.
+        if reason.contains(" stopped the run: ") {
+            return;
+        }
+        self.input.send(Block::Abort { process: self.layout.process as u64, reason });
+        let next = *self.input.time() + 1;
+        self.input.advance_to(next);
+        let until = Instant::now() + Duration::from_millis(200);
+        while Instant::now() < until {
+            self.worker.step_or_park(Some(Duration::from_millis(20)));
+        }
+    }
+
     /// The timeout error, naming the processes whose chunks did not arrive.
     fn missing(&self, round: u64, chunks: usize) -> Error {
         let total = self.layout.total();
-        let arrived: Vec<usize> =
-            self.gathered.borrow().iter().filter(|b| b.1 == round).map(|b| b.2 as usize).collect();
+        let arrived: Vec<usize> = self
+            .gathered
+            .borrow()
+            .iter()
+            .filter_map(|b| match b {
+                Block::Chunk { round: r, chunk, .. } if *r == round => Some(*chunk as usize),
+                _ => None,
+            })
+            .collect();
         let mut silent: Vec<usize> = (0..total)
             .filter(|&w| owned_chunks(w, total, chunks).any(|c| !arrived.contains(&c)))
             .map(|w| w / self.layout.workers)
@@ -261,11 +358,35 @@ impl Round<'_> {
         let names: Vec<String> = silent.iter().map(|&p| name(p, &self.layout.hosts)).collect();
         Error::Cluster {
             message: format!(
-                "no word from {} for {} s in round {round} of the power iteration",
+                "no word from {} for {} s during the power iteration (is it hung? --cluster-timeout sets the wait)",
                 names.join(", "),
                 self.layout.timeout.as_secs()
             ),
             source: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_workers_own_every_chunk_exactly_once_in_order() {
+        for chunks in [0, 1, 3, 7, 64, 1000] {
+            for total in 1..=9 {
+                let ranges: Vec<Range<usize>> = (0..total).map(|w| owned_chunks(w, total, chunks)).collect();
+                assert_eq!(ranges[0].start, 0);
+                assert_eq!(ranges[total - 1].end, chunks);
+                for pair in ranges.windows(2) {
+                    assert_eq!(pair[0].end, pair[1].start, "contiguous: {ranges:?}");
+                }
+                let sizes: Vec<usize> = ranges.iter().map(|r| r.len()).collect();
+                let (least, most) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+                assert!(most - least <= 1, "balanced: {sizes:?}");
+            }
+        }
+        assert_eq!(chunk_rows(1..3, 5000), CHUNK..5000);
+        assert_eq!(chunk_rows(3..3, 5000), 5000..5000);
     }
 }

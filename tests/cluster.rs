@@ -1,0 +1,270 @@
+//! Cluster mode over TCP on 127.0.0.1: the go-eigentrust vector and
+//! Bitcoin-OTC (distrust on) give byte-identical files on 1 process × 2
+//! workers, 2 × 1 and 4 × 1; a process that hangs or dies fails the run on
+//! the others, naming it, and publishes nothing; a retry succeeds.
+
+mod common;
+
+use common::{command, describe, shared};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::sync::Mutex;
+
+/// One cluster at a time: each takes ports that must stay free until it binds them.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const AS_OF: &str = "2026-01-01T00:00:00Z";
+
+/// A host file of `n` free ports on 127.0.0.1.
+fn host_file(dir: &Path, n: usize) -> PathBuf {
+    let listeners: Vec<std::net::TcpListener> =
+        (0..n).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+    let lines: String = listeners.iter().map(|l| format!("127.0.0.1:{}\n", l.local_addr().unwrap().port())).collect();
+    let path = dir.join(format!("hosts-{n}-{}", lines.len()));
+    std::fs::write(&path, format!("# a test cluster\n{lines}")).unwrap();
+    path
+}
+
+fn spawn(pipeline: &Path, out: &Path, hosts: &Path, process: usize, workers: usize, extra: &[&str]) -> Child {
+    let (process, workers) = (process.to_string(), workers.to_string());
+    let mut args = vec![
+        "run",
+        pipeline.to_str().unwrap(),
+        "--as-of",
+        AS_OF,
+        "--out",
+        out.to_str().unwrap(),
+        "--unsigned",
+        "--cluster",
+        hosts.to_str().unwrap(),
+        "--process",
+        &process,
+        "--workers",
+        &workers,
+    ];
+    args.extend_from_slice(extra);
+    command().args(&args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+/// Runs processes 0..n, each with its own output root `out/p{k}`.
+fn run_cluster(pipeline: &Path, out: &Path, processes: usize, workers: usize) -> Vec<Output> {
+    let hosts = host_file(out.parent().unwrap(), processes);
+    let children: Vec<Child> = (0..processes)
+        .map(|p| spawn(pipeline, &out.join(format!("p{p}")), &hosts, p, workers, &["--cluster-timeout", "60"]))
+        .collect();
+    children.into_iter().map(|c| c.wait_with_output().unwrap()).collect()
+}
+
+fn plain(pipeline: &Path, out: &Path) -> PathBuf {
+    let ran = command()
+        .args(["run", pipeline.to_str().unwrap(), "--as-of", AS_OF, "--out", out.to_str().unwrap(), "--unsigned"])
+        .output()
+        .unwrap();
+    assert!(ran.status.success(), "{}", describe(&ran));
+    out.join(name(pipeline)).join("latest")
+}
+
+fn name(pipeline: &Path) -> String {
+    pipeline.file_stem().unwrap().to_str().unwrap().to_owned()
+}
+
+fn readme_vector(dir: &Path) -> PathBuf {
+    let v = shared("vectors/eigentrust/go-eigentrust-readme");
+    let pipeline = dir.join("readme.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "name = \"readme\"\n[[source]]\nformat = \"edges\"\npath = {:?}\nheader = true\n\
+             [pretrust]\npath = {:?}\nheader = true\n[eigentrust]\nalpha = 0.5\n[distrust]\nmode = \"none\"\n",
+            v.join("lt.csv"),
+            v.join("pt.csv")
+        ),
+    )
+    .unwrap();
+    pipeline
+}
+
+fn bitcoin_otc(dir: &Path) -> PathBuf {
+    let pipeline = dir.join("otc.toml");
+    std::fs::write(
+        &pipeline,
+        format!(
+            "name = \"otc\"\n[[source]]\nformat = \"edges\"\npath = {:?}\n[pretrust]\nentries = {{ \"1\" = 1.0 }}\n",
+            shared("data/soc-sign-bitcoinotc.csv.gz")
+        ),
+    )
+    .unwrap();
+    pipeline
+}
+
+#[test]
+fn the_reference_vector_and_bitcoin_otc_are_byte_identical_on_every_cluster_shape() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    for pipeline in [readme_vector(dir.path()), bitcoin_otc(dir.path())] {
+        let single = plain(&pipeline, &dir.path().join(format!("plain-{}", name(&pipeline))));
+        for (processes, workers) in [(1, 2), (2, 1), (4, 1)] {
+            let shape = format!("{}: {processes} process(es) x {workers} worker(s)", name(&pipeline));
+            let out = dir.path().join(format!("{}-{processes}x{workers}", name(&pipeline)));
+            std::fs::create_dir_all(&out).unwrap();
+            let ran = run_cluster(&pipeline, &out, processes, workers);
+            for (p, o) in ran.iter().enumerate() {
+                assert!(o.status.success(), "{shape}, process {p}: {}", describe(o));
+            }
+            let epoch = out.join("p0").join(name(&pipeline)).join("latest");
+            for file in ["scores.csv", "peer_scores.jsonl", "manifest.json"] {
+                let same = std::fs::read(epoch.join(file)).unwrap() == std::fs::read(single.join(file)).unwrap();
+                assert!(same, "{shape}: {file} differs from the single-machine run's");
+            }
+            for (p, o) in ran.iter().enumerate().skip(1) {
+                assert!(!out.join(format!("p{p}")).exists(), "{shape}: process {p} wrote something");
+                let stdout = String::from_utf8_lossy(&o.stdout);
+                assert!(stdout.contains("cluster process 0 writes the epoch"), "{shape}: {stdout}");
+            }
+        }
+    }
+}
+
+/// Starts a 3-process run of Bitcoin-OTC whose process 1 hangs once connected;
+/// returns the children and process 1's stderr reader (it has said "connected").
+fn with_process_1_hanging(dir: &Path, out: &Path, timeout: &str) -> (Vec<Child>, PathBuf) {
+    let pipeline = bitcoin_otc(dir);
+    let hosts = host_file(dir, 3);
+    let extra = ["--cluster-timeout", timeout, "-v"];
+    let mut children = Vec::new();
+    for p in 0..3 {
+        let mut c = command();
+        if p == 1 {
+            c.env("SCORESET_CLUSTER_HANG_AFTER_CONNECT", "1");
+        }
+        let (process, out) = (p.to_string(), out.to_str().unwrap().to_owned());
+        let args = [
+            "run",
+            pipeline.to_str().unwrap(),
+            "--as-of",
+            AS_OF,
+            "--out",
+            &out,
+            "--unsigned",
+            "--cluster",
+            hosts.to_str().unwrap(),
+            "--process",
+            &process,
+        ];
+        children.push(c.args(args).args(extra).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap());
+    }
+    // Wait until process 1 is connected (and so hangs).
+    let stderr = children[1].stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    assert!(
+        lines.by_ref().map_while(Result::ok).any(|line| line.contains("cluster: connected")),
+        "process 1 never connected"
+    );
+    (children, pipeline)
+}
+
+fn assert_failed_naming_process_1(o: &Output, what: &str) {
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{}", describe(o));
+    assert!(stderr.contains("process 1 (127.0.0.1:"), "{}", describe(o));
+    assert!(stderr.contains(what), "{}", describe(o));
+    assert_eq!(stderr.matches("error:").count(), 1, "one error, said once: {stderr}");
+}
+
+#[test]
+fn a_killed_process_fails_the_run_on_the_others_naming_it_and_a_retry_succeeds() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (mut children, pipeline) = with_process_1_hanging(dir.path(), &out, "120");
+    children[1].kill().unwrap();
+    children[1].wait().unwrap();
+    let started = std::time::Instant::now();
+    for p in [0, 2] {
+        let o = std::mem::replace(&mut children[p], command().arg("--version").spawn().unwrap()).wait_with_output();
+        assert_failed_naming_process_1(&o.unwrap(), "closed its connection");
+    }
+    assert!(started.elapsed().as_secs() < 60, "the others fail at once, not at the 120 s timeout");
+    assert!(!out.join("otc").join("latest").exists(), "no epoch is published");
+    let left: Vec<String> = std::fs::read_dir(out.join("otc"))
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    assert!(left.iter().all(|n| !n.contains("20260101")), "no epoch folder, written or staged: {left:?}");
+    for child in &mut children {
+        let _ = child.wait();
+    }
+
+    // The retry, every process healthy: the same bytes as the plain run.
+    let single = plain(&pipeline, &dir.path().join("plain"));
+    let retry = dir.path().join("retry");
+    std::fs::create_dir_all(&retry).unwrap();
+    for (p, o) in run_cluster(&pipeline, &retry, 3, 1).iter().enumerate() {
+        assert!(o.status.success(), "retry, process {p}: {}", describe(o));
+    }
+    let epoch = retry.join("p0/otc/latest");
+    assert_eq!(std::fs::read(epoch.join("scores.csv")).unwrap(), std::fs::read(single.join("scores.csv")).unwrap());
+}
+
+#[test]
+fn a_hung_process_fails_the_run_on_the_others_after_the_timeout() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let (mut children, _) = with_process_1_hanging(dir.path(), &out, "3");
+    for p in [0, 2] {
+        let o = std::mem::replace(&mut children[p], command().arg("--version").spawn().unwrap()).wait_with_output();
+        assert_failed_naming_process_1(&o.unwrap(), "no word from process 1");
+    }
+    children[1].kill().unwrap();
+    for child in &mut children {
+        let _ = child.wait();
+    }
+    assert!(!out.join("otc").join("latest").exists(), "no epoch is published");
+}
+
+#[test]
+fn processes_that_disagree_on_the_job_or_cannot_meet_are_refused() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = readme_vector(dir.path());
+    let hosts = host_file(dir.path(), 2);
+    let out = dir.path().join("out");
+    // Process 1 runs another as_of: both refuse.
+    let zero = spawn(&pipeline, &out, &hosts, 0, 1, &["--cluster-timeout", "30"]);
+    let one = command()
+        .args(["run", pipeline.to_str().unwrap(), "--as-of", "2026-02-01T00:00:00Z", "--out", out.to_str().unwrap()])
+        .args(["--unsigned", "--cluster", hosts.to_str().unwrap(), "--process", "1", "--cluster-timeout", "30"])
+        .output()
+        .unwrap();
+    let zero = zero.wait_with_output().unwrap();
+    assert_eq!(one.status.code(), Some(1), "{}", describe(&one));
+    assert!(String::from_utf8_lossy(&one.stderr).contains("process 0 (127.0.0.1:"), "{}", describe(&one));
+    assert!(String::from_utf8_lossy(&one.stderr).contains("runs another job"), "{}", describe(&one));
+    assert_eq!(zero.status.code(), Some(1), "{}", describe(&zero));
+
+    // Nobody at the other end: a bounded wait, naming the missing process.
+    let started = std::time::Instant::now();
+    let alone = spawn(&pipeline, &out, &host_file(dir.path(), 2), 0, 1, &["--cluster-timeout", "2"]);
+    let alone = alone.wait_with_output().unwrap();
+    assert_eq!(alone.status.code(), Some(1), "{}", describe(&alone));
+    assert!(String::from_utf8_lossy(&alone.stderr).contains("process 1 (127.0.0.1:"), "{}", describe(&alone));
+    assert!(String::from_utf8_lossy(&alone.stderr).contains("did not connect within 2 s"), "{}", describe(&alone));
+    assert!(started.elapsed().as_secs() < 30);
+
+    // A process number the host file does not have; an unusable host file.
+    let bad = command()
+        .args(["run", pipeline.to_str().unwrap(), "--cluster", hosts.to_str().unwrap(), "--process", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("lists 2 process(es)"), "{}", describe(&bad));
+    let garbage = dir.path().join("garbage");
+    std::fs::write(&garbage, "127.0.0.1:1 127.0.0.1:2\n").unwrap();
+    let bad = command()
+        .args(["run", pipeline.to_str().unwrap(), "--cluster", garbage.to_str().unwrap(), "--process", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("line 1"), "{}", describe(&bad));
+}
