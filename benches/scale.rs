@@ -13,6 +13,9 @@
 //! for more — scale 23, 134M edge rows, needs about 5 GiB of memory and
 //! 2.4 GB of disk for its edge list, plus about 4 GB per epoch).
 
+mod common;
+
+use common::{field, peak_after, seconds_after, strip_ansi, wait_with_peak_rss};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -109,63 +112,4 @@ fn main() {
             println!("{:<22} peak GiB after: {}; files (MB): {}", "", peaks.join(", "), files.join(", "));
         }
     }
-}
-
-/// The peak memory the log line containing `marker` reports (`peak N GiB`), in GiB.
-fn peak_after(log: &str, marker: &str) -> f64 {
-    let line = log.lines().find(|l| l.contains(marker)).unwrap_or_default();
-    field(line, "peak ").unwrap_or(0.0)
-}
-
-/// Waits for the child `pid`; its exit status and its own peak RSS in KiB.
-fn wait_with_peak_rss(pid: u32) -> (i32, i64) {
-    let mut status = 0;
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: wait4 writes the status and the usage of the child it reaps into the places given.
-    let usage = unsafe {
-        libc::wait4(pid as libc::pid_t, &mut status, 0, usage.as_mut_ptr());
-        usage.assume_init()
-    };
-    (status, usage.ru_maxrss)
-}
-
-/// The `elapsed` of the first log line containing `marker`, in seconds.
-fn seconds_after(log: &str, marker: &str) -> f64 {
-    let line = log.lines().find(|l| l.contains(marker)).unwrap_or_default();
-    let elapsed = line.split("elapsed=").nth(1).unwrap_or_default();
-    let number: String = elapsed.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-    let value: f64 = number.parse().unwrap_or(0.0);
-    let unit = &elapsed[number.len()..];
-    if unit.starts_with("ms") {
-        value / 1e3
-    } else if unit.starts_with("µs") {
-        value / 1e6
-    } else {
-        value
-    }
-}
-
-/// The number after `key` on the first line that has it.
-fn field(log: &str, key: &str) -> Option<f64> {
-    let at = log.find(key)? + key.len();
-    let number: String = log[at..].chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-    number.parse().ok()
-}
-
-/// The log without its colour codes.
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }

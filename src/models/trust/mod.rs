@@ -330,6 +330,7 @@ fn score_scope(
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
     let mut residuals = Vec::new();
+    let mut ended = Vec::new();
     let iterates = eigentrust_in_order(
         kernel,
         pipeline.eigentrust.order,
@@ -340,10 +341,18 @@ fn score_scope(
         &pipeline.eigentrust,
         |k, residual| {
             residuals.push(residual);
+            ended.push(Instant::now());
             progress::step("EigenTrust", format_args!("{scope}: iteration {k}, residual {residual:.3e}"));
         },
     )?;
     progress::done("EigenTrust");
+    // The steady rate, from the first iteration's end to the last's: on a
+    // cluster the first also waits for the slowest process to arrive.
+    let per_iteration = match (ended.first(), ended.last()) {
+        (Some(first), Some(last)) if ended.len() > 1 => (*last - *first) / (ended.len() as u32 - 1),
+        _ => started.elapsed(),
+    };
+    tracing::info!(scope, iterations = ended.len(), elapsed = ?started.elapsed(), ?per_iteration, "EigenTrust done");
     let bar = sentiment::weakest_highly_trusted(&iterates.trust_positive, highly);
     let trust = adjust(pipeline.distrust.mode, &graph.distrust, &iterates.trust_positive, bar);
     let convergence = iterates.convergence;

@@ -1,0 +1,116 @@
+//! Cluster mode's overhead: the seeded R-MAT graph of scale 22 (edge factor
+//! 16, every tenth edge a distrust) run through the real binary on one
+//! process, then as a cluster of 1, 2 and 4 local processes (one timely
+//! worker and one rayon thread each) over TCP on 127.0.0.1, printing the
+//! steady seconds per power iteration of each (from the first iteration's
+//! end to the last's, so the slowest process's ingest is not counted), its
+//! ratio to the single-process kernel measured in the same run, and the
+//! bytes each process receives per iteration. On one 2-core machine this
+//! measures the engine's overhead, not a speed-up.
+//!
+//! Run: `cargo bench --bench cluster` (`SCORESET_BENCH_SCALE=20` for a
+//! quicker run). Every process reads the whole graph, so 4 processes need
+//! about 4 × 2.5 GiB at scale 22.
+
+mod common;
+
+use common::{duration_after, field, strip_ansi};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+fn main() {
+    let scale: u32 = std::env::var("SCORESET_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(22);
+    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/scoreset");
+    let binary = std::env::var_os("SCORESET_BIN").map(Into::into).unwrap_or(binary);
+    assert!(binary.is_file(), "build the binary first: cargo build --release ({})", binary.display());
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    for (name, text) in scoreset::synth::rmat::rmat_sample(scale, 7) {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let rows = std::fs::read_to_string(dir.path().join("edges.csv")).unwrap().lines().count();
+    println!("R-MAT scale {scale}: {rows} edge rows, generated in {:.1?}", started.elapsed());
+    let pipeline = dir.path().join("p.toml");
+    let text = "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n[pretrust]\npath = \"pretrust.csv\"\n[output]\nformats = [\"parquet\"]\n";
+    std::fs::write(&pipeline, text).unwrap();
+
+    println!(
+        "{:<28} {:>6} {:>12} {:>10} {:>12} {:>16}",
+        "run", "iters", "s/iteration", "ns/edge/it", "vs 1 process", "MB in/it/proc"
+    );
+    let single = run(&binary, dir.path(), &pipeline, None, "single");
+    let baseline = single.per_iteration;
+    print_row("1 process, 2 threads (plain)", &single, rows, baseline, 0.0);
+    let mut scores = Vec::new();
+    for processes in [1usize, 2, 4] {
+        let hosts = dir.path().join(format!("hosts{processes}"));
+        let listeners: Vec<std::net::TcpListener> =
+            (0..processes).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
+        let lines: String =
+            listeners.iter().map(|l| format!("127.0.0.1:{}\n", l.local_addr().unwrap().port())).collect();
+        drop(listeners);
+        std::fs::write(&hosts, lines).unwrap();
+        let outcome = run(&binary, dir.path(), &pipeline, Some((&hosts, processes)), &format!("c{processes}"));
+        // Each process receives every other process's share of t_{k+1}: (P−1)/P of n values of 8 bytes.
+        let received = outcome.peers * 8.0 * (processes as f64 - 1.0) / processes as f64 / 1e6;
+        print_row(&format!("cluster {processes} x 1 worker"), &outcome, rows, baseline, received);
+        scores.push(outcome.scores);
+    }
+    assert!(scores.iter().all(|s| *s == single.scores), "every cluster run's scores.parquet equals the plain run's");
+    println!("every cluster run's scores.parquet is byte-identical to the plain run's");
+}
+
+struct Outcome {
+    iterations: f64,
+    per_iteration: f64,
+    peers: f64,
+    scores: Vec<u8>,
+}
+
+fn print_row(label: &str, o: &Outcome, rows: usize, baseline: f64, received_mb: f64) {
+    println!(
+        "{label:<28} {:>6} {:>12.4} {:>10.2} {:>11.2}x {:>16.1}",
+        o.iterations,
+        o.per_iteration,
+        o.per_iteration * 1e9 / rows as f64,
+        o.per_iteration / baseline,
+        received_mb
+    );
+}
+
+/// Runs the pipeline plainly (`cluster` None) or as a cluster of local
+/// processes; the per-iteration seconds and peers process 0 logs, and its scores.
+fn run(binary: &Path, dir: &Path, pipeline: &Path, cluster: Option<(&Path, usize)>, tag: &str) -> Outcome {
+    let out = dir.join(format!("out-{tag}"));
+    let processes = cluster.map_or(1, |(_, n)| n);
+    let children: Vec<Child> = (0..processes)
+        .map(|p| {
+            let mut command = Command::new(binary);
+            command
+                .args(["run", pipeline.to_str().unwrap(), "--as-of", "2026-01-01T00:00:00Z", "-v", "--out"])
+                .arg(&out)
+                .env("HOME", dir);
+            if let Some((hosts, _)) = cluster {
+                command.args(["--threads", "1", "--cluster", hosts.to_str().unwrap(), "--process", &p.to_string()]);
+            }
+            command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap()
+        })
+        .collect();
+    let logs: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let o = c.wait_with_output().unwrap();
+            let log = strip_ansi(&String::from_utf8_lossy(&o.stderr));
+            assert!(o.status.success(), "{tag}: a process failed: {log}");
+            log
+        })
+        .collect();
+    let log = &logs[0];
+    Outcome {
+        iterations: field(log, "iterations=").unwrap_or(0.0),
+        per_iteration: duration_after(log, "EigenTrust done", "per_iteration="),
+        peers: field(log, "peers=").unwrap_or(0.0),
+        scores: std::fs::read(out.join("p/latest/scores.parquet")).unwrap(),
+    }
+}
