@@ -268,3 +268,46 @@ fn processes_that_disagree_on_the_job_or_cannot_meet_are_refused() {
     assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("line 1"), "{}", describe(&bad));
 }
+
+#[test]
+fn the_pipeline_file_can_name_the_cluster_and_the_command_line_overrides_it() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let single = plain(&readme_vector(dir.path()), &dir.path().join("plain"));
+    let hosts = host_file(dir.path(), 2);
+    let text = std::fs::read_to_string(readme_vector(dir.path())).unwrap();
+    let children: Vec<Child> = (0..2)
+        .map(|p| {
+            // Each machine's copy names its own process; the rest of the file is the same.
+            let pipeline = dir.path().join(format!("p{p}/readme.toml"));
+            std::fs::create_dir_all(pipeline.parent().unwrap()).unwrap();
+            let cluster = format!("[cluster]\nhosts = {hosts:?}\nprocess = {p}\nworkers = 3\ntimeout_seconds = 60\n");
+            std::fs::write(&pipeline, format!("{text}{cluster}")).unwrap();
+            let out = dir.path().join(format!("out{p}"));
+            command()
+                .args(["run", pipeline.to_str().unwrap(), "--as-of", AS_OF, "--out", out.to_str().unwrap()])
+                .args(["--unsigned", "--workers", "2"]) // --workers overrides the file's 3
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (p, child) in children.into_iter().enumerate() {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "process {p}: {}", describe(&o));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert!(stdout.contains(&format!("process {p} of 2, 2 worker(s) each")), "{}", describe(&o));
+    }
+    for file in ["scores.csv", "peer_scores.jsonl"] {
+        let clustered = std::fs::read(dir.path().join("out0/readme/latest").join(file)).unwrap();
+        assert_eq!(clustered, std::fs::read(single.join(file)).unwrap(), "{file}");
+    }
+    assert!(!dir.path().join("out1").exists(), "process 1 writes nothing");
+
+    // A process number without a host file is refused.
+    let pipeline = readme_vector(dir.path());
+    let o = command().args(["run", pipeline.to_str().unwrap(), "--process", "1"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("without a host file"), "{}", describe(&o));
+}

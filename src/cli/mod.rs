@@ -8,7 +8,7 @@ mod progress;
 use clap::{Parser, Subcommand};
 use scoreset::as_of::AsOf;
 use scoreset::as_of::parse_time_ms;
-use scoreset::cluster::ClusterSpec;
+use scoreset::cluster::ClusterSection;
 use scoreset::crypto::{did_key, keyfile};
 use scoreset::error::Error;
 use scoreset::explain::ExplainOptions;
@@ -59,19 +59,19 @@ enum Command {
         #[arg(long)]
         unsigned: bool,
         /// Run the power iteration on a cluster of processes: a host file of
-        /// `host:port` lines, process 0 first (README "Running on a cluster").
-        /// Every process runs the same command with its own --process.
-        #[arg(long, value_name = "HOSTFILE", requires = "process")]
+        /// `host:port` lines, process 0 first (README "Running on a cluster";
+        /// or `[cluster] hosts`). Every process runs the same command with its own --process.
+        #[arg(long, value_name = "HOSTFILE")]
         cluster: Option<PathBuf>,
         /// This process's number in the host file (0 writes the epoch).
-        #[arg(long, value_name = "P", requires = "cluster")]
+        #[arg(long, value_name = "P")]
         process: Option<usize>,
-        /// Timely worker threads in this process (every process must use the same count).
-        #[arg(long, value_name = "W", default_value_t = 1, requires = "cluster", value_parser = clap::value_parser!(u16).range(1..))]
-        workers: u16,
-        /// Seconds to wait for the other processes: to connect, and in each iteration.
-        #[arg(long, value_name = "SECONDS", default_value_t = 300, requires = "cluster", value_parser = clap::value_parser!(u64).range(1..))]
-        cluster_timeout: u64,
+        /// Timely worker threads in this process (default 1; every process must use the same count).
+        #[arg(long, value_name = "W", value_parser = clap::value_parser!(u16).range(1..))]
+        workers: Option<u16>,
+        /// Seconds to wait for the other processes: to connect, and in each iteration (default 300).
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+        cluster_timeout: Option<u64>,
     },
     /// Write a generated sample to a folder (the same seed gives the same bytes).
     SampleData {
@@ -282,14 +282,11 @@ fn execute(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Run { pipeline, as_of, out, threads, wait, unsigned, cluster, process, workers, cluster_timeout } => {
             let as_of = as_of.as_deref().map(AsOf::parse).transpose()?;
-            let cluster = match (cluster, process) {
-                (Some(hosts), Some(process)) => Some(ClusterSpec::from_host_file(
-                    &hosts,
-                    process,
-                    usize::from(workers),
-                    std::time::Duration::from_secs(cluster_timeout),
-                )?),
-                _ => None,
+            let cluster = ClusterSection {
+                hosts: cluster,
+                process,
+                workers: workers.map(usize::from),
+                timeout_seconds: cluster_timeout,
             };
             let options = RunOptions { as_of, out_dir: out, wait, unsigned, cluster };
             let pool = thread_pool(threads)?;
@@ -519,6 +516,15 @@ fn render_summary(s: &RunSummary, threads: usize) -> String {
         lines.push(format!("{:<11} {} (see rejected.jsonl)", "rejects", reasons.join(", ")));
     }
     lines.extend(c.report.summary_lines());
+    if let Some(spec) = &s.cluster {
+        lines.push(format!(
+            "{:<11} process {} of {}, {} worker(s) each: EigenTrust ran on the cluster",
+            "cluster",
+            spec.process,
+            spec.hosts.len(),
+            spec.workers
+        ));
+    }
     let h = &s.housekeeping;
     if !h.removed.is_empty() {
         lines.push(format!(

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::graph::Incoming;
 use crate::numeric::CHUNK;
 use net::{Failures, name};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
@@ -32,6 +32,48 @@ use worker::{Columns, Command, Event, Job, Layout};
 
 /// Longest host file read (a line per process).
 const MAX_HOST_FILE: u64 = 1 << 20;
+
+/// `[cluster]` in the pipeline file, or the command line's flags: each key
+/// unset here is taken from the other, the command line winning.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSection {
+    /// The host file (relative to the pipeline's base folder).
+    pub hosts: Option<PathBuf>,
+    /// This process's number in it.
+    pub process: Option<usize>,
+    /// Timely worker threads per process (default 1).
+    pub workers: Option<usize>,
+    /// Seconds to wait for the other processes (default 300).
+    pub timeout_seconds: Option<u64>,
+}
+
+impl ClusterSection {
+    /// The cluster this run is part of, if any: `flags` over `file` (the
+    /// pipeline's `[cluster]`, whose host file resolves against `base`).
+    pub fn resolve(flags: &ClusterSection, file: Option<&ClusterSection>, base: &Path) -> Result<Option<ClusterSpec>> {
+        let file = file.cloned().unwrap_or_default();
+        let hosts = match (&flags.hosts, &file.hosts) {
+            (Some(hosts), _) => hosts.clone(),
+            (None, Some(hosts)) => base.join(hosts),
+            (None, None) if flags.process.is_some() || file.process.is_some() => {
+                return Err(Error::Usage(
+                    "a process number without a host file: give --cluster HOSTFILE or [cluster] hosts".to_owned(),
+                ));
+            }
+            (None, None) => return Ok(None),
+        };
+        let process = flags.process.or(file.process).ok_or_else(|| {
+            Error::Usage(format!(
+                "{} names the cluster; this process's number is missing: --process P or [cluster] process",
+                hosts.display()
+            ))
+        })?;
+        let workers = flags.workers.or(file.workers).unwrap_or(1);
+        let timeout = Duration::from_secs(flags.timeout_seconds.or(file.timeout_seconds).unwrap_or(300).max(1));
+        ClusterSpec::from_host_file(&hosts, process, workers, timeout).map(Some)
+    }
+}
 
 /// Where this process sits in a cluster run.
 #[derive(Debug, Clone, PartialEq, Eq)]

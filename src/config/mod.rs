@@ -102,6 +102,11 @@ pub struct Pipeline {
     /// When true, any rejected record fails the run (exit 2) before anything is written.
     #[serde(default)]
     pub strict: bool,
+    /// `[cluster]`: run the power iteration on a cluster of processes
+    /// (the command line's `--cluster`, `--process`, `--workers` and
+    /// `--cluster-timeout` override its keys).
+    #[serde(default)]
+    pub cluster: Option<crate::cluster::ClusterSection>,
 }
 
 impl Pipeline {

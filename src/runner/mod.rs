@@ -11,7 +11,7 @@ pub use crate::models::{
 pub use crate::publish::Housekeeping;
 
 use crate::as_of::AsOf;
-use crate::cluster::{Cluster, ClusterSpec};
+use crate::cluster::{Cluster, ClusterSection, ClusterSpec};
 use crate::compute::{Local, PowerIteration};
 use crate::config::LoadedPipeline;
 use crate::crypto::keyfile;
@@ -37,8 +37,9 @@ pub struct RunOptions {
     /// Write the epoch unsigned (as `[signing] unsigned = true`).
     pub unsigned: bool,
     /// Run the power iteration on a cluster ([`crate::cluster`]): process 0
-    /// writes the epoch, the others compute and write nothing.
-    pub cluster: Option<ClusterSpec>,
+    /// writes the epoch, the others compute and write nothing. These keys
+    /// override the pipeline's `[cluster]`.
+    pub cluster: ClusterSection,
 }
 
 /// What a run did, for the one-screen summary.
@@ -60,6 +61,8 @@ pub struct RunSummary {
     pub published: Option<Published>,
     /// Its publication on IPFS (`[publish] ipfs_api`), if any.
     pub ipfs: Option<publish::ipfs::Publication>,
+    /// The cluster the power iteration ran on, if any.
+    pub cluster: Option<ClusterSpec>,
 }
 
 /// Runs the pipeline in `file` once, on the current rayon thread pool.
@@ -112,7 +115,8 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
         let path = loaded.local_path(input);
         std::fs::metadata(&path).map_err(|source| Error::Read { path, source })?;
     }
-    if let Some(spec) = &options.cluster {
+    let cluster = ClusterSection::resolve(&options.cluster, pipeline.cluster.as_ref(), &loaded.base_dir)?;
+    if let Some(spec) = &cluster {
         if model.id() != crate::config::Model::Trust.id() {
             return Err(Error::Usage(format!(
                 "--cluster: only the trust model's power iteration runs on a cluster; {} is a {} pipeline",
@@ -133,8 +137,8 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
     publish::epoch_dir(&pipeline_dir, &epoch)?;
     let previous = publish::latest(&pipeline_dir)?;
 
-    let cluster =
-        options.cluster.as_ref().map(|spec| Cluster::connect(spec, &cluster_job(loaded, spec, &as_of))).transpose()?;
+    let spec = cluster;
+    let cluster = spec.as_ref().map(|spec| Cluster::connect(spec, &cluster_job(loaded, spec, &as_of))).transpose()?;
     let kernel: &dyn PowerIteration = match &cluster {
         Some(cluster) => cluster,
         None => &Local,
@@ -167,6 +171,7 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
         housekeeping,
         published: Some(published),
         ipfs,
+        cluster: spec,
     })
 }
 
@@ -184,18 +189,27 @@ fn run_member(loaded: &LoadedPipeline, model: &dyn Model, spec: &ClusterSpec, as
         housekeeping: Housekeeping::default(),
         published: None,
         ipfs: None,
+        cluster: Some(spec.clone()),
     })
 }
 
 /// What every process of a cluster run must agree on: the program's
-/// version, the pipeline file, `as_of`, and the cluster's shape.
+/// version, the pipeline file (but its `[cluster]` table, where each
+/// machine's own process number may be), `as_of`, and the cluster's shape.
 fn cluster_job(loaded: &LoadedPipeline, spec: &ClusterSpec, as_of: &AsOf) -> [u8; 32] {
     use sha2::{Digest, Sha256};
+    let pipeline = match loaded.text.parse::<toml::Table>() {
+        Ok(mut table) => {
+            table.remove("cluster");
+            toml::to_string(&table).unwrap_or_else(|_| loaded.text.clone())
+        }
+        Err(_) => loaded.text.clone(),
+    };
     let mut hash = Sha256::new();
     for part in [
         "scoreset cluster job 1",
         env!("CARGO_PKG_VERSION"),
-        loaded.text.as_str(),
+        pipeline.as_str(),
         &as_of.rfc3339(),
         &spec.hosts.join("\n"),
         &spec.workers.to_string(),
