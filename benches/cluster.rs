@@ -14,23 +14,15 @@
 
 mod common;
 
-use common::{duration_after, field, strip_ansi};
+use common::{duration_after, field, release_binary, strip_ansi, write_rmat};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Instant;
 
 fn main() {
     let scale: u32 = std::env::var("SCORESET_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(22);
-    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/scoreset");
-    let binary = std::env::var_os("SCORESET_BIN").map(Into::into).unwrap_or(binary);
-    assert!(binary.is_file(), "build the binary first: cargo build --release ({})", binary.display());
+    let binary = release_binary();
     let dir = tempfile::tempdir().unwrap();
-    let started = Instant::now();
-    for (name, text) in scoreset::synth::rmat::rmat_sample(scale, 7) {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    let rows = std::fs::read_to_string(dir.path().join("edges.csv")).unwrap().lines().count();
-    println!("R-MAT scale {scale}: {rows} edge rows, generated in {:.1?}", started.elapsed());
+    let rows = write_rmat(dir.path(), scale);
     let pipeline = dir.path().join("p.toml");
     let text = "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n[pretrust]\npath = \"pretrust.csv\"\n[output]\nformats = [\"parquet\"]\n";
     std::fs::write(&pipeline, text).unwrap();

@@ -15,8 +15,7 @@
 
 mod common;
 
-use common::{field, peak_after, seconds_after, strip_ansi, wait_with_peak_rss};
-use std::path::Path;
+use common::{field, peak_after, release_binary, seconds_after, strip_ansi, wait_with_peak_rss, write_rmat};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -26,17 +25,10 @@ fn main() {
         .split(',')
         .filter_map(|s| s.trim().parse().ok())
         .collect();
-    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/scoreset");
-    let binary = std::env::var_os("SCORESET_BIN").map(Into::into).unwrap_or(binary);
-    assert!(binary.is_file(), "build the binary first: cargo build --release ({})", binary.display());
+    let binary = release_binary();
     for scale in scales {
         let dir = tempfile::tempdir().unwrap();
-        let started = Instant::now();
-        for (name, text) in scoreset::synth::rmat::rmat_sample(scale, 7) {
-            std::fs::write(dir.path().join(name), text).unwrap();
-        }
-        let rows = std::fs::read_to_string(dir.path().join("edges.csv")).unwrap().lines().count();
-        println!("R-MAT scale {scale}: {rows} edge rows, generated in {:.1?}", started.elapsed());
+        let rows = write_rmat(dir.path(), scale);
         println!(
             "{:<22} {:>7} {:>8} {:>8} {:>10} {:>7} {:>6} {:>9} {:>10} {:>6} {:>10}",
             "formats",

@@ -3,6 +3,26 @@
 
 #![allow(dead_code)] // each bench uses a part
 
+/// The binary the benches run: `target/release/scoreset`, or `SCORESET_BIN`.
+pub fn release_binary() -> std::path::PathBuf {
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/scoreset");
+    let binary = std::env::var_os("SCORESET_BIN").map(Into::into).unwrap_or(binary);
+    assert!(binary.is_file(), "build the binary first: cargo build --release ({})", binary.display());
+    binary
+}
+
+/// Writes the seeded R-MAT sample of `scale` (seed 7: `edges.csv`,
+/// `pretrust.csv`) into `dir`, prints how long it took; its edge rows.
+pub fn write_rmat(dir: &std::path::Path, scale: u32) -> usize {
+    let started = std::time::Instant::now();
+    for (name, text) in scoreset::synth::rmat::rmat_sample(scale, 7) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let rows = std::fs::read_to_string(dir.join("edges.csv")).unwrap().lines().count();
+    println!("R-MAT scale {scale}: {rows} edge rows, generated in {:.1?}", started.elapsed());
+    rows
+}
+
 /// The peak memory the log line containing `marker` reports (`peak N GiB`), in GiB.
 pub fn peak_after(log: &str, marker: &str) -> f64 {
     let line = log.lines().find(|l| l.contains(marker)).unwrap_or_default();

@@ -224,14 +224,15 @@ impl Cluster {
     /// so they are logged, not returned.
     pub fn shutdown(self) -> Result<()> {
         self.closing.store(true, Ordering::SeqCst);
-        SHUTTING_DOWN.store(true, Ordering::SeqCst);
         for commands in &self.commands {
             let _ = commands.send(Command::Shutdown);
         }
         if let Some(guards) = self.guards.lock().ok().and_then(|mut g| g.take()) {
             // Joining the connections' threads panics (in timely) when one of
             // them did: the other process may already be gone, which is fine now.
+            JOINING.set(true);
             let joined = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| guards.join()));
+            JOINING.set(false);
             if !matches!(&joined, Ok(results) if results.iter().all(Result::is_ok)) {
                 tracing::debug!("cluster: a connection ended uncleanly after the last job");
             }
@@ -252,7 +253,6 @@ impl Drop for Cluster {
         // ever; the threads end with the process.
         if let Some(guards) = self.guards.get_mut().ok().and_then(Option::take) {
             self.closing.store(true, Ordering::SeqCst);
-            SHUTTING_DOWN.store(true, Ordering::SeqCst);
             std::mem::forget(guards);
         }
     }
@@ -335,9 +335,12 @@ fn first_panic() -> Option<String> {
     PANICKED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
 }
 
-/// Set once a cluster starts to shut down (or gave up): the panics of
-/// timely's threads that follow are expected, and not printed.
-static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    /// Set on the thread joining the cluster's threads after the last job:
+    /// timely's join panics there when a connection's thread did, which is
+    /// expected then (the other process may be gone), and caught.
+    static JOINING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// The failures timely's threads panic with (a connection that closed, a
 /// queue a dead connection poisoned) are recorded by [`net::Watched`] and
@@ -352,7 +355,7 @@ fn quiet_timely_panics() {
         std::panic::set_hook(Box::new(move |info| {
             let thread = std::thread::current();
             let timely = thread.name().is_some_and(|n| n.starts_with("timely:"));
-            if timely || SHUTTING_DOWN.load(Ordering::SeqCst) {
+            if timely || JOINING.get() {
                 let mut first = PANICKED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 first.get_or_insert_with(|| format!("{}: {info}", thread.name().unwrap_or("a cluster thread")));
                 drop(first);
