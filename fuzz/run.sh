@@ -24,9 +24,10 @@
 #                    "vc_jsonl=1200 verify=1800"
 #   FUZZ_RUNS        per-target input counts, e.g. "verify=5000000": the
 #                    target stops after that many inputs (or its time budget,
-#                    whichever comes first). Unlike a time budget, a count is
-#                    not used up while the fuzzer is paused (kill -STOP) for
-#                    a benchmark.
+#                    whichever comes first), however busy the machine is.
+#                    Do not pause a fuzzer (kill -STOP) for longer than its
+#                    10 s per-input timeout: libFuzzer's timer runs on wall
+#                    time, and reports the input it was on as a timeout.
 #   FUZZ_SKIP_BUILD=1 (use the binaries as built; refused if they were built
 #                    with another sanitizer), FUZZ_RESTARTS, FUZZ_EXTRA_ARGS
 #                    (more libFuzzer flags), CARGO_TARGET_DIR.
