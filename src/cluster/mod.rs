@@ -19,7 +19,7 @@ use crate::compute::eigentrust::{Iterates, PowerIteration};
 use crate::error::{Error, Result};
 use crate::graph::Incoming;
 use crate::numeric::CHUNK;
-use net::{Failures, name};
+use net::Failures;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -365,11 +365,6 @@ fn quiet_timely_panics() {
             }
         }));
     });
-}
-
-/// `name` for errors outside this module.
-pub fn process_name(spec: &ClusterSpec, process: usize) -> String {
-    name(process, &spec.hosts)
 }
 
 #[cfg(test)]

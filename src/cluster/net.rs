@@ -153,8 +153,10 @@ pub fn connect(
     while streams[me + 1..].iter().any(Option::is_none) {
         match listener.accept() {
             Ok((mut stream, _)) => {
-                // A stray connection (not a cluster process) is dropped, not fatal.
-                let Ok((index, their_job)) = read_hello(&mut stream, deadline) else { continue };
+                // A stray connection (not a cluster process) is dropped, not
+                // fatal, and may not hold up the others for long.
+                let patience = deadline.min(Instant::now() + Duration::from_secs(5));
+                let Ok((index, their_job)) = read_hello(&mut stream, patience) else { continue };
                 if index <= me || index >= hosts.len() || streams[index].is_some() {
                     continue;
                 }
