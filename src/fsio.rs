@@ -94,7 +94,7 @@ pub fn read_to_end_limited(path: &Path, reader: impl Read, limit: u64) -> Result
     Ok(bytes)
 }
 
-fn too_large(path: &Path, limit: u64, verb: &str) -> Error {
+pub(crate) fn too_large(path: &Path, limit: u64, verb: &str) -> Error {
     Error::Input {
         path: path.to_path_buf(),
         message: format!(

@@ -306,3 +306,108 @@ fn the_pipeline_file_can_name_the_cluster_and_the_command_line_overrides_it() {
     assert_eq!(o.status.code(), Some(2), "{}", describe(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("without a host file"), "{}", describe(&o));
 }
+
+/// Bitcoin-OTC as a plain-text edge list (a gzip stream cannot be cut at a
+/// line, a text file can), with a header, blank and CRLF lines, and lines
+/// that are refused, so the shards' rejects and counts are merged too.
+fn plain_text_otc(dir: &Path) -> PathBuf {
+    use std::io::Read;
+    let mut text = String::new();
+    let gz = std::fs::read(shared("data/soc-sign-bitcoinotc.csv.gz")).unwrap();
+    flate2::read::MultiGzDecoder::new(&gz[..]).read_to_string(&mut text).unwrap();
+    let mut lines: Vec<String> = vec!["truster,trustee,value,time".to_owned()];
+    for (k, line) in text.lines().enumerate() {
+        lines.push(line.to_owned());
+        match k % 997 {
+            13 => lines.push("7,7,1".to_owned()),
+            101 => lines.push(String::new()),
+            202 => lines.push("not,a,number".to_owned()),
+            303 => lines.push(format!("{line}\r")),
+            _ => {}
+        }
+    }
+    std::fs::write(dir.join("otc.csv"), lines.join("\n") + "\n").unwrap();
+    let pipeline = dir.join("otc-text.toml");
+    std::fs::write(
+        &pipeline,
+        "name = \"otc-text\"\n[[source]]\nformat = \"edges\"\npath = \"otc.csv\"\nheader = true\nvalue_scale = 0.1\n\
+         [pretrust]\nentries = { \"1\" = 1.0 }\n",
+    )
+    .unwrap();
+    pipeline
+}
+
+#[test]
+fn a_text_edge_list_is_read_in_shares_and_every_file_of_the_epoch_is_byte_identical() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = plain_text_otc(dir.path());
+    let single = plain(&pipeline, &dir.path().join("plain"));
+    let rejected = std::fs::read_to_string(single.join("rejected.jsonl")).unwrap();
+    assert!(rejected.contains("self_trust") && rejected.contains("parse_error"), "{rejected}");
+    let files: Vec<String> = std::fs::read_dir(&single)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|f| !f.starts_with('.'))
+        .collect();
+    assert!(files.len() >= 5, "{files:?}");
+    for processes in [2, 3] {
+        let out = dir.path().join(format!("c{processes}"));
+        std::fs::create_dir_all(&out).unwrap();
+        let hosts = host_file(dir.path(), processes);
+        let children: Vec<Child> = (0..processes)
+            .map(|p| spawn(&pipeline, &out.join(format!("p{p}")), &hosts, p, 1, &["--cluster-timeout", "60", "-v"]))
+            .collect();
+        let ran: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        let len = std::fs::metadata(dir.path().join("otc.csv")).unwrap().len();
+        let mut shares = Vec::new();
+        for (p, o) in ran.iter().enumerate() {
+            assert!(o.status.success(), "{processes} processes, process {p}: {}", describe(o));
+            // Each process parsed only its own share of the file.
+            let log = String::from_utf8_lossy(&o.stderr);
+            let share = log
+                .lines()
+                .find(|l| l.contains("source read in shares"))
+                .unwrap_or_else(|| panic!("process {p} logs its share: {log}"));
+            let field = |key: &str| -> u64 {
+                let at = share.find(key).unwrap() + key.len();
+                share[at..].split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+            };
+            shares.push((field("start="), field("end=")));
+        }
+        assert_eq!(shares.first().map(|s| s.0), Some(0), "{shares:?}");
+        assert_eq!(shares.last().map(|s| s.1), Some(len), "{shares:?}");
+        assert!(shares.windows(2).all(|w| w[0].1 == w[1].0 && w[0].0 < w[0].1), "{shares:?}");
+        let epoch = out.join("p0").join("otc-text").join("latest");
+        for file in &files {
+            let same = std::fs::read(epoch.join(file)).unwrap() == std::fs::read(single.join(file)).unwrap();
+            assert!(same, "{processes} processes: {file} differs from the single-machine run's");
+        }
+    }
+}
+
+#[test]
+fn a_process_whose_copy_of_an_input_differs_is_named_and_nothing_is_published() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline =
+        "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"e.csv\"\n[pretrust]\nentries = { a = 1.0 }\n";
+    let text: String = (0..2000).map(|k| format!("p{k},p{},1\n", (k * 7 + 1) % 2000)).collect();
+    let hosts = host_file(dir.path(), 2);
+    let mut children = Vec::new();
+    for p in 0..2 {
+        let machine = dir.path().join(format!("machine{p}"));
+        std::fs::create_dir_all(&machine).unwrap();
+        // The same length, one byte changed in process 1's share.
+        let copy = if p == 1 { text.replacen("p1999,", "p1998,", 1) } else { text.clone() };
+        std::fs::write(machine.join("e.csv"), copy).unwrap();
+        std::fs::write(machine.join("p.toml"), pipeline).unwrap();
+        children.push(spawn(&machine.join("p.toml"), &machine.join("out"), &hosts, p, 1, &["--cluster-timeout", "30"]));
+    }
+    let ran: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+    let zero = String::from_utf8_lossy(&ran[0].stderr);
+    assert_eq!(ran[0].status.code(), Some(1), "{}", describe(&ran[0]));
+    assert!(zero.contains("process 1 (127.0.0.1:") && zero.contains("copy of e.csv differs"), "{zero}");
+    assert!(!ran[1].status.success(), "{}", describe(&ran[1]));
+    assert!(!dir.path().join("machine0/out/p/latest").exists(), "nothing is published");
+}

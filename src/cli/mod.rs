@@ -496,9 +496,12 @@ fn init_logging(verbose: u8) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
         .add_directive(Directive::from_str("scoreset::progress=off").expect("a valid directive"));
+    // Colours only on a terminal (and not under NO_COLOR): a log piped to a
+    // file or read by a script must not carry escape codes.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
     // Progress events go to the spinner whatever the log level; the log never shows them.
     let _ = tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(filter))
+        .with(tracing_subscriber::fmt::layer().with_ansi(ansi).with_writer(std::io::stderr).with_filter(filter))
         .with(progress::Spinner::default().with_filter(filter_fn(|m| m.target() == scoreset::progress::TARGET)))
         .try_init();
 }

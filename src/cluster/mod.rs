@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use timely::communication::allocator::ProcessBuilder;
 use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
 use timely::communication::{AllocatorBuilder, Hooks, WorkerGuards};
-use worker::{Columns, Command, Event, Job, Layout};
+use worker::{Columns, Command, Event, Gather, Job, Layout};
 
 /// Longest host file read (a line per process).
 const MAX_HOST_FILE: u64 = 1 << 20;
@@ -259,6 +259,10 @@ impl Drop for Cluster {
 }
 
 impl PowerIteration for Cluster {
+    fn shards(&self) -> Option<&dyn crate::ingest::Shards> {
+        Some(self)
+    }
+
     fn iterate(
         &self,
         c: &Incoming,
@@ -296,17 +300,35 @@ impl PowerIteration for Cluster {
             commands.send(Command::Iterate(Arc::clone(&job))).map_err(|_| self.failure("a worker thread stopped"))?;
         }
         drop(job);
+        self.answers(|event| match event {
+            Event::Iteration(k, residual) => {
+                on_iteration(k, residual);
+                None
+            }
+            Event::Done(result) => Some(result),
+            Event::Gathered(_) => Some(Err(Error::Internal("a gather answered an iteration".to_owned()))),
+        })
+    }
+}
+
+impl Cluster {
+    /// Waits until each of this process's workers has answered the job just
+    /// handed to them; `answer` turns an event into a worker's answer (the
+    /// first worker's `Some`) or handles a progress event (`None`).
+    fn answers<T>(&self, mut answer: impl FnMut(Event) -> Option<Result<Option<T>>>) -> Result<T> {
         let events = self.events.lock().map_err(|_| Error::Internal("cluster events poisoned".to_owned()))?;
         let mut done = 0;
         let mut result = None;
         while done < self.spec.workers {
             match events.recv_timeout(Duration::from_millis(50)) {
-                Ok(Event::Iteration(k, residual)) => on_iteration(k, residual),
-                Ok(Event::Done(Ok(iterates))) => {
-                    done += 1;
-                    result = result.or(iterates);
-                }
-                Ok(Event::Done(Err(e))) => return Err(e),
+                Ok(event) => match answer(event) {
+                    None => {}
+                    Some(Ok(value)) => {
+                        done += 1;
+                        result = result.or(value);
+                    }
+                    Some(Err(e)) => return Err(e),
+                },
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     // A worker that panicked (timely does, when a connection dies) sends nothing.
                     if self.failures.first().is_some() || first_panic().is_some() {
@@ -314,7 +336,7 @@ impl PowerIteration for Cluster {
                         // than a connection that closed after it: give the workers a moment.
                         let until = Instant::now() + Duration::from_secs(1);
                         while let Ok(event) = events.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                            if let Event::Done(Err(e)) = event {
+                            if let Some(Err(e)) = answer(event) {
                                 return Err(e);
                             }
                         }
@@ -324,7 +346,39 @@ impl PowerIteration for Cluster {
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Err(self.failure("the worker threads stopped")),
             }
         }
-        result.ok_or_else(|| Error::Internal("the first worker returned no iterates".to_owned()))
+        result.ok_or_else(|| Error::Internal("the process's first worker returned nothing".to_owned()))
+    }
+}
+
+impl crate::ingest::Shards for Cluster {
+    fn process(&self) -> usize {
+        self.spec.process
+    }
+
+    fn processes(&self) -> usize {
+        self.spec.hosts.len()
+    }
+
+    fn describe(&self, process: usize) -> String {
+        net::name(process, &self.spec.hosts)
+    }
+
+    fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+        if let Some(failure) = self.failures.first() {
+            return Err(Error::Cluster { message: failure, source: None });
+        }
+        let sequence = self.jobs.fetch_add(1, Ordering::SeqCst);
+        let gather = Arc::new(Gather { sequence, bytes: Mutex::new(Some(bytes)) });
+        for commands in &self.commands {
+            commands.send(Command::Gather(Arc::clone(&gather))).map_err(|_| self.failure("a worker thread stopped"))?;
+        }
+        drop(gather);
+        self.answers(|event| match event {
+            Event::Gathered(result) => Some(result),
+            Event::Iteration(..) | Event::Done(_) => {
+                Some(Err(Error::Internal("an iteration answered a gather".to_owned())))
+            }
+        })
     }
 }
 

@@ -15,18 +15,20 @@ use crate::numeric::{CHUNK, compensated_sum};
 use std::cell::RefCell;
 use std::ops::Range;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use timely::container::CapacityContainerBuilder;
 use timely::dataflow::operators::vec::Broadcast;
-use timely::dataflow::operators::{Input, Inspect, Probe};
+use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
 use timely::worker::Worker;
 
 /// What the process's main thread asks of its workers.
 pub enum Command {
     /// Run EigenTrust on a graph.
     Iterate(Arc<Job>),
+    /// Hand every process's bytes to every process ([`Gather`]).
+    Gather(Arc<Gather>),
     /// Close the dataflow and stop.
     Shutdown,
 }
@@ -37,6 +39,38 @@ pub enum Event {
     Iteration(u32, f64),
     /// A worker finished a job: the iterates from the process's first worker, `None` from the others.
     Done(Result<Option<Iterates>>),
+    /// A worker finished a gather: every process's bytes, in process order,
+    /// from the process's first worker; `None` from the others.
+    Gathered(Result<Option<Vec<Vec<u8>>>>),
+}
+
+/// An all-gather: each process gives bytes and receives every process's.
+pub struct Gather {
+    /// The job's number, the same on every process.
+    pub sequence: u64,
+    /// This process's bytes, taken by its first worker.
+    pub bytes: Mutex<Option<Vec<u8>>>,
+}
+
+/// Most bytes in one message of a gather: a process's bytes (a shard of an
+/// edge list may be gigabytes) travel in parts of this size.
+const PART_BYTES: usize = 8 << 20;
+
+/// Most parts a process's bytes may come in (8 TiB): a bound on what a
+/// corrupt message can make the receiver allocate.
+const MAX_PARTS: usize = 1 << 20;
+
+/// One part of a process's bytes in a gather, sent to each process's first worker.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Part {
+    /// The job's number.
+    job: u64,
+    /// The process whose bytes these are.
+    process: u64,
+    /// Which part, and of how many.
+    index: u32,
+    count: u32,
+    bytes: Vec<u8>,
 }
 
 /// One run of the power iteration, as each process's main thread hands it to its workers.
@@ -150,26 +184,46 @@ pub fn run(
         let (probe, _) = stream.broadcast().inspect(move |block| sink.borrow_mut().push(block.clone())).probe();
         (input, probe)
     });
-    let mut round = Round { worker, input: &mut input, probe: &probe, gathered: &gathered, layout, failures };
+    // Gathers go to each process's first worker only (not to every worker, as chunks do).
+    let parts: Rc<RefCell<Vec<Part>>> = Rc::new(RefCell::new(Vec::new()));
+    let part_sink = Rc::clone(&parts);
+    let (mut part_input, part_probe) = worker.dataflow::<u64, _, _>(|scope| {
+        let (input, stream) = scope.new_input::<Vec<(u64, Part)>>();
+        let (probe, _) =
+            stream.exchange(|(to, _)| *to).inspect(move |(_, part)| part_sink.borrow_mut().push(part.clone())).probe();
+        (input, probe)
+    });
+    let mut round = Round {
+        worker,
+        input: &mut input,
+        probe: &probe,
+        gathered: &gathered,
+        part_input: &mut part_input,
+        part_probe: &part_probe,
+        parts: &parts,
+        layout,
+        failures,
+    };
     while let Ok(command) = commands.recv() {
-        match command {
+        let failed = match command {
             Command::Iterate(job) => {
                 let result = round.job(&job, local, &events);
-                if let Err(error) = &result {
-                    round.abort(error);
-                }
-                let failed = result.is_err();
-                let _ = events.send(Event::Done(result));
-                if failed {
-                    return;
-                }
+                round.answer(result, Event::Done, &events)
+            }
+            Command::Gather(gather) => {
+                let result = round.gather(&gather, local);
+                round.answer(result, Event::Gathered, &events)
             }
             Command::Shutdown => break,
+        };
+        if failed {
+            return;
         }
     }
     drop(input);
+    drop(part_input);
     let deadline = Instant::now() + layout.timeout;
-    while !probe.done() && Instant::now() < deadline && failures.first().is_none() {
+    while !(probe.done() && part_probe.done()) && Instant::now() < deadline && failures.first().is_none() {
         worker.step_or_park(Some(Duration::from_millis(20)));
     }
 }
@@ -179,6 +233,9 @@ struct Round<'a> {
     input: &'a mut timely::dataflow::InputHandle<u64, CapacityContainerBuilder<Vec<Block>>>,
     probe: &'a timely::dataflow::ProbeHandle<u64>,
     gathered: &'a Rc<RefCell<Vec<Block>>>,
+    part_input: &'a mut timely::dataflow::InputHandle<u64, CapacityContainerBuilder<Vec<(u64, Part)>>>,
+    part_probe: &'a timely::dataflow::ProbeHandle<u64>,
+    parts: &'a Rc<RefCell<Vec<Part>>>,
     layout: &'a Layout,
     failures: &'a Failures,
 }
@@ -242,23 +299,9 @@ impl Round<'_> {
     ) -> Result<()> {
         let round = *self.input.time();
         self.input.advance_to(round + 1);
-        let deadline = Instant::now() + self.layout.timeout;
-        while self.probe.less_than(self.input.time()) {
-            if let Some(failure) = self.failures.first() {
-                // What arrived before the connection closed may say why.
-                let until = Instant::now() + Duration::from_millis(200);
-                while Instant::now() < until {
-                    self.worker.step_or_park(Some(Duration::from_millis(10)));
-                    self.aborted()?;
-                }
-                return Err(Error::Cluster { message: failure, source: None });
-            }
-            if Instant::now() >= deadline {
-                return Err(self.missing(round, chunks));
-            }
-            self.worker.step_or_park(Some(Duration::from_millis(20)));
-            self.aborted()?;
-        }
+        let until = *self.input.time();
+        let probe = self.probe;
+        self.wait(|| probe.less_than(&until), |round_trip| round_trip.missing(round, chunks))?;
         let mut seen = vec![false; chunks];
         // Faster workers' blocks of the next round may have arrived too: they stay for it.
         let blocks: Vec<Block> = {
@@ -302,6 +345,141 @@ impl Round<'_> {
             return Err(Error::Internal(format!("round {round} ended without chunk {chunk}")));
         }
         Ok(())
+    }
+
+    /// Hands a job's result to the main thread (telling the other processes
+    /// why, if it failed); whether it failed.
+    fn answer<T>(&mut self, result: Result<T>, event: fn(Result<T>) -> Event, events: &Sender<Event>) -> bool {
+        if let Err(error) = &result {
+            self.abort(error);
+        }
+        let failed = result.is_err();
+        let _ = events.send(event(result));
+        failed
+    }
+
+    /// Steps the worker while `pending` holds, failing when a connection
+    /// fails, another process gives up, or the timeout passes (`timed_out`
+    /// names who is missing).
+    fn wait(&mut self, pending: impl Fn() -> bool, timed_out: impl Fn(&Self) -> Error) -> Result<()> {
+        let deadline = Instant::now() + self.layout.timeout;
+        while pending() {
+            if let Some(failure) = self.failures.first() {
+                // What arrived before the connection closed may say why.
+                let until = Instant::now() + Duration::from_millis(200);
+                while Instant::now() < until {
+                    self.worker.step_or_park(Some(Duration::from_millis(10)));
+                    self.aborted()?;
+                }
+                return Err(Error::Cluster { message: failure, source: None });
+            }
+            if Instant::now() >= deadline {
+                return Err(timed_out(self));
+            }
+            self.worker.step_or_park(Some(Duration::from_millis(20)));
+            self.aborted()?;
+        }
+        Ok(())
+    }
+
+    /// An all-gather: this process's first worker sends its bytes, in
+    /// parts, to every process's first worker, and puts together what
+    /// every process sent, in process order.
+    fn gather(&mut self, job: &Gather, local: usize) -> Result<Option<Vec<Vec<u8>>>> {
+        let processes = self.layout.hosts.len();
+        if local == 0 {
+            let bytes = job.bytes.lock().ok().and_then(|mut b| b.take()).unwrap_or_default();
+            let count = bytes.len().div_ceil(PART_BYTES).max(1);
+            let count32 = u32::try_from(count)
+                .map_err(|_| Error::Internal(format!("{} bytes are too many to gather", bytes.len())))?;
+            for to in 0..processes {
+                let first = (to * self.layout.workers) as u64;
+                for index in 0..count {
+                    let piece = bytes.get(index * PART_BYTES..((index + 1) * PART_BYTES).min(bytes.len()));
+                    let part = Part {
+                        job: job.sequence,
+                        process: self.layout.process as u64,
+                        index: index as u32,
+                        count: count32,
+                        bytes: piece.unwrap_or_default().to_vec(),
+                    };
+                    self.part_input.send((first, part));
+                }
+            }
+        }
+        let time = *self.part_input.time();
+        self.part_input.advance_to(time + 1);
+        let until = *self.part_input.time();
+        let probe = self.part_probe;
+        self.wait(
+            || probe.less_than(&until),
+            |round| {
+                let arrived = round.parts.borrow();
+                let silent: Vec<String> = (0..processes)
+                    .filter(|&p| {
+                        let got = arrived.iter().filter(|part| part.process == p as u64).count();
+                        arrived.iter().find(|part| part.process == p as u64).is_none_or(|part| got < part.count as usize)
+                    })
+                    .map(|p| name(p, &round.layout.hosts))
+                    .collect();
+                Error::Cluster {
+                    message: format!(
+                        "no word from {} for {} s while the processes exchanged their shares of the inputs (is it hung? --cluster-timeout sets the wait)",
+                        silent.join(", "),
+                        round.layout.timeout.as_secs()
+                    ),
+                    source: None,
+                }
+            },
+        )?;
+        if local != 0 {
+            return Ok(None);
+        }
+        let parts: Vec<Part> = std::mem::take(&mut *self.parts.borrow_mut());
+        let mut by_process: Vec<Vec<Option<Vec<u8>>>> = vec![Vec::new(); processes];
+        for part in parts {
+            let process = usize::try_from(part.process).unwrap_or(usize::MAX);
+            let (job_of, index, count) = (part.job, part.index as usize, part.count as usize);
+            let out_of_step = || Error::Cluster {
+                message: format!(
+                    "{} sent a part out of step (job {job_of}, part {index} of {count})",
+                    name(process, &self.layout.hosts)
+                ),
+                source: None,
+            };
+            if job_of != job.sequence || count == 0 || count > MAX_PARTS {
+                return Err(out_of_step());
+            }
+            let slots = by_process.get_mut(process).ok_or_else(out_of_step)?;
+            if slots.is_empty() {
+                slots.resize(count, None);
+            }
+            if count != slots.len() {
+                return Err(out_of_step());
+            }
+            match slots.get_mut(index) {
+                Some(slot @ None) => *slot = Some(part.bytes),
+                _ => return Err(out_of_step()),
+            }
+        }
+        by_process
+            .into_iter()
+            .enumerate()
+            .map(|(process, slots)| {
+                if slots.is_empty() || slots.iter().any(Option::is_none) {
+                    return Err(Error::Internal(format!(
+                        "the gather ended without all of {}'s parts",
+                        name(process, &self.layout.hosts)
+                    )));
+                }
+                let mut whole = Vec::with_capacity(slots.iter().flatten().map(Vec::len).sum());
+                for part in slots.into_iter().flatten() {
+                    whole.extend_from_slice(&part);
+                }
+                Ok(whole)
+            })
+            .collect::<Result<Vec<Vec<u8>>>>()
+            .map(Some)
     }
 
     /// The error of the first process that gave up, if one did.

@@ -139,6 +139,12 @@ pub trait PowerIteration: Sync {
         params: &EigenTrustParams,
         on_iteration: &mut dyn FnMut(u32, f64),
     ) -> Result<Iterates>;
+
+    /// The processes that split the edge lists' parsing between them, when
+    /// the iteration runs on a cluster ([`crate::ingest::Shards`]).
+    fn shards(&self) -> Option<&dyn crate::ingest::Shards> {
+        None
+    }
 }
 
 /// The power iteration on this process's rayon threads.

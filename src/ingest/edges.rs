@@ -94,8 +94,25 @@ pub(super) fn read(
         read_parquet(path, file, spec.value_scale, &mut collector)?;
     } else {
         let bytes = tabular::decompressed(path, file, limit)?;
-        read_csv(&bytes, spec, &mut collector)?;
+        read_csv(&bytes, spec, spec.header, &mut collector)?;
     }
+    Ok(collector.batch)
+}
+
+/// Reads edge-list text (`bytes`: a file's or a range of its lines; `header`:
+/// whether its first line is the header to skip).
+pub(super) fn read_text(
+    path: &Path,
+    bytes: &[u8],
+    spec: &SourceSpec,
+    header: bool,
+    stats: &mut InputStats,
+    peers: &mut PeerIds,
+    rejects: &mut Vec<Reject>,
+) -> Result<EdgeBatch> {
+    let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
+    let mut collector = Collector { path, stats, peers, batch, rejects };
+    read_csv(bytes, spec, header, &mut collector)?;
     Ok(collector.batch)
 }
 
@@ -110,7 +127,7 @@ const BLOCK_LINES: usize = 1 << 16;
 /// earlier blocks already interned are looked up in parallel (read-only), so
 /// the sequential filing interns only ids new in this block, in line order —
 /// the numbering is the same as interning every line in order.
-fn read_csv(bytes: &[u8], spec: &SourceSpec, collector: &mut Collector<'_>) -> Result<()> {
+fn read_csv(bytes: &[u8], spec: &SourceSpec, header: bool, collector: &mut Collector<'_>) -> Result<()> {
     use rayon::prelude::*;
     type Block<'a> = (Vec<Line<'a>>, Vec<Result<Checked<'a>, Refusal>>, Vec<[Option<u32>; 2]>);
     let file = |collector: &mut Collector<'_>, block: Option<Block<'_>>| -> Result<()> {
@@ -123,7 +140,7 @@ fn read_csv(bytes: &[u8], spec: &SourceSpec, collector: &mut Collector<'_>) -> R
     // One allocation for the edges: growing by doubling would copy them and fault in fresh pages each time.
     let line_count = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
     collector.batch.edges.reserve_exact(line_count);
-    let mut lines = tabular::lines(bytes, spec.header).peekable();
+    let mut lines = tabular::lines(bytes, header).peekable();
     let mut pending: Option<Block<'_>> = None;
     loop {
         let block: Vec<Line<'_>> = lines.by_ref().take(BLOCK_LINES).collect();

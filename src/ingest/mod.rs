@@ -12,12 +12,14 @@ pub mod patches;
 mod pretrust;
 pub mod records;
 mod reject;
+mod shard;
 pub mod table;
 mod tabular;
 mod vc;
 
 pub use credential::{Claim, Credential, CredentialType, Findings, HONESTY, ProofStatus};
 pub use reject::{Position, Refusal, Reject, RejectReason};
+pub use shard::Shards;
 
 use crate::crypto::{Digest, digest_bytes, digest_file};
 use crate::error::{Error, Result};
@@ -231,6 +233,20 @@ pub fn ingest(
     base_dir: &Path,
     pipeline_label: &str,
 ) -> Result<Ingested> {
+    ingest_sharded(sources, pretrust, options, base_dir, pipeline_label, None)
+}
+
+/// [`ingest`], with the plain-text edge lists parsed in shards by the
+/// processes of a cluster run (`shards`; see [`Shards`]): the result is the
+/// same on every process, and the same as [`ingest`]'s.
+pub fn ingest_sharded(
+    sources: &[SourceSpec],
+    pretrust: &PretrustSpec,
+    options: &IngestOptions,
+    base_dir: &Path,
+    pipeline_label: &str,
+    shards: Option<&dyn Shards>,
+) -> Result<Ingested> {
     let mut peers = PeerIds::default();
     let mut out = Ingested::default();
     for spec in sources {
@@ -242,18 +258,25 @@ pub fn ingest(
         // others. A file is read once, so what is pinned is exactly what is read.
         let (digest, read) = if path.is_dir() {
             rayon::join(
-                || vc::digest_folder(&path),
+                || vc::digest_folder(&path).map(Some),
                 || read_source(spec, &path, Contents::Folder, options, &mut stats, &mut peers, &mut out),
             )
+        } else if let Some(shards) = shards.filter(|_| shard::shardable(spec, &path)) {
+            let limit = options.limits.max_input_bytes;
+            let (digest, batch) =
+                shard::read_edges(&path, spec, shards, limit, &mut stats, &mut peers, &mut out.rejects)?;
+            out.edges.push(batch);
+            (Ok(digest), Ok(()))
         } else {
             let file = Arc::new(tabular::read_file(&path, options.limits.max_input_bytes)?);
             rayon::join(
-                || Ok(digest_bytes(&file)),
+                || Ok(Some(digest_bytes(&file))),
                 || read_source(spec, &path, Contents::File(&file), options, &mut stats, &mut peers, &mut out),
             )
         };
         read?;
-        stats.digest = Some(digest?);
+        // (`None` on a cluster process other than 0, which writes no manifest.)
+        stats.digest = digest?;
         tracing::info!(source = %label, records = stats.records, rejected = stats.rejected, "source read");
         out.inputs.push(stats);
     }

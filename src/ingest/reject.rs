@@ -76,6 +76,36 @@ impl RejectReason {
     }
 }
 
+impl RejectReason {
+    /// Every reason, in declaration order.
+    pub const ALL: [RejectReason; 19] = [
+        RejectReason::ParseError,
+        RejectReason::NonFinite,
+        RejectReason::SelfTrust,
+        RejectReason::BadWeight,
+        RejectReason::InvalidDid,
+        RejectReason::MissingField,
+        RejectReason::LevelOutOfRange,
+        RejectReason::BadLevel,
+        RejectReason::BadDate,
+        RejectReason::UnknownType,
+        RejectReason::UnknownScope,
+        RejectReason::BadProof,
+        RejectReason::MissingProof,
+        RejectReason::SchemaMismatch,
+        RejectReason::UnknownKind,
+        RejectReason::BadHash,
+        RejectReason::DuplicateId,
+        RejectReason::UnknownReference,
+        RejectReason::Frozen,
+    ];
+
+    /// The reason whose [`RejectReason::code`] is `code`.
+    pub fn from_code(code: &str) -> Option<RejectReason> {
+        RejectReason::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
 impl Serialize for RejectReason {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.code())
@@ -165,6 +195,18 @@ impl std::fmt::Display for Reject {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_is_found_again_by_its_code() {
+        for reason in RejectReason::ALL {
+            assert_eq!(RejectReason::from_code(reason.code()), Some(reason));
+        }
+        let mut codes: Vec<&str> = RejectReason::ALL.iter().map(|r| r.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RejectReason::ALL.len(), "codes are distinct");
+        assert_eq!(RejectReason::from_code("no_such_reason"), None);
+    }
 
     #[test]
     fn serialises_position_inline_with_reason_code() {

@@ -226,7 +226,14 @@ pub fn compute_with(
     };
     let no_pretrust = ingest::PretrustSpec::default();
     let pretrust_spec = pipeline.pretrust.as_ref().unwrap_or(&no_pretrust);
-    let mut ingested = ingest::ingest(&pipeline.sources, pretrust_spec, &options, &loaded.base_dir, &loaded.label())?;
+    let mut ingested = ingest::ingest_sharded(
+        &pipeline.sources,
+        pretrust_spec,
+        &options,
+        &loaded.base_dir,
+        &loaded.label(),
+        kernel.shards(),
+    )?;
     // A named root of trust that leaves no positive weight must not become
     // uniform pre-trust (what sybil regions exploit): fail, naming it.
     if pipeline.pretrust.is_some() && !ingested.pretrust.iter().any(|&(_, w)| w > 0.0) {

@@ -1,0 +1,495 @@
+//! Sharded ingest, for a cluster run: each process parses its share of an
+//! edge list — a byte range cut at line boundaries — and the processes
+//! exchange what they parsed. Every process then merges the shares in file
+//! order: ids interned in the order first seen (a share's new ids in its
+//! own first-seen order), line numbers offset by the lines of the shares
+//! before, rejects in line order. So every process ends with exactly the
+//! batch, peer numbering, rejects and counts a single machine reads, and
+//! everything after ingest is the single-machine code.
+//!
+//! Process 0 pins the file (its digest goes into the manifest) and hashes
+//! each share's bytes as it does so: a process whose copy of the file
+//! differs from process 0's is refused, naming it.
+
+use super::{Edge, EdgeBatch, InputStats, PeerIds, Position, Reject, RejectReason, SourceFormat, SourceSpec};
+use crate::crypto::Digest;
+use crate::crypto::content::digest_reader;
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// The processes of a cluster run, as ingest sees them: which one this is,
+/// and an all-gather (every process gives bytes and receives every
+/// process's, in process order). Every process must call
+/// [`Shards::all_gather`] the same number of times, in the same order: they
+/// run the same pipeline.
+pub trait Shards: Sync {
+    /// This process's number.
+    fn process(&self) -> usize;
+    /// How many processes there are.
+    fn processes(&self) -> usize;
+    /// A process as error messages name it ("process 1 (host:port)").
+    fn describe(&self, process: usize) -> String;
+    /// Gives `bytes` to every process and returns every process's, in process order.
+    fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<u8>>>;
+}
+
+/// Whether a source is parsed in shards: plain-text edge lists. (A gzip
+/// stream or a Parquet file cannot be cut at a line; every process reads those whole.)
+pub(super) fn shardable(spec: &SourceSpec, path: &Path) -> bool {
+    spec.format == SourceFormat::Edges && !path.extension().is_some_and(|e| e == "gz" || e == "parquet")
+}
+
+/// What one process parsed of its range of the file, as it is exchanged.
+#[derive(Debug, Serialize, Deserialize)]
+struct Shard {
+    /// The file's length as this process sees it.
+    len: u64,
+    /// The range: `start..end`.
+    start: u64,
+    end: u64,
+    /// SHA-256 of the range's bytes.
+    sha256: [u8; 32],
+    /// Line ends in the range.
+    lines: u64,
+    /// Records read (non-blank lines).
+    records: u64,
+    /// The range's ids of accepted edges, in the order first seen there.
+    ids: Vec<String>,
+    /// Accepted edges: truster and trustee as indices into `ids`, and the value.
+    edges: Vec<(u32, u32, f64)>,
+    /// Their times, as [`EdgeBatch::times_ms`].
+    times: Option<Vec<Option<i64>>>,
+    /// Refused lines, their numbers counted from the range's first line.
+    rejects: Vec<ShardReject>,
+}
+
+/// A [`Reject`] of a shard, its line number relative to the shard.
+#[derive(Debug, Serialize, Deserialize)]
+struct ShardReject {
+    line: u64,
+    reason: String,
+    detail: String,
+    raw: String,
+    raw_length: Option<u64>,
+    raw_sha256: Option<String>,
+}
+
+/// Reads an edge list in shards: this process parses its range, the
+/// processes exchange their shards, and every process merges them into one
+/// batch, interning into `peers` and filing rejects into `rejects` as a
+/// single machine would. The digest is process 0's (the others return `None`).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn read_edges(
+    path: &Path,
+    spec: &SourceSpec,
+    shards: &dyn Shards,
+    limit: u64,
+    stats: &mut InputStats,
+    peers: &mut PeerIds,
+    rejects: &mut Vec<Reject>,
+) -> Result<(Option<Digest>, EdgeBatch)> {
+    let read_err = |source| Error::Read { path: path.to_path_buf(), source };
+    let (process, processes) = (shards.process(), shards.processes());
+    let mut file = crate::fsio::open_regular(path).map_err(read_err)?;
+    let len = file.metadata().map_err(read_err)?.len();
+    if len > limit {
+        return Err(crate::fsio::too_large(path, limit, "is"));
+    }
+    let cuts = (0..=processes).map(|k| cut(&mut file, len, k, processes)).collect::<io::Result<Vec<u64>>>();
+    let cuts = cuts.map_err(read_err)?;
+    let (start, end) = (cuts[process], cuts[process + 1]);
+    crate::progress::step(
+        "Ingest",
+        format_args!(
+            "reading {} (bytes {start}..{end} of {len}, share {} of {processes})",
+            spec.path.display(),
+            process + 1
+        ),
+    );
+    // Process 0 pins the whole file, hashing each share as it goes, while it parses its own.
+    let (pinned, shard) = rayon::join(
+        || (process == 0).then(|| digest_shares(path, &cuts)).transpose(),
+        || parse_share(path, spec, &mut file, len, start, end, process == 0),
+    );
+    let shard = shard?;
+    let pinned = pinned.map_err(read_err)?;
+    tracing::info!(source = %spec.path.display(), start, end, len, records = shard.records, "source read in shares: this process's parsed");
+    let wire = bincode::serialize(&shard).map_err(|e| Error::Internal(format!("cannot encode a shard: {e}")))?;
+    drop(shard);
+    let gathered = shards.all_gather(wire)?;
+    if gathered.len() != processes {
+        return Err(Error::Internal(format!("a gather of {processes} processes returned {}", gathered.len())));
+    }
+    let mut batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
+    let mut lines_before = 0u64;
+    for (from, bytes) in gathered.into_iter().enumerate() {
+        let broken = |what: String| Error::Cluster {
+            message: format!("{} sent a share of {} that {what}", shards.describe(from), spec.path.display()),
+            source: None,
+        };
+        let shard: Shard = bincode::deserialize(&bytes).map_err(|e| broken(format!("cannot be read: {e}")))?;
+        drop(bytes);
+        if shard.len != len {
+            return Err(Error::Cluster {
+                message: format!(
+                    "{}'s copy of {} is {} bytes; this process's is {len}: every process needs the same inputs",
+                    shards.describe(from),
+                    spec.path.display(),
+                    shard.len
+                ),
+                source: None,
+            });
+        }
+        if (shard.start, shard.end) != (cuts[from], cuts[from + 1]) {
+            return Err(broken(format!(
+                "covers bytes {}..{}, not {}..{}",
+                shard.start,
+                shard.end,
+                cuts[from],
+                cuts[from + 1]
+            )));
+        }
+        if let Some((_, shares)) = &pinned
+            && shares[from] != shard.sha256
+        {
+            return Err(Error::Cluster {
+                message: format!(
+                    "{}'s copy of {} differs from this process's in bytes {}..{}: every process needs the same inputs",
+                    shards.describe(from),
+                    spec.path.display(),
+                    shard.start,
+                    shard.end
+                ),
+                source: None,
+            });
+        }
+        let lines = shard.lines;
+        merge(shard, path, &mut batch, lines_before, stats, peers, rejects).map_err(|e| match e {
+            Error::Internal(what) => broken(what),
+            other => other,
+        })?;
+        lines_before += lines;
+    }
+    Ok((pinned.map(|(digest, _)| digest), batch))
+}
+
+/// Where range `k` of `of` starts in a file of `len` bytes: just after the
+/// first line end at or after byte ⌊k·len/of⌋ − 1, so every range starts a
+/// line (0 for k = 0, `len` for k = `of`).
+fn cut(file: &mut File, len: u64, k: usize, of: usize) -> io::Result<u64> {
+    if k == 0 {
+        return Ok(0);
+    }
+    if k >= of {
+        return Ok(len);
+    }
+    let at = (u128::from(len) * k as u128 / of as u128) as u64;
+    if at == 0 {
+        return Ok(0);
+    }
+    file.seek(SeekFrom::Start(at - 1))?;
+    let mut position = at - 1;
+    let mut buffer = vec![0u8; 64 << 10];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            return Ok(len);
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buffer[..n]) {
+            return Ok((position + i as u64 + 1).min(len));
+        }
+        position += n as u64;
+    }
+}
+
+/// Parses bytes `start..end` of the file: a shard. The header, if the
+/// source has one, is the first line of range 0 only.
+fn parse_share(
+    path: &Path,
+    spec: &SourceSpec,
+    file: &mut File,
+    len: u64,
+    start: u64,
+    end: u64,
+    first: bool,
+) -> Result<Shard> {
+    let read_err = |source| Error::Read { path: path.to_path_buf(), source };
+    file.seek(SeekFrom::Start(start)).map_err(read_err)?;
+    let mut bytes = Vec::with_capacity((end - start) as usize);
+    file.take(end - start).read_to_end(&mut bytes).map_err(read_err)?;
+    if bytes.len() as u64 != end - start {
+        return Err(Error::Input { path: path.to_path_buf(), message: "changed while it was read".to_owned() });
+    }
+    let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+    let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64;
+    let mut stats = InputStats::new(&spec.path.display().to_string(), spec.format.id());
+    let mut peers = PeerIds::default();
+    let mut rejects = Vec::new();
+    let batch =
+        super::edges::read_text(path, &bytes, spec, spec.header && first, &mut stats, &mut peers, &mut rejects)?;
+    drop(bytes);
+    let rejects = rejects
+        .into_iter()
+        .map(|r| ShardReject {
+            line: match r.position {
+                Position::Line(n) => n,
+                _ => 0,
+            },
+            reason: r.reason.code().to_owned(),
+            detail: r.detail,
+            raw: r.raw,
+            raw_length: r.raw_length,
+            raw_sha256: r.raw_sha256,
+        })
+        .collect();
+    Ok(Shard {
+        len,
+        start,
+        end,
+        sha256,
+        lines,
+        records: stats.records,
+        ids: peers.into_ids(),
+        edges: batch.edges.iter().map(|e| (e.truster, e.trustee, e.value)).collect(),
+        times: batch.times_ms,
+        rejects,
+    })
+}
+
+/// Adds a shard to the batch being merged, as if its lines followed the
+/// shards before it in one file. A shard that does not hold together
+/// (an index past its ids, times not one per edge, a line past its range)
+/// is an `Error::Internal` naming what is wrong.
+fn merge(
+    shard: Shard,
+    path: &Path,
+    batch: &mut EdgeBatch,
+    lines_before: u64,
+    stats: &mut InputStats,
+    peers: &mut PeerIds,
+    rejects: &mut Vec<Reject>,
+) -> Result<()> {
+    let index: Vec<u32> = shard.ids.iter().map(|id| peers.intern(id, path)).collect::<Result<_>>()?;
+    let at = |i: u32| {
+        index.get(i as usize).copied().ok_or_else(|| Error::Internal(format!("names peer {i} of {}", index.len())))
+    };
+    let before = batch.edges.len();
+    batch.edges.reserve(shard.edges.len());
+    for (truster, trustee, value) in shard.edges {
+        batch.edges.push(Edge { truster: at(truster)?, trustee: at(trustee)?, value });
+    }
+    let added = batch.edges.len() - before;
+    match (&mut batch.times_ms, shard.times) {
+        (_, Some(times)) if times.len() != added => {
+            return Err(Error::Internal(format!("has {} times for {added} edges", times.len())));
+        }
+        (None, None) => {}
+        (None, Some(times)) => {
+            let mut all = vec![None; before];
+            all.extend(times);
+            batch.times_ms = Some(all);
+        }
+        (Some(all), Some(times)) => all.extend(times),
+        (Some(all), None) => all.resize(all.len() + added, None),
+    }
+    stats.records += shard.records;
+    for reject in shard.rejects {
+        if reject.line == 0 || reject.line > shard.lines + 1 {
+            return Err(Error::Internal(format!("rejects line {} of {}", reject.line, shard.lines + 1)));
+        }
+        let reason = RejectReason::from_code(&reject.reason)
+            .ok_or_else(|| Error::Internal(format!("gives an unknown reject reason {:?}", reject.reason)))?;
+        stats.rejected += 1;
+        rejects.push(Reject {
+            source: stats.source.clone(),
+            position: Position::Line(lines_before + reject.line),
+            reason,
+            detail: reject.detail,
+            raw: reject.raw,
+            raw_length: reject.raw_length,
+            raw_sha256: reject.raw_sha256,
+        });
+    }
+    Ok(())
+}
+
+/// The digest of the file at `path` (streamed, as [`crate::crypto::digest_file`])
+/// and the SHA-256 of each range between consecutive `cuts`, in one pass.
+fn digest_shares(path: &Path, cuts: &[u64]) -> io::Result<(Digest, Vec<[u8; 32]>)> {
+    struct Tee<'a> {
+        file: File,
+        position: u64,
+        cuts: &'a [u64],
+        hashers: Vec<Sha256>,
+    }
+    impl Read for Tee<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            let n = self.file.read(buffer)?;
+            let mut done = 0;
+            while done < n {
+                let range = self.cuts.partition_point(|&c| c <= self.position).saturating_sub(1);
+                let end = self.cuts.get(range + 1).copied().unwrap_or(u64::MAX);
+                let take = ((end - self.position) as usize).min(n - done);
+                if let Some(hasher) = self.hashers.get_mut(range) {
+                    hasher.update(&buffer[done..done + take]);
+                }
+                done += take;
+                self.position += take as u64;
+            }
+            Ok(n)
+        }
+    }
+    let file = crate::fsio::open_regular(path)?;
+    let ranges = cuts.len().saturating_sub(1);
+    let mut tee = Tee { file, position: 0, cuts, hashers: vec![Sha256::new(); ranges] };
+    let digest = digest_reader(&mut tee)?;
+    Ok((digest, tee.hashers.into_iter().map(|h| h.finalize().into()).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_fall_just_after_line_ends_and_cover_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.csv");
+        let text = "a,b,1\nbb,c,1\n\nccc,d,1\nd,e,1";
+        std::fs::write(&path, text).unwrap();
+        let mut file = File::open(&path).unwrap();
+        let len = text.len() as u64;
+        for of in 1..=12 {
+            let cuts: Vec<u64> = (0..=of).map(|k| cut(&mut file, len, k, of).unwrap()).collect();
+            assert_eq!((cuts[0], cuts[of]), (0, len), "{of}: {cuts:?}");
+            for pair in cuts.windows(2) {
+                assert!(pair[0] <= pair[1], "{of}: {cuts:?}");
+            }
+            for &c in &cuts[1..of] {
+                assert!(c == 0 || c == len || text.as_bytes()[c as usize - 1] == b'\n', "{of}: {cuts:?}");
+            }
+            let (digest, shares) = digest_shares(&path, &cuts).unwrap();
+            assert_eq!(digest, crate::crypto::digest_bytes(text.as_bytes()));
+            for (k, share) in shares.iter().enumerate() {
+                let bytes = &text.as_bytes()[cuts[k] as usize..cuts[k + 1] as usize];
+                assert_eq!(share, &<[u8; 32]>::from(Sha256::digest(bytes)), "{of}, range {k}");
+            }
+        }
+        // A cut on a line's first byte stays there; one inside a line moves to its end.
+        assert_eq!(cut(&mut file, len, 1, 2).unwrap(), 13);
+        assert_eq!(cut(&mut file, len, 1, 4).unwrap(), 6);
+    }
+
+    /// Processes as threads of one test: a gather is a board every thread
+    /// pins its bytes to, read once all have.
+    struct Threads {
+        process: usize,
+        processes: usize,
+        board: std::sync::Arc<(std::sync::Mutex<Vec<Vec<u8>>>, std::sync::Barrier)>,
+    }
+
+    impl Shards for Threads {
+        fn process(&self) -> usize {
+            self.process
+        }
+        fn processes(&self) -> usize {
+            self.processes
+        }
+        fn describe(&self, process: usize) -> String {
+            format!("thread {process}")
+        }
+        fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+            let (board, barrier) = &*self.board;
+            board.lock().unwrap()[self.process] = bytes;
+            barrier.wait();
+            let all = board.lock().unwrap().clone();
+            barrier.wait();
+            Ok(all)
+        }
+    }
+
+    /// An edge list with what a merge must get right: ids first seen in
+    /// every share, a header, blank, CRLF and refused lines, timestamps on
+    /// some lines only (from the middle on), and no line end at the end.
+    fn edge_list(seed: u64, lines: usize) -> String {
+        let mut x = seed;
+        let mut next = move || {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        let mut text = String::from("truster,trustee,value\n");
+        for k in 0..lines {
+            let (a, b) = (next() % 40, next() % 40);
+            let line = match next() % 12 {
+                0 => String::new(),
+                1 => format!("p{a},p{a},1"),
+                2 => "x,y".to_owned(),
+                3 => format!("p{a},p{b},1\r"),
+                4 if k > lines / 2 => format!("p{a},p{b},0.5,{}", 1_600_000_000 + k),
+                5 => format!("did:key:z6Mk{a},p{b},-1"),
+                _ => format!("p{a},p{b},{}", next() % 5),
+            };
+            text.push_str(&line);
+            if k + 1 < lines {
+                text.push('\n');
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn every_process_merges_the_shares_into_what_one_machine_reads() {
+        use super::super::{IngestOptions, PretrustSpec, SourceSpec, ingest, ingest_sharded};
+        let dir = tempfile::tempdir().unwrap();
+        let spec = |name: &str, header: bool| SourceSpec {
+            format: SourceFormat::Edges,
+            path: name.into(),
+            header,
+            value_scale: 1.0,
+            scope: "default".into(),
+        };
+        std::fs::write(dir.path().join("a.csv"), edge_list(1, 700)).unwrap();
+        std::fs::write(dir.path().join("b.csv"), edge_list(2, 90)).unwrap();
+        std::fs::write(dir.path().join("c.csv"), "").unwrap();
+        let sources = [spec("a.csv", true), spec("b.csv", false), spec("c.csv", true)];
+        let options = IngestOptions { scopes: vec!["default".into()], ..IngestOptions::default() };
+        let pretrust = PretrustSpec::default();
+        let single = ingest(&sources, &pretrust, &options, dir.path(), "p.toml").unwrap();
+        assert!(single.rejects.len() > 50 && single.edges[0].times_ms.is_some(), "the list exercises the merge");
+        for processes in 1..=5 {
+            let board = std::sync::Arc::new((
+                std::sync::Mutex::new(vec![Vec::new(); processes]),
+                std::sync::Barrier::new(processes),
+            ));
+            let results: Vec<_> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..processes)
+                    .map(|process| {
+                        let shards = Threads { process, processes, board: std::sync::Arc::clone(&board) };
+                        let (sources, options, pretrust, base) = (&sources, &options, &pretrust, dir.path());
+                        scope.spawn(move || {
+                            ingest_sharded(sources, pretrust, options, base, "p.toml", Some(&shards)).unwrap()
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            for (process, got) in results.iter().enumerate() {
+                let at = format!("{processes} processes, process {process}");
+                assert_eq!(got.peers, single.peers, "{at}");
+                assert_eq!(got.edges, single.edges, "{at}");
+                assert_eq!(got.rejects, single.rejects, "{at}");
+                for (g, s) in got.inputs.iter().zip(&single.inputs) {
+                    assert_eq!((g.records, g.rejected, &g.source), (s.records, s.rejected, &s.source), "{at}");
+                    // Process 0 pins the files (its digest goes into the manifest).
+                    assert_eq!(g.digest.is_some(), process == 0, "{at}");
+                    if process == 0 {
+                        assert_eq!(g.digest, s.digest, "{at}");
+                    }
+                }
+            }
+        }
+    }
+}
