@@ -363,7 +363,7 @@ impl crate::ingest::Shards for Cluster {
         net::name(process, &self.spec.hosts)
     }
 
-    fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+    fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<Vec<u8>>>> {
         if let Some(failure) = self.failures.first() {
             return Err(Error::Cluster { message: failure, source: None });
         }

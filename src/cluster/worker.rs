@@ -19,6 +19,8 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use timely::container::CapacityContainerBuilder;
+use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::operators::generic::operator::Operator;
 use timely::dataflow::operators::vec::Broadcast;
 use timely::dataflow::operators::{Exchange, Input, Inspect, Probe};
 use timely::worker::Worker;
@@ -39,9 +41,9 @@ pub enum Event {
     Iteration(u32, f64),
     /// A worker finished a job: the iterates from the process's first worker, `None` from the others.
     Done(Result<Option<Iterates>>),
-    /// A worker finished a gather: every process's bytes, in process order,
-    /// from the process's first worker; `None` from the others.
-    Gathered(Result<Option<Vec<Vec<u8>>>>),
+    /// A worker finished a gather: every process's bytes (as the parts they
+    /// came in), in process order, from the process's first worker; `None` from the others.
+    Gathered(Result<Option<Vec<Vec<Vec<u8>>>>>),
 }
 
 /// An all-gather: each process gives bytes and receives every process's.
@@ -53,8 +55,11 @@ pub struct Gather {
 }
 
 /// Most bytes in one message of a gather: a process's bytes (a shard of an
-/// edge list may be gigabytes) travel in parts of this size.
-const PART_BYTES: usize = 8 << 20;
+/// edge list may be gigabytes) travel in parts of this size. Parts that fit
+/// timely's 1 MiB network buffers let it reuse them; larger ones made it
+/// allocate (and the kernel zero) fresh buffers for every message, which
+/// took most of the exchange's time.
+const PART_BYTES: usize = 256 << 10;
 
 /// Most parts a process's bytes may come in (8 TiB): a bound on what a
 /// corrupt message can make the receiver allocate.
@@ -70,6 +75,8 @@ struct Part {
     /// Which part, and of how many.
     index: u32,
     count: u32,
+    /// (As one byte string: a sequence would be encoded a byte at a time.)
+    #[serde(with = "serde_bytes")]
     bytes: Vec<u8>,
 }
 
@@ -189,8 +196,15 @@ pub fn run(
     let part_sink = Rc::clone(&parts);
     let (mut part_input, part_probe) = worker.dataflow::<u64, _, _>(|scope| {
         let (input, stream) = scope.new_input::<Vec<(u64, Part)>>();
-        let (probe, _) =
-            stream.exchange(|(to, _)| *to).inspect(move |(_, part)| part_sink.borrow_mut().push(part.clone())).probe();
+        // The parts are moved out of the stream as they arrive, not copied.
+        let (probe, _) = stream
+            .exchange(|(to, _)| *to)
+            .unary::<CapacityContainerBuilder<Vec<()>>, _, _, _>(Pipeline, "Gathered", move |_, _| {
+                move |input, _| {
+                    input.for_each(|_, parts| part_sink.borrow_mut().extend(parts.drain(..).map(|(_, part)| part)));
+                }
+            })
+            .probe();
         (input, probe)
     });
     let mut round = Round {
@@ -383,9 +397,9 @@ impl Round<'_> {
     }
 
     /// An all-gather: this process's first worker sends its bytes, in
-    /// parts, to every process's first worker, and puts together what
-    /// every process sent, in process order.
-    fn gather(&mut self, job: &Gather, local: usize) -> Result<Option<Vec<Vec<u8>>>> {
+    /// parts, to every process's first worker, and returns every process's
+    /// parts, in process order (not joined: the reader reads across them).
+    fn gather(&mut self, job: &Gather, local: usize) -> Result<Option<Vec<Vec<Vec<u8>>>>> {
         let processes = self.layout.hosts.len();
         if local == 0 {
             let bytes = job.bytes.lock().ok().and_then(|mut b| b.take()).unwrap_or_default();
@@ -472,13 +486,9 @@ impl Round<'_> {
                         name(process, &self.layout.hosts)
                     )));
                 }
-                let mut whole = Vec::with_capacity(slots.iter().flatten().map(Vec::len).sum());
-                for part in slots.into_iter().flatten() {
-                    whole.extend_from_slice(&part);
-                }
-                Ok(whole)
+                Ok(slots.into_iter().flatten().collect())
             })
-            .collect::<Result<Vec<Vec<u8>>>>()
+            .collect::<Result<Vec<Vec<Vec<u8>>>>>()
             .map(Some)
     }
 

@@ -33,8 +33,10 @@ pub trait Shards: Sync {
     fn processes(&self) -> usize;
     /// A process as error messages name it ("process 1 (host:port)").
     fn describe(&self, process: usize) -> String;
-    /// Gives `bytes` to every process and returns every process's, in process order.
-    fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<u8>>>;
+    /// Gives `bytes` to every process and returns every process's, in
+    /// process order, each as the parts it arrived in (joining them would
+    /// copy gigabytes into fresh memory; they are read across).
+    fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<Vec<u8>>>>;
 }
 
 /// Whether a source is parsed in shards: plain-text edge lists. (A gzip
@@ -43,7 +45,10 @@ pub(super) fn shardable(spec: &SourceSpec, path: &Path) -> bool {
     spec.format == SourceFormat::Edges && !path.extension().is_some_and(|e| e == "gz" || e == "parquet")
 }
 
-/// What one process parsed of its range of the file, as it is exchanged.
+/// What one process parsed of its range of the file, as it is exchanged:
+/// this (bincode), then its edges as 16-byte little-endian records (truster
+/// and trustee as u32 indices into `ids`, the value as f64), which the
+/// receiver turns into the merged batch's edges directly, in one pass.
 #[derive(Debug, Serialize, Deserialize)]
 struct Shard {
     /// The file's length as this process sees it.
@@ -59,8 +64,8 @@ struct Shard {
     records: u64,
     /// The range's ids of accepted edges, in the order first seen there.
     ids: Vec<String>,
-    /// Accepted edges: truster and trustee as indices into `ids`, and the value.
-    edges: Vec<(u32, u32, f64)>,
+    /// Accepted edges (the records that follow).
+    edges: u64,
     /// Their times, as [`EdgeBatch::times_ms`].
     times: Option<Vec<Option<i64>>>,
     /// Refused lines, their numbers counted from the range's first line.
@@ -117,64 +122,124 @@ pub(super) fn read_edges(
     );
     let shard = shard?;
     let pinned = pinned.map_err(read_err)?;
-    tracing::info!(source = %spec.path.display(), start, end, len, records = shard.records, "source read in shares: this process's parsed");
-    let wire = bincode::serialize(&shard).map_err(|e| Error::Internal(format!("cannot encode a shard: {e}")))?;
-    drop(shard);
+    tracing::info!(source = %spec.path.display(), start, end, len, records = shard.0.records, "source read in shares: this process's parsed");
+    let started = std::time::Instant::now();
+    let (shard, edges) = shard;
+    let mut wire = bincode::serialize(&shard).map_err(|e| Error::Internal(format!("cannot encode a shard: {e}")))?;
+    wire.reserve_exact(edges.len() * EDGE_RECORD);
+    for edge in &edges {
+        wire.extend_from_slice(&edge.truster.to_le_bytes());
+        wire.extend_from_slice(&edge.trustee.to_le_bytes());
+        wire.extend_from_slice(&edge.value.to_le_bytes());
+    }
+    drop((shard, edges));
+    tracing::debug!(bytes = wire.len(), elapsed = ?started.elapsed(), "share encoded");
     let gathered = shards.all_gather(wire)?;
+    let received: usize = gathered.iter().flatten().map(Vec::len).sum();
+    tracing::debug!(bytes = received, elapsed = ?started.elapsed(), "shares exchanged");
     if gathered.len() != processes {
         return Err(Error::Internal(format!("a gather of {processes} processes returned {}", gathered.len())));
     }
-    let mut batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
-    let mut lines_before = 0u64;
+    let broken = |from: usize, what: String| Error::Cluster {
+        message: format!("{} sent a share of {} that {what}", shards.describe(from), spec.path.display()),
+        source: None,
+    };
+    // Every share's header first, so the merged edges are allocated once.
+    let mut headers = Vec::with_capacity(processes);
     for (from, bytes) in gathered.into_iter().enumerate() {
-        let broken = |what: String| Error::Cluster {
-            message: format!("{} sent a share of {} that {what}", shards.describe(from), spec.path.display()),
-            source: None,
-        };
-        let shard: Shard = bincode::deserialize(&bytes).map_err(|e| broken(format!("cannot be read: {e}")))?;
-        drop(bytes);
-        if shard.len != len {
-            return Err(Error::Cluster {
-                message: format!(
-                    "{}'s copy of {} is {} bytes; this process's is {len}: every process needs the same inputs",
-                    shards.describe(from),
-                    spec.path.display(),
-                    shard.len
-                ),
-                source: None,
-            });
+        let size: usize = bytes.iter().map(Vec::len).sum();
+        let mut reader = io::BufReader::with_capacity(1 << 16, Parts::new(bytes));
+        let shard: Shard =
+            bincode::deserialize_from(&mut reader).map_err(|e| broken(from, format!("cannot be read: {e}")))?;
+        if shard.edges.saturating_mul(EDGE_RECORD as u64) > size as u64 {
+            return Err(broken(from, format!("claims {} edges in {size} bytes", shard.edges)));
         }
-        if (shard.start, shard.end) != (cuts[from], cuts[from + 1]) {
-            return Err(broken(format!(
-                "covers bytes {}..{}, not {}..{}",
-                shard.start,
-                shard.end,
-                cuts[from],
-                cuts[from + 1]
-            )));
-        }
-        if let Some((_, shares)) = &pinned
-            && shares[from] != shard.sha256
-        {
-            return Err(Error::Cluster {
-                message: format!(
-                    "{}'s copy of {} differs from this process's in bytes {}..{}: every process needs the same inputs",
-                    shards.describe(from),
-                    spec.path.display(),
-                    shard.start,
-                    shard.end
-                ),
-                source: None,
-            });
-        }
+        check_share(&shard, from, len, &cuts, pinned.as_ref().map(|(_, shares)| &shares[from]), shards, spec)?;
+        headers.push((shard, reader));
+    }
+    let total: u64 = headers.iter().map(|(shard, _)| shard.edges).sum();
+    let mut batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
+    batch.edges.reserve_exact(usize::try_from(total).unwrap_or(usize::MAX));
+    let mut lines_before = 0u64;
+    for (from, (shard, mut reader)) in headers.into_iter().enumerate() {
         let lines = shard.lines;
-        merge(shard, path, &mut batch, lines_before, stats, peers, rejects).map_err(|e| match e {
-            Error::Internal(what) => broken(what),
+        merge(shard, &mut reader, path, &mut batch, lines_before, stats, peers, rejects).map_err(|e| match e {
+            Error::Internal(what) => broken(from, what),
             other => other,
         })?;
         lines_before += lines;
     }
+    tracing::debug!(elapsed = ?started.elapsed(), "shares merged");
     Ok((pinned.map(|(digest, _)| digest), batch))
+}
+
+/// Refuses a share that is not of this process's file: another length,
+/// another range, or (on process 0, which hashed each range of its copy as
+/// it pinned it) other bytes.
+fn check_share(
+    shard: &Shard,
+    from: usize,
+    len: u64,
+    cuts: &[u64],
+    pinned: Option<&[u8; 32]>,
+    shards: &dyn Shards,
+    spec: &SourceSpec,
+) -> Result<()> {
+    let (who, what) = (shards.describe(from), spec.path.display());
+    let differs = |message: String| Error::Cluster { message, source: None };
+    if shard.len != len {
+        return Err(differs(format!(
+            "{who}'s copy of {what} is {} bytes; this process's is {len}: every process needs the same inputs",
+            shard.len
+        )));
+    }
+    if (shard.start, shard.end) != (cuts[from], cuts[from + 1]) {
+        return Err(differs(format!(
+            "{who} sent a share of {what} that covers bytes {}..{}, not {}..{}",
+            shard.start,
+            shard.end,
+            cuts[from],
+            cuts[from + 1]
+        )));
+    }
+    if pinned.is_some_and(|sha256| *sha256 != shard.sha256) {
+        return Err(differs(format!(
+            "{who}'s copy of {what} differs from this process's in bytes {}..{}: every process needs the same inputs",
+            shard.start, shard.end
+        )));
+    }
+    Ok(())
+}
+
+/// Bytes of an edge's record in a shard.
+const EDGE_RECORD: usize = 16;
+
+/// Reads across the parts a process's bytes arrived in, freeing each once read.
+struct Parts {
+    parts: std::collections::VecDeque<Vec<u8>>,
+    at: usize,
+}
+
+impl Parts {
+    fn new(parts: Vec<Vec<u8>>) -> Self {
+        Parts { parts: parts.into(), at: 0 }
+    }
+}
+
+impl Read for Parts {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        while let Some(part) = self.parts.front() {
+            if self.at < part.len() {
+                let n = buffer.len().min(part.len() - self.at);
+                buffer[..n].copy_from_slice(&part[self.at..self.at + n]);
+                self.at += n;
+                return Ok(n);
+            }
+            self.parts.pop_front();
+            self.at = 0;
+        }
+        Ok(0)
+    }
 }
 
 /// Where range `k` of `of` starts in a file of `len` bytes: just after the
@@ -216,7 +281,7 @@ fn parse_share(
     start: u64,
     end: u64,
     first: bool,
-) -> Result<Shard> {
+) -> Result<(Shard, Vec<Edge>)> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     file.seek(SeekFrom::Start(start)).map_err(read_err)?;
     let mut bytes = Vec::with_capacity((end - start) as usize);
@@ -246,7 +311,7 @@ fn parse_share(
             raw_sha256: r.raw_sha256,
         })
         .collect();
-    Ok(Shard {
+    let shard = Shard {
         len,
         start,
         end,
@@ -254,18 +319,21 @@ fn parse_share(
         lines,
         records: stats.records,
         ids: peers.into_ids(),
-        edges: batch.edges.iter().map(|e| (e.truster, e.trustee, e.value)).collect(),
+        edges: batch.edges.len() as u64,
         times: batch.times_ms,
         rejects,
-    })
+    };
+    Ok((shard, batch.edges))
 }
 
 /// Adds a shard to the batch being merged, as if its lines followed the
 /// shards before it in one file. A shard that does not hold together
 /// (an index past its ids, times not one per edge, a line past its range)
 /// is an `Error::Internal` naming what is wrong.
+#[allow(clippy::too_many_arguments)]
 fn merge(
     shard: Shard,
+    records: &mut impl Read,
     path: &Path,
     batch: &mut EdgeBatch,
     lines_before: u64,
@@ -274,15 +342,30 @@ fn merge(
     rejects: &mut Vec<Reject>,
 ) -> Result<()> {
     let index: Vec<u32> = shard.ids.iter().map(|id| peers.intern(id, path)).collect::<Result<_>>()?;
-    let at = |i: u32| {
-        index.get(i as usize).copied().ok_or_else(|| Error::Internal(format!("names peer {i} of {}", index.len())))
-    };
     let before = batch.edges.len();
-    batch.edges.reserve(shard.edges.len());
-    for (truster, trustee, value) in shard.edges {
-        batch.edges.push(Edge { truster: at(truster)?, trustee: at(trustee)?, value });
+    let added = usize::try_from(shard.edges).map_err(|_| Error::Internal("has too many edges".to_owned()))?;
+    batch.edges.reserve(added);
+    let mut block = vec![0u8; EDGE_RECORD << 12];
+    let mut left = added;
+    while left > 0 {
+        let n = left.min(1 << 12);
+        let bytes = &mut block[..n * EDGE_RECORD];
+        records.read_exact(bytes).map_err(|e| Error::Internal(format!("ends before its edges do: {e}")))?;
+        let le = |b: &[u8]| {
+            let mut word = [0u8; 8];
+            word[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(word)
+        };
+        for record in bytes.chunks_exact(EDGE_RECORD) {
+            let (truster, trustee) = (le(&record[..4]) as usize, le(&record[4..8]) as usize);
+            if truster >= index.len() || trustee >= index.len() {
+                return Err(Error::Internal(format!("names peer {} of {}", truster.max(trustee), index.len())));
+            }
+            let value = f64::from_bits(le(&record[8..16]));
+            batch.edges.push(Edge { truster: index[truster], trustee: index[trustee], value });
+        }
+        left -= n;
     }
-    let added = batch.edges.len() - before;
     match (&mut batch.times_ms, shard.times) {
         (_, Some(times)) if times.len() != added => {
             return Err(Error::Internal(format!("has {} times for {added} edges", times.len())));
@@ -401,11 +484,12 @@ mod tests {
         fn describe(&self, process: usize) -> String {
             format!("thread {process}")
         }
-        fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+        fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<Vec<u8>>>> {
             let (board, barrier) = &*self.board;
             board.lock().unwrap()[self.process] = bytes;
             barrier.wait();
-            let all = board.lock().unwrap().clone();
+            // Cut into uneven parts, so that reading across them is tested too.
+            let all = board.lock().unwrap().iter().map(|b| b.chunks(7).map(<[u8]>::to_vec).collect()).collect();
             barrier.wait();
             Ok(all)
         }
