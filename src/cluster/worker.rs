@@ -397,29 +397,39 @@ impl Round<'_> {
     }
 
     /// An all-gather: this process's first worker sends its bytes, in
-    /// parts, to every process's first worker, and returns every process's
-    /// parts, in process order (not joined: the reader reads across them).
+    /// parts, to every other process's first worker, and returns every
+    /// process's parts (its own bytes as one), in process order (not
+    /// joined: the reader reads across them).
     fn gather(&mut self, job: &Gather, local: usize) -> Result<Option<Vec<Vec<Vec<u8>>>>> {
         let processes = self.layout.hosts.len();
+        let me = self.layout.process;
+        let mut own = None;
         if local == 0 {
             let bytes = job.bytes.lock().ok().and_then(|mut b| b.take()).unwrap_or_default();
             let count = bytes.len().div_ceil(PART_BYTES).max(1);
             let count32 = u32::try_from(count)
                 .map_err(|_| Error::Internal(format!("{} bytes are too many to gather", bytes.len())))?;
-            for to in 0..processes {
-                let first = (to * self.layout.workers) as u64;
-                for index in 0..count {
-                    let piece = bytes.get(index * PART_BYTES..((index + 1) * PART_BYTES).min(bytes.len()));
+            for index in 0..count {
+                let piece = bytes.get(index * PART_BYTES..((index + 1) * PART_BYTES).min(bytes.len()));
+                for to in (0..processes).filter(|&to| to != me) {
                     let part = Part {
                         job: job.sequence,
-                        process: self.layout.process as u64,
+                        process: me as u64,
                         index: index as u32,
                         count: count32,
                         bytes: piece.unwrap_or_default().to_vec(),
                     };
-                    self.part_input.send((first, part));
+                    self.part_input.send(((to * self.layout.workers) as u64, part));
+                }
+                // Hand the parts made so far to the connections before making
+                // more, so that not every copy for every process is held at once.
+                if index % 16 == 15 {
+                    self.part_input.flush();
+                    self.worker.step();
                 }
             }
+            // This process's own bytes stay here.
+            own = Some(bytes);
         }
         let time = *self.part_input.time();
         self.part_input.advance_to(time + 1);
@@ -451,6 +461,7 @@ impl Round<'_> {
         }
         let parts: Vec<Part> = std::mem::take(&mut *self.parts.borrow_mut());
         let mut by_process: Vec<Vec<Option<Vec<u8>>>> = vec![Vec::new(); processes];
+        by_process[me] = vec![own];
         for part in parts {
             let process = usize::try_from(part.process).unwrap_or(usize::MAX);
             let (job_of, index, count) = (part.job, part.index as usize, part.count as usize);
@@ -464,7 +475,7 @@ impl Round<'_> {
             if job_of != job.sequence || count == 0 || count > MAX_PARTS {
                 return Err(out_of_step());
             }
-            let slots = by_process.get_mut(process).ok_or_else(out_of_step)?;
+            let slots = by_process.get_mut(process).filter(|_| process != me).ok_or_else(out_of_step)?;
             if slots.is_empty() {
                 slots.resize(count, None);
             }
