@@ -214,6 +214,9 @@ fn check_share(
 /// Bytes of an edge's record in a shard.
 const EDGE_RECORD: usize = 16;
 
+/// Edge records merged at a time (16 MiB of them).
+const MERGE_BLOCK: usize = 1 << 20;
+
 /// Reads across the parts a process's bytes arrived in, freeing each once read.
 struct Parts {
     parts: std::collections::VecDeque<Vec<u8>>,
@@ -345,25 +348,31 @@ fn merge(
     let before = batch.edges.len();
     let added = usize::try_from(shard.edges).map_err(|_| Error::Internal("has too many edges".to_owned()))?;
     batch.edges.reserve(added);
-    let mut block = vec![0u8; EDGE_RECORD << 12];
+    // A block of records is read, then turned into edges on every core (the
+    // lookups, and the first touch of the merged list's pages, are most of
+    // a merge's time), in order.
+    use rayon::prelude::*;
+    let le = |b: &[u8]| {
+        let mut word = [0u8; 8];
+        word[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(word)
+    };
+    let mut block = vec![0u8; EDGE_RECORD * MERGE_BLOCK.min(added)];
     let mut left = added;
     while left > 0 {
-        let n = left.min(1 << 12);
+        let n = left.min(MERGE_BLOCK);
         let bytes = &mut block[..n * EDGE_RECORD];
         records.read_exact(bytes).map_err(|e| Error::Internal(format!("ends before its edges do: {e}")))?;
-        let le = |b: &[u8]| {
-            let mut word = [0u8; 8];
-            word[..b.len()].copy_from_slice(b);
-            u64::from_le_bytes(word)
-        };
-        for record in bytes.chunks_exact(EDGE_RECORD) {
-            let (truster, trustee) = (le(&record[..4]) as usize, le(&record[4..8]) as usize);
-            if truster >= index.len() || trustee >= index.len() {
-                return Err(Error::Internal(format!("names peer {} of {}", truster.max(trustee), index.len())));
-            }
-            let value = f64::from_bits(le(&record[8..16]));
-            batch.edges.push(Edge { truster: index[truster], trustee: index[trustee], value });
+        let records = bytes.par_chunks_exact(EDGE_RECORD);
+        let highest = records.clone().map(|r| le(&r[..4]).max(le(&r[4..8]))).max().unwrap_or(0);
+        if highest >= index.len() as u64 {
+            return Err(Error::Internal(format!("names peer {highest} of {}", index.len())));
         }
+        batch.edges.par_extend(records.map(|r| Edge {
+            truster: index[le(&r[..4]) as usize],
+            trustee: index[le(&r[4..8]) as usize],
+            value: f64::from_bits(le(&r[8..16])),
+        }));
         left -= n;
     }
     match (&mut batch.times_ms, shard.times) {
