@@ -118,7 +118,7 @@ pub(super) fn read_edges(
     // Process 0 pins the whole file, hashing each share as it goes, while it parses its own.
     let (pinned, shard) = rayon::join(
         || (process == 0).then(|| digest_shares(path, &cuts)).transpose(),
-        || parse_share(path, spec, &mut file, len, start, end, process == 0),
+        || parse_share(path, spec, &mut file, len, start, end),
     );
     let shard = shard?;
     let pinned = pinned.map_err(read_err)?;
@@ -275,7 +275,8 @@ fn cut(file: &mut File, len: u64, k: usize, of: usize) -> io::Result<u64> {
 }
 
 /// Parses bytes `start..end` of the file: a shard. The header, if the
-/// source has one, is the first line of range 0 only.
+/// source has one, is the first line of the range that starts the file
+/// (with more processes than bytes, ranges before it are empty).
 fn parse_share(
     path: &Path,
     spec: &SourceSpec,
@@ -283,7 +284,6 @@ fn parse_share(
     len: u64,
     start: u64,
     end: u64,
-    first: bool,
 ) -> Result<(Shard, Vec<Edge>)> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     file.seek(SeekFrom::Start(start)).map_err(read_err)?;
@@ -298,7 +298,7 @@ fn parse_share(
     let mut peers = PeerIds::default();
     let mut rejects = Vec::new();
     let batch =
-        super::edges::read_text(path, &bytes, spec, spec.header && first, &mut stats, &mut peers, &mut rejects)?;
+        super::edges::read_text(path, &bytes, spec, spec.header && start == 0, &mut stats, &mut peers, &mut rejects)?;
     drop(bytes);
     let rejects = rejects
         .into_iter()
@@ -547,7 +547,9 @@ mod tests {
         std::fs::write(dir.path().join("a.csv"), edge_list(1, 700)).unwrap();
         std::fs::write(dir.path().join("b.csv"), edge_list(2, 90)).unwrap();
         std::fs::write(dir.path().join("c.csv"), "").unwrap();
-        let sources = [spec("a.csv", true), spec("b.csv", false), spec("c.csv", true)];
+        // Shorter than the number of processes: the first ranges are empty, and the header is not theirs.
+        std::fs::write(dir.path().join("d.csv"), "h\n").unwrap();
+        let sources = [spec("a.csv", true), spec("b.csv", false), spec("c.csv", true), spec("d.csv", true)];
         let options = IngestOptions { scopes: vec!["default".into()], ..IngestOptions::default() };
         let pretrust = PretrustSpec::default();
         let single = ingest(&sources, &pretrust, &options, dir.path(), "p.toml").unwrap();
