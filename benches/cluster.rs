@@ -16,7 +16,7 @@
 
 mod common;
 
-use common::{duration_after, field, release_binary, seconds_after, strip_ansi, write_rmat};
+use common::{duration_after, field, peak_after, release_binary, seconds_after, strip_ansi, write_rmat};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -30,8 +30,16 @@ fn main() {
     std::fs::write(&pipeline, text).unwrap();
 
     println!(
-        "{:<28} {:>9} {:>10} {:>6} {:>12} {:>10} {:>12} {:>16}",
-        "run", "ingest s", "vs plain", "iters", "s/iteration", "ns/edge/it", "it vs plain", "MB in/it/proc"
+        "{:<28} {:>9} {:>10} {:>6} {:>12} {:>10} {:>12} {:>16} {:>14}",
+        "run",
+        "ingest s",
+        "vs plain",
+        "iters",
+        "s/iteration",
+        "ns/edge/it",
+        "it vs plain",
+        "MB in/it/proc",
+        "peak GiB/proc"
     );
     let single = run(&binary, dir.path(), &pipeline, None, "single");
     let baseline = (single.ingest, single.per_iteration);
@@ -60,20 +68,23 @@ struct Outcome {
     ingest: f64,
     iterations: f64,
     per_iteration: f64,
+    /// The highest peak resident memory of any process, as each logs it once its scope is computed.
+    peak: f64,
     peers: f64,
     scores: Vec<u8>,
 }
 
 fn print_row(label: &str, o: &Outcome, rows: usize, baseline: (f64, f64), received_mb: f64) {
     println!(
-        "{label:<28} {:>9.2} {:>9.2}x {:>6} {:>12.4} {:>10.2} {:>11.2}x {:>16.1}",
+        "{label:<28} {:>9.2} {:>9.2}x {:>6} {:>12.4} {:>10.2} {:>11.2}x {:>16.1} {:>14.2}",
         o.ingest,
         o.ingest / baseline.0,
         o.iterations,
         o.per_iteration,
         o.per_iteration * 1e9 / rows as f64,
         o.per_iteration / baseline.1,
-        received_mb
+        received_mb,
+        o.peak
     );
 }
 
@@ -109,6 +120,7 @@ fn run(binary: &Path, dir: &Path, pipeline: &Path, cluster: Option<(&Path, usize
         ingest: seconds_after(log, "ingest done"),
         iterations: field(log, "iterations=").unwrap_or(0.0),
         per_iteration: duration_after(log, "EigenTrust done", "per_iteration="),
+        peak: logs.iter().map(|l| peak_after(l, "scope computed")).fold(0.0, f64::max),
         peers: field(log, "peers=").unwrap_or(0.0),
         scores: std::fs::read(out.join("p/latest/scores.parquet")).unwrap(),
     }

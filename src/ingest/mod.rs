@@ -125,7 +125,7 @@ impl IngestOptions {
 }
 
 /// One accepted local-trust statement of an edge list.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Edge {
     /// Index of the truster in [`Ingested::peers`].
     pub truster: u32,
