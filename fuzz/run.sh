@@ -114,8 +114,15 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_odr_violation=0
 # A known one-off leak of the library (see lsan.supp) would be blamed on every input.
 export LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$fuzz_dir/lsan.supp:print_suppressions=0
 
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$fuzz_dir/logs" "$CARGO_TARGET_DIR/dict"
+# Runs started in the same second would share a table (and the later one's
+# header would replace the earlier's): each run claims its table's name
+# (created with noclobber, so only one run can) or takes the next second.
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+until (set -C; : >"$fuzz_dir/logs/summary-$stamp.txt") 2>/dev/null; do
+    sleep 1
+    stamp=$(date -u +%Y%m%dT%H%M%SZ)
+done
 summary=$fuzz_dir/logs/summary-$stamp.txt
 # The table is written a row at a time, as each target finishes, so a run
 # that is stopped part way (a session ending) keeps the rows of the targets it finished.
@@ -145,11 +152,12 @@ for t in "${targets[@]}"; do
     for d in ${dicts[$t]}; do cat "$fuzz_dir/dict/$d.dict" >>"$dict"; done
     # Scratch files of the targets (readers take paths) go to a folder of
     # their own, in memory (/dev/shm) when there is one: each input is
-    # written there before it is read.
+    # written there before it is read. The folder is this run's (its
+    # stamp), so two runs of one target never remove each other's.
     if [[ -d /dev/shm && -w /dev/shm ]]; then
-        export TMPDIR=/dev/shm/scoreset-fuzz-$t
+        export TMPDIR=/dev/shm/scoreset-fuzz-$t-$stamp
     else
-        export TMPDIR=$CARGO_TARGET_DIR/tmp/$t
+        export TMPDIR=$CARGO_TARGET_DIR/tmp/$t-$stamp
     fi
     rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
     log=$fuzz_dir/logs/$t-$stamp.log
