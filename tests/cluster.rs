@@ -117,13 +117,69 @@ fn the_reference_vector_and_bitcoin_otc_are_byte_identical_on_every_cluster_shap
                 let same = std::fs::read(epoch.join(file)).unwrap() == std::fs::read(single.join(file)).unwrap();
                 assert!(same, "{shape}: {file} differs from the single-machine run's");
             }
+            // The trust entries of the whole graph, as process 0's summary counts them.
+            let zero = String::from_utf8_lossy(&ran[0].stdout);
+            let trust: usize = number_before(&zero, " trust,");
+            let mut held = 0;
             for (p, o) in ran.iter().enumerate().skip(1) {
                 assert!(!out.join(format!("p{p}")).exists(), "{shape}: process {p} wrote something");
                 let stdout = String::from_utf8_lossy(&o.stdout);
                 assert!(stdout.contains("cluster process 0 writes the epoch"), "{shape}: {stdout}");
+                // It held only the columns it owns, and computed its part of the distrust adjustment.
+                let entries = number_before(&stdout, " entries at most");
+                assert!(entries < trust || trust < 4, "{shape}, process {p} held {entries} of {trust}: {stdout}");
+                held += entries;
+                let adjusted = if name(&pipeline) == "otc" { "1 distrust adjustment" } else { "0 distrust adjustment" };
+                assert!(stdout.contains(adjusted), "{shape}, process {p}: {stdout}");
+            }
+            // Each entry is held once: by process 0 or by one of the others.
+            assert!(held <= trust, "{shape}: the others held {held} entries of {trust}");
+            if processes == 2 && name(&pipeline) == "otc" {
+                assert!(held > 0 && held < trust, "{shape}: process 1 held {held} entries of {trust}");
             }
         }
     }
+}
+
+/// The number just before `marker` in `text` (the first such).
+fn number_before(text: &str, marker: &str) -> usize {
+    let at = text.find(marker).unwrap_or_else(|| panic!("no {marker:?} in {text}"));
+    let digits: String = text[..at].chars().rev().take_while(char::is_ascii_digit).collect();
+    digits.chars().rev().collect::<String>().parse().unwrap_or_else(|_| panic!("no number before {marker:?} in {text}"))
+}
+
+#[test]
+fn a_failure_of_process_0_after_the_shares_stops_the_others_with_its_reason() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    // A pre-trust that names nobody in the graph: process 0 refuses it once the shares are merged.
+    std::fs::write(
+        dir.path().join("e.csv"),
+        (0..500).map(|k| format!("p{k},p{},1\n", (k + 1) % 500)).collect::<String>(),
+    )
+    .unwrap();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(
+        &pipeline,
+        "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"e.csv\"\n[pretrust]\nentries = { nobody = 0.0 }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let started = std::time::Instant::now();
+    let ran = run_cluster(&pipeline, &out, 3, 1);
+    assert!(started.elapsed().as_secs() < 30, "the others stop at once, not at the 60 s timeout");
+    let zero = String::from_utf8_lossy(&ran[0].stderr);
+    assert!(!ran[0].status.success(), "{}", describe(&ran[0]));
+    assert!(zero.contains("[pretrust] leaves no peer with a positive weight"), "{zero}");
+    for o in &ran[1..] {
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{}", describe(o));
+        assert!(stderr.contains("process 0 (127.0.0.1:") && stderr.contains("stopped the run"), "{stderr}");
+        assert!(stderr.contains("[pretrust] leaves no peer"), "the others say why: {stderr}");
+        assert_eq!(stderr.matches("error:").count(), 1, "one error, said once: {stderr}");
+    }
+    assert!(!out.join("p0/p/latest").exists(), "nothing is published");
 }
 
 /// Starts a 3-process run of Bitcoin-OTC whose process 1 hangs once connected;

@@ -12,14 +12,17 @@
 //! the timeout.
 
 pub mod net;
+mod orders;
 pub mod worker;
 
-use crate::compute::EigenTrustParams;
 use crate::compute::eigentrust::{Iterates, PowerIteration};
+use crate::compute::{DistrustMode, EigenTrustParams, adjust_columns};
 use crate::error::{Error, Result};
 use crate::graph::Incoming;
 use crate::numeric::CHUNK;
 use net::Failures;
+use orders::{ColumnsOut, Order, OrderOut};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -263,6 +266,9 @@ impl PowerIteration for Cluster {
         Some(self)
     }
 
+    /// Process 0's side: hands each other process the columns of `c` its
+    /// workers own (with the vectors every worker reads), then iterates
+    /// with them, its own workers on its own columns.
     fn iterate(
         &self,
         c: &Incoming,
@@ -272,21 +278,251 @@ impl PowerIteration for Cluster {
         params: &EigenTrustParams,
         on_iteration: &mut dyn FnMut(u32, f64),
     ) -> Result<Iterates> {
-        if let Some(failure) = self.failures.first() {
-            return Err(Error::Cluster { message: failure, source: None });
+        self.check()?;
+        let (alpha, epsilon, max_iterations) = orders::params_out(params);
+        let outgoing = self.to_the_others(
+            p.len(),
+            |columns| OrderOut::Iterate { columns, dangling, leak, p, alpha, epsilon, max_iterations },
+            c,
+        )?;
+        self.exchange(outgoing, "the graph's columns")?;
+        self.run_iteration(self.local_columns(c, 0, p.len()), dangling, leak, p, params, on_iteration)
+    }
+
+    /// Process 0's side of the distrust adjustment: each process computes T
+    /// on the columns it owns, from those columns of `d`, and sends it back.
+    fn adjust(&self, mode: DistrustMode, d: &Incoming, t_positive: &[f64], bar: f64) -> Result<Vec<f64>> {
+        if mode == DistrustMode::None {
+            return Ok(t_positive.to_vec());
         }
-        let n = p.len();
+        self.check()?;
+        let n = t_positive.len();
+        let outgoing =
+            self.to_the_others(n, |columns| OrderOut::Adjust { mode: mode.id(), bar, columns, t_positive }, d)?;
+        self.exchange(outgoing, "the distrust adjustment's columns")?;
+        let own = self.process_rows(0, n);
+        let mut t = adjust_columns(mode, &d.columns(own.clone()), own.start, t_positive, bar);
+        t.reserve_exact(n - own.len());
+        let received = self.exchange(Vec::new(), "the distrust adjustment")?;
+        // The processes own consecutive ranges of peers, in process order.
+        for (q, parts) in received.into_iter().enumerate().skip(1) {
+            let values: Vec<f64> = orders::decode(parts, &net::name(q, &self.spec.hosts))?;
+            let rows = self.process_rows(q, n);
+            if values.len() != rows.len() {
+                return Err(Error::Cluster {
+                    message: format!(
+                        "{} sent {} adjusted scores for peers {}..{}",
+                        net::name(q, &self.spec.hosts),
+                        values.len(),
+                        rows.start,
+                        rows.end
+                    ),
+                    source: None,
+                });
+            }
+            t.extend_from_slice(&values);
+        }
+        Ok(t)
+    }
+}
+
+/// What a process other than 0 did for a run, for its summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Served {
+    /// The edge lists it parsed a share of for process 0.
+    pub shares: Vec<String>,
+    /// Power iterations it took part in (one per scope).
+    pub iterations: usize,
+    /// Distrust adjustments it computed its part of.
+    pub adjustments: usize,
+    /// The most matrix entries it held at once (the columns it owns).
+    pub entries: usize,
+}
+
+impl crate::models::Report for Served {
+    fn algorithms(&self) -> std::collections::BTreeMap<String, String> {
+        std::collections::BTreeMap::new()
+    }
+
+    fn counts(&self) -> serde_json::Result<serde_json::Value> {
+        serde_json::to_value(self)
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        let shares = if self.shares.is_empty() { "none".to_owned() } else { self.shares.join(", ") };
+        vec![
+            format!("{:<11} shares of {shares} parsed for process 0", "served"),
+            format!(
+                "{:<11} {} power iteration(s) and {} distrust adjustment(s) on its columns ({} entries at most)",
+                "", self.iterations, self.adjustments, self.entries
+            ),
+        ]
+    }
+}
+
+impl Cluster {
+    /// A process other than 0, after sending its shares of the inputs
+    /// (`shares`): follows process 0's orders — iterate on these columns,
+    /// adjust those — until it says the run is over.
+    pub fn serve(&self, shares: Vec<String>) -> Result<Served> {
+        let mut served = Served { shares, ..Served::default() };
+        let process_0 = net::name(0, &self.spec.hosts);
+        loop {
+            let mut received = self.exchange(Vec::new(), "process 0's next order")?;
+            let parts = received.get_mut(0).map(std::mem::take).unwrap_or_default();
+            match orders::decode::<Order>(parts, &process_0)? {
+                Order::Iterate { columns, dangling, leak, p, alpha, epsilon, max_iterations } => {
+                    let params = orders::params_in(alpha, epsilon, max_iterations)?;
+                    let n = p.len();
+                    let (first, c) = self.own_columns(columns, n)?;
+                    if let Some(&bad) = dangling.iter().chain(leak.iter().map(|(i, _)| i)).find(|&&i| i as usize >= n) {
+                        return Err(Error::Cluster {
+                            message: format!("{process_0} sent row {bad} of a graph of {n} peers"),
+                            source: None,
+                        });
+                    }
+                    served.entries = served.entries.max(c.nnz());
+                    served.iterations += 1;
+                    tracing::info!(
+                        peers = n,
+                        first,
+                        columns = c.indptr().len() - 1,
+                        entries = c.nnz(),
+                        "cluster: iterating on this process's columns"
+                    );
+                    let columns = self.local_columns(&c, first, n);
+                    drop(c);
+                    self.run_iteration(columns, &dangling, &leak, &p, &params, &mut |k, residual| {
+                        crate::progress::step("EigenTrust", format_args!("iteration {k}, residual {residual:.3e}"));
+                    })?;
+                    crate::progress::done("EigenTrust");
+                }
+                Order::Adjust { mode, bar, columns, t_positive } => {
+                    let mode = orders::mode_in(&mode)?;
+                    let (first, d) = self.own_columns(columns, t_positive.len())?;
+                    served.entries = served.entries.max(d.nnz());
+                    served.adjustments += 1;
+                    let t = adjust_columns(mode, &d, first, &t_positive, bar);
+                    let mut outgoing = vec![Vec::new(); self.spec.hosts.len()];
+                    outgoing[0] = orders::encode(&t)?;
+                    self.exchange(outgoing, "the distrust adjustment")?;
+                }
+                Order::Finish => {
+                    let Served { iterations, adjustments, entries, .. } = served;
+                    tracing::info!(iterations, adjustments, entries, memory = %crate::memory::now(), "cluster: served");
+                    return Ok(served);
+                }
+            }
+        }
+    }
+
+    /// Process 0, once the computation is done: tells the others the run is
+    /// over, then stops the workers ([`Cluster::shutdown`]).
+    pub fn finish(self) -> Result<()> {
+        if self.spec.process == 0 {
+            let finish = orders::encode(&OrderOut::Finish)?;
+            let mut outgoing = vec![finish; self.spec.hosts.len()];
+            outgoing[0] = Vec::new();
+            self.exchange(outgoing, "the end of the run")?;
+        }
+        self.shutdown()
+    }
+
+    /// Tells the other processes why this one gives up (they fail naming
+    /// it, rather than waiting for its next word), waiting at most a second
+    /// for the message to leave.
+    pub fn abort(&self, error: &Error) {
+        let reason = match error {
+            Error::Cluster { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        let sent = self.commands.first().is_some_and(|first| first.send(Command::Abort(reason)).is_ok());
+        if let (true, Ok(events)) = (sent, self.events.lock()) {
+            let until = Instant::now() + Duration::from_secs(1);
+            while let Ok(event) = events.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                if matches!(event, Event::Aborted) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The failure already recorded, if any.
+    fn check(&self) -> Result<()> {
+        match self.failures.first() {
+            Some(failure) => Err(Error::Cluster { message: failure, source: None }),
+            None => Ok(()),
+        }
+    }
+
+    /// The peers (columns) process `q`'s workers own among `n`: consecutive,
+    /// in process order.
+    fn process_rows(&self, q: usize, n: usize) -> Range<usize> {
+        let (workers, total) = (self.spec.workers, self.spec.total_workers());
         let chunks = n.div_ceil(CHUNK);
-        let total = self.spec.total_workers();
-        let columns = (0..self.spec.workers)
+        let first = worker::owned_chunks(q * workers, total, chunks).start;
+        let last = worker::owned_chunks(q * workers + workers - 1, total, chunks).end;
+        worker::chunk_rows(first..last, n)
+    }
+
+    /// An order for each other process, carrying its columns of `m`
+    /// (process 0's own entry is empty).
+    fn to_the_others<'a>(
+        &self,
+        n: usize,
+        order: impl Fn(ColumnsOut<'a>) -> OrderOut<'a>,
+        m: &'a Incoming,
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut outgoing = vec![Vec::new()];
+        for q in 1..self.spec.hosts.len() {
+            outgoing.push(orders::encode(&order(ColumnsOut::of(m, self.process_rows(q, n))))?);
+        }
+        Ok(outgoing)
+    }
+
+    /// Columns received from process 0, checked to be the ones this process owns.
+    fn own_columns(&self, columns: orders::ColumnsIn, n: usize) -> Result<(usize, Incoming)> {
+        let (first, m) = columns.into_matrix()?;
+        let own = self.process_rows(self.spec.process, n);
+        if m.rows() != n || first != own.start || m.indptr().len() - 1 != own.len() {
+            return Err(Error::Cluster {
+                message: format!(
+                    "{} sent columns {first}..{} of {} rows; this process owns {}..{} of {n}",
+                    net::name(0, &self.spec.hosts),
+                    first + m.indptr().len() - 1,
+                    m.rows(),
+                    own.start,
+                    own.end
+                ),
+                source: None,
+            });
+        }
+        Ok((first, m))
+    }
+
+    /// Each local worker's columns, from `m` holding this process's columns `first ..` of `n`.
+    fn local_columns(&self, m: &Incoming, first: usize, n: usize) -> Vec<Columns> {
+        let (workers, total) = (self.spec.workers, self.spec.total_workers());
+        let chunks = n.div_ceil(CHUNK);
+        (0..workers)
             .map(|local| {
-                let rows = worker::chunk_rows(
-                    worker::owned_chunks(self.spec.process * self.spec.workers + local, total, chunks),
-                    n,
-                );
-                Columns { first: rows.start, incoming: c.columns(rows) }
+                let rows =
+                    worker::chunk_rows(worker::owned_chunks(self.spec.process * workers + local, total, chunks), n);
+                Columns { first: rows.start, incoming: m.columns(rows.start - first..rows.end - first) }
             })
-            .collect();
+            .collect()
+    }
+
+    /// Runs the power iteration on this process's workers, with the columns they own.
+    fn run_iteration(
+        &self,
+        columns: Vec<Columns>,
+        dangling: &[u32],
+        leak: &[(u32, f64)],
+        p: &[f64],
+        params: &EigenTrustParams,
+        on_iteration: &mut dyn FnMut(u32, f64),
+    ) -> Result<Iterates> {
         let sequence = self.jobs.fetch_add(1, Ordering::SeqCst);
         let job = Arc::new(Job {
             sequence,
@@ -307,6 +543,25 @@ impl PowerIteration for Cluster {
             }
             Event::Done(result) => Some(result),
             Event::Gathered(_) => Some(Err(Error::Internal("a gather answered an iteration".to_owned()))),
+            Event::Aborted => None,
+        })
+    }
+
+    /// The all-to-all exchange ([`crate::ingest::Shards::exchange`]).
+    fn exchange(&self, outgoing: Vec<Vec<u8>>, what: &'static str) -> Result<Vec<Vec<Vec<u8>>>> {
+        self.check()?;
+        let sequence = self.jobs.fetch_add(1, Ordering::SeqCst);
+        let gather = Arc::new(Gather { sequence, outgoing: Mutex::new(Some(outgoing)), what });
+        for commands in &self.commands {
+            commands.send(Command::Gather(Arc::clone(&gather))).map_err(|_| self.failure("a worker thread stopped"))?;
+        }
+        drop(gather);
+        self.answers(|event| match event {
+            Event::Gathered(result) => Some(result),
+            Event::Iteration(..) | Event::Done(_) => {
+                Some(Err(Error::Internal("an iteration answered a gather".to_owned())))
+            }
+            Event::Aborted => None,
         })
     }
 }
@@ -363,22 +618,8 @@ impl crate::ingest::Shards for Cluster {
         net::name(process, &self.spec.hosts)
     }
 
-    fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<Vec<u8>>>> {
-        if let Some(failure) = self.failures.first() {
-            return Err(Error::Cluster { message: failure, source: None });
-        }
-        let sequence = self.jobs.fetch_add(1, Ordering::SeqCst);
-        let gather = Arc::new(Gather { sequence, bytes: Mutex::new(Some(bytes)) });
-        for commands in &self.commands {
-            commands.send(Command::Gather(Arc::clone(&gather))).map_err(|_| self.failure("a worker thread stopped"))?;
-        }
-        drop(gather);
-        self.answers(|event| match event {
-            Event::Gathered(result) => Some(result),
-            Event::Iteration(..) | Event::Done(_) => {
-                Some(Err(Error::Internal("an iteration answered a gather".to_owned())))
-            }
-        })
+    fn exchange(&self, outgoing: Vec<Vec<u8>>, what: &'static str) -> Result<Vec<Vec<Vec<u8>>>> {
+        Cluster::exchange(self, outgoing, what)
     }
 }
 

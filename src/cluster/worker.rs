@@ -29,8 +29,10 @@ use timely::worker::Worker;
 pub enum Command {
     /// Run EigenTrust on a graph.
     Iterate(Arc<Job>),
-    /// Hand every process's bytes to every process ([`Gather`]).
+    /// Hand each process the bytes meant for it ([`Gather`]).
     Gather(Arc<Gather>),
+    /// Tell the other processes why this one gives up (its first worker does).
+    Abort(String),
     /// Close the dataflow and stop.
     Shutdown,
 }
@@ -41,17 +43,24 @@ pub enum Event {
     Iteration(u32, f64),
     /// A worker finished a job: the iterates from the process's first worker, `None` from the others.
     Done(Result<Option<Iterates>>),
-    /// A worker finished a gather: every process's bytes (as the parts they
-    /// came in), in process order, from the process's first worker; `None` from the others.
+    /// A worker finished a gather: the bytes every process sent this one (as
+    /// the parts they came in), in process order, from the process's first
+    /// worker; `None` from the others.
     Gathered(Result<Option<Vec<Vec<Vec<u8>>>>>),
+    /// The first worker told the other processes why this one gives up.
+    Aborted,
 }
 
-/// An all-gather: each process gives bytes and receives every process's.
+/// An all-to-all exchange: each process gives bytes for each process
+/// (empty for none) and receives what each process gave it.
 pub struct Gather {
     /// The job's number, the same on every process.
     pub sequence: u64,
-    /// This process's bytes, taken by its first worker.
-    pub bytes: Mutex<Option<Vec<u8>>>,
+    /// The bytes for each process, in process order (this process's own
+    /// included), taken by the first worker.
+    pub outgoing: Mutex<Option<Vec<Vec<u8>>>>,
+    /// What is exchanged, for the timeout's message ("the shares of the inputs").
+    pub what: &'static str,
 }
 
 /// Most bytes in one message of a gather: a process's bytes (a shard of an
@@ -228,6 +237,13 @@ pub fn run(
                 let result = round.gather(&gather, local);
                 round.answer(result, Event::Gathered, &events)
             }
+            Command::Abort(reason) => {
+                if local == 0 {
+                    round.abort(&Error::Cluster { message: reason, source: None });
+                    let _ = events.send(Event::Aborted);
+                }
+                false
+            }
             Command::Shutdown => break,
         };
         if failed {
@@ -396,22 +412,24 @@ impl Round<'_> {
         Ok(())
     }
 
-    /// An all-gather: this process's first worker sends its bytes, in
-    /// parts, to every other process's first worker, and returns every
-    /// process's parts (its own bytes as one), in process order (not
-    /// joined: the reader reads across them).
+    /// An all-to-all exchange: this process's first worker sends each other
+    /// process's first worker the bytes meant for it, in parts (at least
+    /// one, so that every process hears from every other), and returns the
+    /// parts every process sent this one (its own bytes as one), in process
+    /// order (not joined: the reader reads across them).
     fn gather(&mut self, job: &Gather, local: usize) -> Result<Option<Vec<Vec<Vec<u8>>>>> {
         let processes = self.layout.hosts.len();
         let me = self.layout.process;
         let mut own = None;
         if local == 0 {
-            let bytes = job.bytes.lock().ok().and_then(|mut b| b.take()).unwrap_or_default();
-            let count = bytes.len().div_ceil(PART_BYTES).max(1);
-            let count32 = u32::try_from(count)
-                .map_err(|_| Error::Internal(format!("{} bytes are too many to gather", bytes.len())))?;
-            for index in 0..count {
-                let piece = bytes.get(index * PART_BYTES..((index + 1) * PART_BYTES).min(bytes.len()));
-                for to in (0..processes).filter(|&to| to != me) {
+            let mut outgoing = job.outgoing.lock().ok().and_then(|mut b| b.take()).unwrap_or_default();
+            outgoing.resize(processes, Vec::new());
+            for (to, bytes) in outgoing.iter().enumerate().filter(|&(to, _)| to != me) {
+                let count = bytes.len().div_ceil(PART_BYTES).max(1);
+                let count32 = u32::try_from(count)
+                    .map_err(|_| Error::Internal(format!("{} bytes are too many to send", bytes.len())))?;
+                for index in 0..count {
+                    let piece = bytes.get(index * PART_BYTES..((index + 1) * PART_BYTES).min(bytes.len()));
                     let part = Part {
                         job: job.sequence,
                         process: me as u64,
@@ -420,16 +438,16 @@ impl Round<'_> {
                         bytes: piece.unwrap_or_default().to_vec(),
                     };
                     self.part_input.send(((to * self.layout.workers) as u64, part));
-                }
-                // Hand the parts made so far to the connections before making
-                // more, so that not every copy for every process is held at once.
-                if index % 16 == 15 {
-                    self.part_input.flush();
-                    self.worker.step();
+                    // Hand the parts made so far to the connections before making
+                    // more, so that not every copy for every process is held at once.
+                    if index % 16 == 15 {
+                        self.part_input.flush();
+                        self.worker.step();
+                    }
                 }
             }
             // This process's own bytes stay here.
-            own = Some(bytes);
+            own = Some(std::mem::take(&mut outgoing[me]));
         }
         let time = *self.part_input.time();
         self.part_input.advance_to(time + 1);
@@ -439,18 +457,18 @@ impl Round<'_> {
             || probe.less_than(&until),
             |round| {
                 let arrived = round.parts.borrow();
+                let from = |p: usize| arrived.iter().filter(move |part| part.process == p as u64 && part.job == job.sequence);
                 let silent: Vec<String> = (0..processes)
-                    .filter(|&p| {
-                        let got = arrived.iter().filter(|part| part.process == p as u64).count();
-                        arrived.iter().find(|part| part.process == p as u64).is_none_or(|part| got < part.count as usize)
-                    })
+                    .filter(|&p| p != round.layout.process)
+                    .filter(|&p| from(p).next().is_none_or(|part| from(p).count() < part.count as usize))
                     .map(|p| name(p, &round.layout.hosts))
                     .collect();
                 Error::Cluster {
                     message: format!(
-                        "no word from {} for {} s while the processes exchanged their shares of the inputs (is it hung? --cluster-timeout sets the wait)",
+                        "no word from {} for {} s while the processes exchanged {} (is it hung? --cluster-timeout sets the wait)",
                         silent.join(", "),
-                        round.layout.timeout.as_secs()
+                        round.layout.timeout.as_secs(),
+                        job.what,
                     ),
                     source: None,
                 }
@@ -459,7 +477,13 @@ impl Round<'_> {
         if local != 0 {
             return Ok(None);
         }
-        let parts: Vec<Part> = std::mem::take(&mut *self.parts.borrow_mut());
+        // A faster process's parts of the next exchange may have arrived too: they stay for it.
+        let parts: Vec<Part> = {
+            let mut arrived = self.parts.borrow_mut();
+            let (this, later) = arrived.drain(..).partition(|part| part.job <= job.sequence);
+            *arrived = later;
+            this
+        };
         let mut by_process: Vec<Vec<Option<Vec<u8>>>> = vec![Vec::new(); processes];
         by_process[me] = vec![own];
         for part in parts {

@@ -48,11 +48,19 @@ impl DistrustMode {
 /// T from T⁺ under `mode`; `bar` is T⁺(d), the score of the weakest highly
 /// trusted peer (1 when there is none), which only `standing-weighted` reads.
 pub fn adjust(mode: DistrustMode, d: &Incoming, t_positive: &[f64], bar: f64) -> Vec<f64> {
-    match mode {
-        DistrustMode::None => t_positive.to_vec(),
-        DistrustMode::OneShot => discount_one_shot(d, t_positive),
-        DistrustMode::StandingWeighted => discount_standing_weighted(d, t_positive, bar),
+    adjust_columns(mode, d, 0, t_positive, bar)
+}
+
+/// [`adjust`] on the peers `first .. first + k` only, given those columns of
+/// D (`d` is n × k, its column c being peer `first + c`): T on those peers,
+/// the same bits as [`adjust`]'s, since each peer's deductions are its own
+/// (a cluster process computes the peers it owns).
+pub fn adjust_columns(mode: DistrustMode, d: &Incoming, first: usize, t_positive: &[f64], bar: f64) -> Vec<f64> {
+    let columns = d.indptr().len() - 1;
+    if mode == DistrustMode::None {
+        return t_positive[first..first + columns].to_vec();
     }
+    discount(d, first, t_positive, |t| power(mode, t, bar))
 }
 
 /// What a distruster whose T⁺ is `t` takes away under `mode`, before its
@@ -73,21 +81,22 @@ pub fn power(mode: DistrustMode, t: f64, bar: f64) -> f64 {
 /// with `T⁺\[i\] > 0`, where `D` (given by its incoming edges) has rows scaled
 /// to sum 1. A distruster can take away at most its own positive score.
 pub fn discount_one_shot(d: &Incoming, t_positive: &[f64]) -> Vec<f64> {
-    discount(d, t_positive, |t| power(DistrustMode::OneShot, t, 1.0))
+    discount(d, 0, t_positive, |t| power(DistrustMode::OneShot, t, 1.0))
 }
 
 /// The `standing-weighted` discount: as [`discount_one_shot`], a distruster
 /// `i` taking away `D\[i,j\]·T⁺\[i\]·min(1, T⁺\[i\]/bar)`. `bar` > 0 is T⁺(d).
 pub fn discount_standing_weighted(d: &Incoming, t_positive: &[f64], bar: f64) -> Vec<f64> {
-    discount(d, t_positive, |t| power(DistrustMode::StandingWeighted, t, bar))
+    discount(d, 0, t_positive, |t| power(DistrustMode::StandingWeighted, t, bar))
 }
 
-/// `T\[j\] = T⁺\[j\] − Σᵢ D\[i,j\]·power(T⁺\[i\])` over distrusters with `T⁺\[i\] > 0`;
-/// each peer's deductions in the order of its incoming edges (fixed), so the
-/// bits do not depend on the thread count.
-fn discount(d: &Incoming, t_positive: &[f64], power: impl Fn(f64) -> f64 + Sync) -> Vec<f64> {
+/// `T\[j\] = T⁺\[j\] − Σᵢ D\[i,j\]·power(T⁺\[i\])` over distrusters with `T⁺\[i\] > 0`,
+/// for the peers `j` of `d`'s columns (column c is peer `first + c`); each
+/// peer's deductions in the order of its incoming edges (fixed), so the
+/// bits do not depend on the thread count or on which columns are computed together.
+fn discount(d: &Incoming, first: usize, t_positive: &[f64], power: impl Fn(f64) -> f64 + Sync) -> Vec<f64> {
     let (indptr, sources, weights) = (d.indptr(), d.sources(), d.weights());
-    let mut out = t_positive.to_vec();
+    let mut out = t_positive[first..first + indptr.len() - 1].to_vec();
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(chunk, slots)| {
         for (offset, slot) in slots.iter_mut().enumerate() {
             let j = chunk * CHUNK + offset;
@@ -127,5 +136,31 @@ mod tests {
         assert_eq!((weighted[0], weighted[2]), (0.4, 0.02));
         // With every distruster at or above the bar, the two modes agree bit for bit.
         assert_eq!(discount_standing_weighted(&d, &t_positive, 0.02), one_shot);
+    }
+
+    #[test]
+    fn any_split_of_the_columns_gives_the_whole_adjustment_bit_for_bit() {
+        let n = 300usize;
+        let rows: Vec<Vec<(u32, f64)>> = (0..n)
+            .map(|i| {
+                let k = 1 + i % 4;
+                (0..k)
+                    .map(|c| (((i * 7 + c * 31) % n) as u32, 1.0 / k as f64))
+                    .filter(|&(j, _)| j as usize != i)
+                    .collect()
+            })
+            .collect();
+        let d = Incoming::from_rows(n, &rows);
+        let t: Vec<f64> = (0..n).map(|i| ((i * 13) % 17) as f64 / 100.0 - 0.02).collect();
+        for mode in [DistrustMode::None, DistrustMode::OneShot, DistrustMode::StandingWeighted] {
+            let whole = adjust(mode, &d, &t, 0.05);
+            for cuts in [vec![0, n], vec![0, 1, 150, n], vec![0, 0, 7, 299, n]] {
+                let parts: Vec<f64> = cuts
+                    .windows(2)
+                    .flat_map(|w| adjust_columns(mode, &d.columns(w[0]..w[1]), w[0], &t, 0.05))
+                    .collect();
+                assert_eq!(parts, whole, "{mode:?}, cut at {cuts:?}");
+            }
+        }
     }
 }

@@ -140,6 +140,11 @@ pub trait PowerIteration: Sync {
         on_iteration: &mut dyn FnMut(u32, f64),
     ) -> Result<Iterates>;
 
+    /// The distrust adjustment [`super::adjust`] of T⁺, where the iteration ran.
+    fn adjust(&self, mode: super::DistrustMode, d: &Incoming, t_positive: &[f64], bar: f64) -> Result<Vec<f64>> {
+        Ok(super::adjust(mode, d, t_positive, bar))
+    }
+
     /// The processes that split the edge lists' parsing between them, when
     /// the iteration runs on a cluster ([`crate::ingest::Shards`]).
     fn shards(&self) -> Option<&dyn crate::ingest::Shards> {

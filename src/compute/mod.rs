@@ -12,6 +12,8 @@ pub mod eigentrust;
 pub mod order;
 pub mod vouching;
 
-pub use distrust::{DistrustMode, DistrustParams, adjust, discount_one_shot, discount_standing_weighted};
+pub use distrust::{
+    DistrustMode, DistrustParams, adjust, adjust_columns, discount_one_shot, discount_standing_weighted,
+};
 pub use eigentrust::{Convergence, EigenTrustParams, Local, PowerIteration, eigentrust, eigentrust_leaking};
 pub use vouching::{Vouching, vouching};

@@ -27,6 +27,22 @@ impl Incoming {
         Incoming { matrix }
     }
 
+    /// Wraps `colptr.len() - 1` compressed columns of a matrix of `rows`
+    /// rows, as another process sent them: every structural property
+    /// (pointers, row bounds, rows sorted and distinct within each column)
+    /// is checked, and a violation is an error naming it.
+    pub fn from_columns(rows: usize, colptr: Vec<usize>, sources: Vec<u32>, weights: Vec<f64>) -> Result<Self, String> {
+        let columns = colptr.len().checked_sub(1).ok_or("have no column pointers")?;
+        CsMatI::try_new_csc((rows, columns), colptr, sources, weights)
+            .map(|matrix| Incoming { matrix })
+            .map_err(|(_, _, _, e)| format!("do not form a matrix: {e}"))
+    }
+
+    /// Number of rows (peers), whatever the number of columns held.
+    pub fn rows(&self) -> usize {
+        self.matrix.rows()
+    }
+
     /// Builds from rows of `(column, value)` (any order within a row, distinct
     /// columns); convenient for tests and small hand-made matrices.
     pub fn from_rows(n: usize, rows: &[Vec<(u32, f64)>]) -> Self {

@@ -19,6 +19,7 @@ mod vc;
 
 pub use credential::{Claim, Credential, CredentialType, Findings, HONESTY, ProofStatus};
 pub use reject::{Position, Refusal, Reject, RejectReason};
+pub(crate) use shard::Parts;
 pub use shard::Shards;
 
 use crate::crypto::{Digest, digest_bytes, digest_file};
@@ -236,9 +237,9 @@ pub fn ingest(
     ingest_sharded(sources, pretrust, options, base_dir, pipeline_label, None)
 }
 
-/// [`ingest`], with the plain-text edge lists parsed in shards by the
-/// processes of a cluster run (`shards`; see [`Shards`]): the result is the
-/// same on every process, and the same as [`ingest`]'s.
+/// [`ingest`] on process 0 of a cluster run, with the plain-text edge lists
+/// parsed in shards by all its processes (`shards`; see [`Shards`]) while
+/// the others run [`send_shares`]: the result is the same as [`ingest`]'s.
 pub fn ingest_sharded(
     sources: &[SourceSpec],
     pretrust: &PretrustSpec,
@@ -266,7 +267,7 @@ pub fn ingest_sharded(
             let (digest, batch) =
                 shard::read_edges(&path, spec, shards, limit, &mut stats, &mut peers, &mut out.rejects)?;
             out.edges.push(batch);
-            (Ok(digest), Ok(()))
+            (Ok(Some(digest)), Ok(()))
         } else {
             let file = Arc::new(tabular::read_file(&path, options.limits.max_input_bytes)?);
             rayon::join(
@@ -275,7 +276,6 @@ pub fn ingest_sharded(
             )
         };
         read?;
-        // (`None` on a cluster process other than 0, which writes no manifest.)
         stats.digest = digest?;
         tracing::info!(source = %label, records = stats.records, rejected = stats.rejected, "source read");
         out.inputs.push(stats);
@@ -310,6 +310,27 @@ pub fn ingest_sharded(
     }
     out.peers = peers.into_ids();
     Ok(out)
+}
+
+/// A cluster process other than 0's part in ingest: it parses its range of
+/// each plain-text edge list and sends it to process 0 (which reads the rest
+/// of the inputs alone). Returns the sources it read a share of.
+pub fn send_shares(
+    sources: &[SourceSpec],
+    options: &IngestOptions,
+    base_dir: &Path,
+    shards: &dyn Shards,
+) -> Result<Vec<String>> {
+    let mut sent = Vec::new();
+    for spec in sources {
+        let path = options.local(base_dir, &spec.path);
+        if shard::shardable(spec, &path) && !path.is_dir() {
+            shard::send_share(&path, spec, shards, options.limits.max_input_bytes)?;
+            sent.push(spec.path.display().to_string());
+        }
+    }
+    crate::progress::done("Ingest");
+    Ok(sent)
 }
 
 /// What a source's path holds, as read.

@@ -22,10 +22,12 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// The processes of a cluster run, as ingest sees them: which one this is,
-/// and an all-gather (every process gives bytes and receives every
-/// process's, in process order). Every process must call
-/// [`Shards::all_gather`] the same number of times, in the same order: they
-/// run the same pipeline.
+/// and an exchange (every process gives bytes for each process and receives
+/// what each gave it, in process order). Every process must call
+/// [`Shards::exchange`] the same number of times, in the same order: process
+/// 0 reads the pipeline's sources ([`super::ingest_sharded`]) while the
+/// others send it their shares ([`super::send_shares`]), one exchange per
+/// edge list read in shares.
 pub trait Shards: Sync {
     /// This process's number.
     fn process(&self) -> usize;
@@ -33,10 +35,12 @@ pub trait Shards: Sync {
     fn processes(&self) -> usize;
     /// A process as error messages name it ("process 1 (host:port)").
     fn describe(&self, process: usize) -> String;
-    /// Gives `bytes` to every process and returns every process's, in
-    /// process order, each as the parts it arrived in (joining them would
-    /// copy gigabytes into fresh memory; they are read across).
-    fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<Vec<u8>>>>;
+    /// Gives `outgoing[q]` to process `q` (an empty one for a shorter
+    /// list) and returns what every process gave this one, in process order,
+    /// each as the parts it arrived in (joining them would copy gigabytes
+    /// into fresh memory; they are read across). `what` names the exchange
+    /// in a timeout's error.
+    fn exchange(&self, outgoing: Vec<Vec<u8>>, what: &'static str) -> Result<Vec<Vec<Vec<u8>>>>;
 }
 
 /// Whether a source is parsed in shards: plain-text edge lists. (A gzip
@@ -83,10 +87,10 @@ struct ShardReject {
     raw_sha256: Option<String>,
 }
 
-/// Reads an edge list in shards: this process parses its range, the
-/// processes exchange their shards, and every process merges them into one
-/// batch, interning into `peers` and filing rejects into `rejects` as a
-/// single machine would. The digest is process 0's (the others return `None`).
+/// Process 0's reading of an edge list in shards: it parses its range (and
+/// pins the whole file), receives the other processes' shares
+/// ([`send_share`]) and merges them into one batch, interning into `peers`
+/// and filing rejects into `rejects` as a single machine would.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn read_edges(
     path: &Path,
@@ -96,7 +100,83 @@ pub(super) fn read_edges(
     stats: &mut InputStats,
     peers: &mut PeerIds,
     rejects: &mut Vec<Reject>,
-) -> Result<(Option<Digest>, EdgeBatch)> {
+) -> Result<(Digest, EdgeBatch)> {
+    let processes = shards.processes();
+    if shards.process() != 0 {
+        return Err(Error::Internal("only process 0 merges the shares of an edge list".to_owned()));
+    }
+    let Share { len, cuts, pinned, wire } = share(path, spec, shards, limit)?;
+    let (digest, ranges) = pinned.ok_or_else(|| Error::Internal("process 0 pins the file".to_owned()))?;
+    let started = std::time::Instant::now();
+    let mut outgoing = vec![Vec::new(); processes];
+    outgoing[0] = wire;
+    let gathered = shards.exchange(outgoing, "their shares of the inputs")?;
+    let received: usize = gathered.iter().flatten().map(Vec::len).sum();
+    tracing::debug!(bytes = received, elapsed = ?started.elapsed(), "shares exchanged");
+    if gathered.len() != processes {
+        return Err(Error::Internal(format!("a gather of {processes} processes returned {}", gathered.len())));
+    }
+    let broken = |from: usize, what: String| Error::Cluster {
+        message: format!("{} sent a share of {} that {what}", shards.describe(from), spec.path.display()),
+        source: None,
+    };
+    // Every share's header first, so the merged edges are allocated once.
+    let mut headers = Vec::with_capacity(processes);
+    for (from, bytes) in gathered.into_iter().enumerate() {
+        let size: usize = bytes.iter().map(Vec::len).sum();
+        let mut reader = io::BufReader::with_capacity(1 << 16, Parts::new(bytes));
+        let shard: Shard =
+            bincode::deserialize_from(&mut reader).map_err(|e| broken(from, format!("cannot be read: {e}")))?;
+        if shard.edges.saturating_mul(EDGE_RECORD as u64) > size as u64 {
+            return Err(broken(from, format!("claims {} edges in {size} bytes", shard.edges)));
+        }
+        check_share(&shard, from, len, &cuts, &ranges[from], shards, spec)?;
+        headers.push((shard, reader));
+    }
+    let total: u64 = headers.iter().map(|(shard, _)| shard.edges).sum();
+    let mut batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
+    batch.edges.reserve_exact(usize::try_from(total).unwrap_or(usize::MAX));
+    let mut lines_before = 0u64;
+    for (from, (shard, mut reader)) in headers.into_iter().enumerate() {
+        let lines = shard.lines;
+        merge(shard, &mut reader, path, &mut batch, lines_before, stats, peers, rejects).map_err(|e| match e {
+            Error::Internal(what) => broken(from, what),
+            other => other,
+        })?;
+        lines_before += lines;
+    }
+    tracing::debug!(elapsed = ?started.elapsed(), "shares merged");
+    Ok((digest, batch))
+}
+
+/// Another process's part in reading an edge list in shards: it parses its
+/// range and sends it to process 0, which merges.
+pub(super) fn send_share(path: &Path, spec: &SourceSpec, shards: &dyn Shards, limit: u64) -> Result<()> {
+    let wire = share(path, spec, shards, limit)?.wire;
+    let started = std::time::Instant::now();
+    let mut outgoing = vec![Vec::new(); shards.processes()];
+    outgoing[0] = wire;
+    let bytes = outgoing[0].len();
+    shards.exchange(outgoing, "their shares of the inputs")?;
+    tracing::debug!(bytes, elapsed = ?started.elapsed(), "share sent");
+    Ok(())
+}
+
+/// This process's share of an edge list, parsed and encoded.
+struct Share {
+    /// The file's length.
+    len: u64,
+    /// Where each process's range starts, and the file's end.
+    cuts: Vec<u64>,
+    /// Process 0's pin of the file: its digest and each range's SHA-256.
+    pinned: Option<(Digest, Vec<[u8; 32]>)>,
+    /// The share as sent: a [`Shard`] header and its edge records.
+    wire: Vec<u8>,
+}
+
+/// Cuts the file into ranges, parses this process's and encodes it (and,
+/// on process 0, pins the file meanwhile).
+fn share(path: &Path, spec: &SourceSpec, shards: &dyn Shards, limit: u64) -> Result<Share> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     let (process, processes) = (shards.process(), shards.processes());
     let mut file = crate::fsio::open_regular(path).map_err(read_err)?;
@@ -132,56 +212,19 @@ pub(super) fn read_edges(
         wire.extend_from_slice(&edge.trustee.to_le_bytes());
         wire.extend_from_slice(&edge.value.to_le_bytes());
     }
-    drop((shard, edges));
     tracing::debug!(bytes = wire.len(), elapsed = ?started.elapsed(), "share encoded");
-    let gathered = shards.all_gather(wire)?;
-    let received: usize = gathered.iter().flatten().map(Vec::len).sum();
-    tracing::debug!(bytes = received, elapsed = ?started.elapsed(), "shares exchanged");
-    if gathered.len() != processes {
-        return Err(Error::Internal(format!("a gather of {processes} processes returned {}", gathered.len())));
-    }
-    let broken = |from: usize, what: String| Error::Cluster {
-        message: format!("{} sent a share of {} that {what}", shards.describe(from), spec.path.display()),
-        source: None,
-    };
-    // Every share's header first, so the merged edges are allocated once.
-    let mut headers = Vec::with_capacity(processes);
-    for (from, bytes) in gathered.into_iter().enumerate() {
-        let size: usize = bytes.iter().map(Vec::len).sum();
-        let mut reader = io::BufReader::with_capacity(1 << 16, Parts::new(bytes));
-        let shard: Shard =
-            bincode::deserialize_from(&mut reader).map_err(|e| broken(from, format!("cannot be read: {e}")))?;
-        if shard.edges.saturating_mul(EDGE_RECORD as u64) > size as u64 {
-            return Err(broken(from, format!("claims {} edges in {size} bytes", shard.edges)));
-        }
-        check_share(&shard, from, len, &cuts, pinned.as_ref().map(|(_, shares)| &shares[from]), shards, spec)?;
-        headers.push((shard, reader));
-    }
-    let total: u64 = headers.iter().map(|(shard, _)| shard.edges).sum();
-    let mut batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
-    batch.edges.reserve_exact(usize::try_from(total).unwrap_or(usize::MAX));
-    let mut lines_before = 0u64;
-    for (from, (shard, mut reader)) in headers.into_iter().enumerate() {
-        let lines = shard.lines;
-        merge(shard, &mut reader, path, &mut batch, lines_before, stats, peers, rejects).map_err(|e| match e {
-            Error::Internal(what) => broken(from, what),
-            other => other,
-        })?;
-        lines_before += lines;
-    }
-    tracing::debug!(elapsed = ?started.elapsed(), "shares merged");
-    Ok((pinned.map(|(digest, _)| digest), batch))
+    Ok(Share { len, cuts, pinned, wire })
 }
 
-/// Refuses a share that is not of this process's file: another length,
-/// another range, or (on process 0, which hashed each range of its copy as
-/// it pinned it) other bytes.
+/// Refuses a share that is not of process 0's file: another length,
+/// another range, or other bytes (`pinned` is the range's SHA-256 in process
+/// 0's copy, hashed as it pinned the file).
 fn check_share(
     shard: &Shard,
     from: usize,
     len: u64,
     cuts: &[u64],
-    pinned: Option<&[u8; 32]>,
+    pinned: &[u8; 32],
     shards: &dyn Shards,
     spec: &SourceSpec,
 ) -> Result<()> {
@@ -202,7 +245,7 @@ fn check_share(
             cuts[from + 1]
         )));
     }
-    if pinned.is_some_and(|sha256| *sha256 != shard.sha256) {
+    if *pinned != shard.sha256 {
         return Err(differs(format!(
             "{who}'s copy of {what} differs from this process's in bytes {}..{}: every process needs the same inputs",
             shard.start, shard.end
@@ -218,13 +261,13 @@ const EDGE_RECORD: usize = 16;
 const MERGE_BLOCK: usize = 1 << 20;
 
 /// Reads across the parts a process's bytes arrived in, freeing each once read.
-struct Parts {
+pub(crate) struct Parts {
     parts: std::collections::VecDeque<Vec<u8>>,
     at: usize,
 }
 
 impl Parts {
-    fn new(parts: Vec<Vec<u8>>) -> Self {
+    pub(crate) fn new(parts: Vec<Vec<u8>>) -> Self {
         Parts { parts: parts.into(), at: 0 }
     }
 }
@@ -475,13 +518,16 @@ mod tests {
         assert_eq!(cut(&mut file, len, 1, 4).unwrap(), 6);
     }
 
-    /// Processes as threads of one test: a gather is a board every thread
-    /// pins its bytes to, read once all have.
+    /// Processes as threads of one test: an exchange is a board every
+    /// thread pins its outgoing bytes to, read once all have.
     struct Threads {
         process: usize,
         processes: usize,
-        board: std::sync::Arc<(std::sync::Mutex<Vec<Vec<u8>>>, std::sync::Barrier)>,
+        board: Board,
     }
+
+    /// Each thread's outgoing bytes (per destination), and the barrier they meet at.
+    type Board = std::sync::Arc<(std::sync::Mutex<Vec<Vec<Vec<u8>>>>, std::sync::Barrier)>;
 
     impl Shards for Threads {
         fn process(&self) -> usize {
@@ -493,14 +539,16 @@ mod tests {
         fn describe(&self, process: usize) -> String {
             format!("thread {process}")
         }
-        fn all_gather(&self, bytes: Vec<u8>) -> Result<Vec<Vec<Vec<u8>>>> {
+        fn exchange(&self, mut outgoing: Vec<Vec<u8>>, _: &'static str) -> Result<Vec<Vec<Vec<u8>>>> {
             let (board, barrier) = &*self.board;
-            board.lock().unwrap()[self.process] = bytes;
+            outgoing.resize(self.processes, Vec::new());
+            board.lock().unwrap()[self.process] = outgoing;
             barrier.wait();
-            // Cut into uneven parts, so that reading across them is tested too.
-            let all = board.lock().unwrap().iter().map(|b| b.chunks(7).map(<[u8]>::to_vec).collect()).collect();
+            // What each sent this one, cut into uneven parts, so that reading across them is tested too.
+            let mine =
+                board.lock().unwrap().iter().map(|b| b[self.process].chunks(7).map(<[u8]>::to_vec).collect()).collect();
             barrier.wait();
-            Ok(all)
+            Ok(mine)
         }
     }
 
@@ -534,8 +582,8 @@ mod tests {
     }
 
     #[test]
-    fn every_process_merges_the_shares_into_what_one_machine_reads() {
-        use super::super::{IngestOptions, PretrustSpec, SourceSpec, ingest, ingest_sharded};
+    fn process_0_merges_the_shares_into_what_one_machine_reads() {
+        use super::super::{IngestOptions, Ingested, PretrustSpec, SourceSpec, ingest, ingest_sharded, send_shares};
         let dir = tempfile::tempdir().unwrap();
         let spec = |name: &str, header: bool| SourceSpec {
             format: SourceFormat::Edges,
@@ -559,32 +607,50 @@ mod tests {
                 std::sync::Mutex::new(vec![Vec::new(); processes]),
                 std::sync::Barrier::new(processes),
             ));
-            let results: Vec<_> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..processes)
+            let (got, sent): (Ingested, Vec<Vec<String>>) = std::thread::scope(|scope| {
+                let (sources, options, pretrust, base) = (&sources, &options, &pretrust, dir.path());
+                let shards = |process| Threads { process, processes, board: std::sync::Arc::clone(&board) };
+                let others: Vec<_> = (1..processes)
                     .map(|process| {
-                        let shards = Threads { process, processes, board: std::sync::Arc::clone(&board) };
-                        let (sources, options, pretrust, base) = (&sources, &options, &pretrust, dir.path());
-                        scope.spawn(move || {
-                            ingest_sharded(sources, pretrust, options, base, "p.toml", Some(&shards)).unwrap()
-                        })
+                        let shards = shards(process);
+                        scope.spawn(move || send_shares(sources, options, base, &shards).unwrap())
                     })
                     .collect();
-                handles.into_iter().map(|h| h.join().unwrap()).collect()
+                let zero = ingest_sharded(sources, pretrust, options, base, "p.toml", Some(&shards(0))).unwrap();
+                (zero, others.into_iter().map(|h| h.join().unwrap()).collect())
             });
-            for (process, got) in results.iter().enumerate() {
-                let at = format!("{processes} processes, process {process}");
-                assert_eq!(got.peers, single.peers, "{at}");
-                assert_eq!(got.edges, single.edges, "{at}");
-                assert_eq!(got.rejects, single.rejects, "{at}");
-                for (g, s) in got.inputs.iter().zip(&single.inputs) {
-                    assert_eq!((g.records, g.rejected, &g.source), (s.records, s.rejected, &s.source), "{at}");
-                    // Process 0 pins the files (its digest goes into the manifest).
-                    assert_eq!(g.digest.is_some(), process == 0, "{at}");
-                    if process == 0 {
-                        assert_eq!(g.digest, s.digest, "{at}");
-                    }
-                }
+            let at = format!("{processes} processes");
+            assert_eq!(got.peers, single.peers, "{at}");
+            assert_eq!(got.edges, single.edges, "{at}");
+            assert_eq!(got.rejects, single.rejects, "{at}");
+            for (g, s) in got.inputs.iter().zip(&single.inputs) {
+                assert_eq!(
+                    (g.records, g.rejected, &g.source, &g.digest),
+                    (s.records, s.rejected, &s.source, &s.digest),
+                    "{at}"
+                );
             }
+            assert!(sent.iter().all(|s| s == &["a.csv", "b.csv", "c.csv", "d.csv"]), "{at}: {sent:?}");
         }
+    }
+
+    #[test]
+    fn only_process_0_merges() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.csv"), "a,b,1\n").unwrap();
+        let board = std::sync::Arc::new((std::sync::Mutex::new(vec![Vec::new(); 2]), std::sync::Barrier::new(1)));
+        let shards = Threads { process: 1, processes: 2, board };
+        let spec = SourceSpec {
+            format: SourceFormat::Edges,
+            path: "a.csv".into(),
+            header: false,
+            value_scale: 1.0,
+            scope: "default".into(),
+        };
+        let mut stats = InputStats::new("a.csv", "edges");
+        let (mut peers, mut rejects) = (PeerIds::default(), Vec::new());
+        let error =
+            read_edges(&dir.path().join("a.csv"), &spec, &shards, 1 << 20, &mut stats, &mut peers, &mut rejects);
+        assert!(matches!(error, Err(Error::Internal(_))));
     }
 }

@@ -111,10 +111,6 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
     let as_of = options.as_of.unwrap_or_else(AsOf::now);
     let epoch = as_of.basic();
     let pipeline_dir = loaded.out_dir(options.out_dir.as_deref()).join(pipeline.name.as_str());
-    for input in loaded.input_paths() {
-        let path = loaded.local_path(input);
-        std::fs::metadata(&path).map_err(|source| Error::Read { path, source })?;
-    }
     let cluster = ClusterSection::resolve(&options.cluster, pipeline.cluster.as_ref(), &loaded.base_dir)?;
     if let Some(spec) = &cluster {
         if model.id() != crate::config::Model::Trust.id() {
@@ -124,9 +120,14 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
                 model.id()
             )));
         }
+        // The others read only their shares of the plain-text edge lists.
         if spec.process != 0 {
-            return run_member(loaded, model, spec, &as_of);
+            return run_member(loaded, spec, &as_of);
         }
+    }
+    for input in loaded.input_paths() {
+        let path = loaded.local_path(input);
+        std::fs::metadata(&path).map_err(|source| Error::Read { path, source })?;
     }
     let signing = &loaded.pipeline.signing;
     let key_file = signing.key.as_ref().map(|path| loaded.base_dir.join(path));
@@ -143,11 +144,14 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
         Some(cluster) => cluster,
         None => &Local,
     };
-    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } =
-        models::compute_with(loaded, model, &as_of, kernel)?;
+    let computed = models::compute_with(loaded, model, &as_of, kernel);
     if let Some(cluster) = cluster {
-        cluster.shutdown()?;
+        match &computed {
+            Ok(_) => cluster.finish()?,
+            Err(error) => cluster.abort(error),
+        }
     }
+    let ComputedEpoch { files, inputs, rejects_by_reason, report, .. } = computed?;
     let computed = ComputedSummary { inputs, rejects_by_reason, report };
     let manifest = manifest::build(loaded, model, &computed, &as_of, previous.clone())?;
     let started = std::time::Instant::now();
@@ -175,15 +179,30 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
     })
 }
 
-/// A cluster process other than 0: it computes with the others and writes nothing.
-fn run_member(loaded: &LoadedPipeline, model: &dyn Model, spec: &ClusterSpec, as_of: &AsOf) -> Result<RunSummary> {
+/// A cluster process other than 0: it parses its shares of the edge lists
+/// for process 0, computes the columns it owns as process 0 hands them out,
+/// and writes nothing.
+fn run_member(loaded: &LoadedPipeline, spec: &ClusterSpec, as_of: &AsOf) -> Result<RunSummary> {
     let cluster = Cluster::connect(spec, &cluster_job(loaded, spec, as_of))?;
-    let ComputedEpoch { inputs, rejects_by_reason, report, .. } = models::compute_with(loaded, model, as_of, &cluster)?;
+    let options = models::trust::ingest_options(loaded);
+    let served = crate::ingest::send_shares(&loaded.pipeline.sources, &options, &loaded.base_dir, &cluster)
+        .and_then(|shares| cluster.serve(shares));
+    let served = match served {
+        Ok(served) => served,
+        Err(error) => {
+            cluster.abort(&error);
+            return Err(error);
+        }
+    };
     cluster.shutdown()?;
     Ok(RunSummary {
         name: loaded.pipeline.name.as_str().to_owned(),
         as_of: *as_of,
-        computed: ComputedSummary { inputs, rejects_by_reason, report },
+        computed: ComputedSummary {
+            inputs: Vec::new(),
+            rejects_by_reason: Default::default(),
+            report: std::sync::Arc::new(served),
+        },
         signer: Signer::Unsigned,
         previous: None,
         housekeeping: Housekeeping::default(),

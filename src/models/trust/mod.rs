@@ -9,7 +9,7 @@ use crate::combine::combine;
 use crate::combine::{AssertionOpinion, Review, SecurityAssertion};
 use crate::compute::eigentrust::Iterates;
 use crate::compute::order::eigentrust_in_order;
-use crate::compute::{Convergence, DistrustMode, PowerIteration, adjust};
+use crate::compute::{Convergence, DistrustMode, PowerIteration};
 use crate::config::LoadedPipeline;
 use crate::error::{Error, Result};
 use crate::graph::{self, GraphStats};
@@ -218,12 +218,7 @@ pub fn compute_with(
 ) -> Result<ComputedEpoch> {
     let pipeline = &loaded.pipeline;
     let started = Instant::now();
-    let options = IngestOptions {
-        scopes: pipeline.scopes.clone(),
-        require_proofs: pipeline.require_proofs,
-        limits: pipeline.limits,
-        fetched: loaded.fetched.clone(),
-    };
+    let options = ingest_options(loaded);
     let no_pretrust = ingest::PretrustSpec::default();
     let pretrust_spec = pipeline.pretrust.as_ref().unwrap_or(&no_pretrust);
     let mut ingested = ingest::ingest_sharded(
@@ -324,6 +319,17 @@ pub fn compute_with(
     Ok(ComputedEpoch::new(files, ingested.inputs, &ingested.rejects, counts))
 }
 
+/// How the trust model reads the pipeline's sources.
+pub(crate) fn ingest_options(loaded: &LoadedPipeline) -> IngestOptions {
+    let pipeline = &loaded.pipeline;
+    IngestOptions {
+        scopes: pipeline.scopes.clone(),
+        require_proofs: pipeline.require_proofs,
+        limits: pipeline.limits,
+        fetched: loaded.fetched.clone(),
+    }
+}
+
 /// EigenTrust and the distrust adjustment on one scope's graph: the
 /// result for the manifest, the iterates, T, and T⁺(d) (the bar the badges
 /// and the `standing-weighted` adjustment read).
@@ -361,7 +367,7 @@ fn score_scope(
     };
     tracing::info!(scope, iterations = ended.len(), elapsed = ?started.elapsed(), ?per_iteration, "EigenTrust done");
     let bar = sentiment::weakest_highly_trusted(&iterates.trust_positive, highly);
-    let trust = adjust(pipeline.distrust.mode, &graph.distrust, &iterates.trust_positive, bar);
+    let trust = kernel.adjust(pipeline.distrust.mode, &graph.distrust, &iterates.trust_positive, bar)?;
     let convergence = iterates.convergence;
     tracing::info!(scope, peers = graph.peers.len(), iterations = convergence.iterations, elapsed = ?started.elapsed(), memory = %crate::memory::now(), "scope computed");
     let result =
