@@ -4,7 +4,7 @@ mod common;
 
 use common::{read_scores, shared};
 use scoreset::as_of::AsOf;
-use scoreset::compute::discount_one_shot;
+use scoreset::compute::{DistrustMode, adjust_columns, discount_one_shot};
 use scoreset::graph::{self, Incoming};
 use scoreset::ingest::Edge;
 use scoreset::runner::{self, RunOptions, TrustCounts};
@@ -69,12 +69,20 @@ fn go_eigentrust_discount_trust_vector() {
         t[i as usize] = v;
     }
     let rows: Vec<Vec<(u32, f64)>> = (0..n).map(|i| sparse_pairs(&case["D_rows"][i.to_string()])).collect();
-    let discounted = discount_one_shot(&Incoming::from_rows(n, &rows), &t);
+    let d = Incoming::from_rows(n, &rows);
+    let discounted = discount_one_shot(&d, &t);
     let mut expected = vec![0.0; n];
     for (i, v) in sparse_pairs(&case["expected"]) {
         expected[i as usize] = v;
     }
     assert_eq!(discounted, expected);
+    // Split at any peer, as a cluster's processes split it (each computing
+    // the peers it owns from their columns of D), the same numbers.
+    for cut in 0..=n {
+        let mut split = adjust_columns(DistrustMode::OneShot, &d.columns(0..cut), 0, &t, 1.0);
+        split.extend(adjust_columns(DistrustMode::OneShot, &d.columns(cut..n), cut, &t, 1.0));
+        assert_eq!(split, expected, "split at {cut}");
+    }
 }
 
 #[test]

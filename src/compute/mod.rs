@@ -10,6 +10,7 @@
 pub mod distrust;
 pub mod eigentrust;
 pub mod order;
+pub mod segmented;
 pub mod vouching;
 
 pub use distrust::{
