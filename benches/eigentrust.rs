@@ -5,10 +5,6 @@
 //! and the speed-up over the baseline measured in the same run: the same
 //! power iteration written with sprs's sparse matrix–vector product
 //! (`mul_acc_mat_vec_csr`), the call a user of that library would reach for.
-//! Then the kernel on 2 threads in one pass over C against the same kernel
-//! in segments of t (`compute::segmented`, which the kernel chooses above
-//! 4M peers), with identical bits: at scale 23 t no longer fits in cache
-//! (`SCORESET_BENCH_SEGMENTS_ONLY=1` runs only that comparison).
 //!
 //! Run: `cargo bench --bench eigentrust`
 
@@ -42,9 +38,6 @@ fn main() {
         g.dangling.len()
     );
     let params = EigenTrustParams::default();
-    if std::env::var_os("SCORESET_BENCH_SEGMENTS_ONLY").is_some() {
-        return one_pass_against_segments(&g, &params, nnz);
-    }
 
     let (baseline_t, baseline_iters, baseline_time) = best_of(3, || baseline(&g, &params));
     let baseline_ns = per_edge_iteration(baseline_time, nnz, baseline_iters);
@@ -82,45 +75,6 @@ fn main() {
             baseline_ns / ns
         );
     }
-    one_pass_against_segments(&g, &params, nnz);
-}
-
-/// The natural order on 2 threads, in one pass over C and in segments of t,
-/// alternating (this machine's speed drifts within a run).
-fn one_pass_against_segments(g: &TrustGraph, params: &EigenTrustParams, nnz: usize) {
-    use scoreset::compute::eigentrust::eigentrust_in_segments;
-    use scoreset::compute::segmented::SEGMENT_PEERS;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-    let mut rows = Vec::new();
-    for segment in [None, Some(SEGMENT_PEERS), None, Some(SEGMENT_PEERS)] {
-        let (t, iters, time) = best_of(3, || {
-            pool.install(|| {
-                let it = eigentrust_in_segments(&g.trust, &g.dangling, &[], &g.pretrust, params, |_, _| {}, segment)
-                    .unwrap();
-                (it.trust_positive, it.convergence.iterations)
-            })
-        });
-        rows.push((segment, t, per_edge_iteration(time, nnz, iters), iters));
-    }
-    let one_pass = rows[0].2;
-    // (Each segmented run above includes this regrouping of C.)
-    let started = Instant::now();
-    let built = pool.install(|| scoreset::compute::segmented::Segmented::of(&g.trust, SEGMENT_PEERS));
-    println!("C regrouped into segments in {:.2?} (of each segmented run's time)", started.elapsed());
-    drop(built);
-    for (segment, t, ns, iters) in &rows {
-        let label = match segment {
-            None => "one pass over C".to_owned(),
-            Some(size) => format!("segments of {size} peers"),
-        };
-        println!(
-            "{:<34} {iters:>5} iterations  {ns:>7.3} ns/edge/iteration  {:>5.2}x one pass  (bits {})",
-            format!("natural order, 2 threads, {label}"),
-            one_pass / ns,
-            if *t == rows[0].1 { "identical" } else { "DIFFER" }
-        );
-    }
-    assert!(rows.iter().all(|r| r.1 == rows[0].1), "segments change no bit");
 }
 
 /// Runs `f` `runs` times and keeps the fastest.

@@ -1,6 +1,5 @@
 //! EigenTrust: t₀ = p; t ← (1−α)·Cᵀt + α·p until ‖t_k − t_{k−1}‖₂ ≤ ε (k ≥ 1).
 
-use super::segmented::{SEGMENT_PEERS, SEGMENTED_ABOVE, Segmented};
 use crate::error::{Error, Result};
 use crate::graph::Incoming;
 use crate::numeric::{CHUNK, compensated_sum, par_chunked_sum};
@@ -180,28 +179,9 @@ pub fn eigentrust_iterates(
     params: &EigenTrustParams,
     on_iteration: impl FnMut(u32, f64),
 ) -> Result<Iterates> {
-    let segment = (p.len() > SEGMENTED_ABOVE).then_some(SEGMENT_PEERS);
-    eigentrust_in_segments(c, dangling, leak, p, params, on_iteration, segment)
-}
-
-/// [`eigentrust_iterates`], stepping in segments of `segment` sources when
-/// given ([`Segmented`]: the same bits, with t's random reads kept in
-/// cache), in one pass over C when not; [`eigentrust_iterates`] chooses by
-/// the number of peers (benchmarks choose both).
-pub fn eigentrust_in_segments(
-    c: &Incoming,
-    dangling: &[u32],
-    leak: &[(u32, f64)],
-    p: &[f64],
-    params: &EigenTrustParams,
-    on_iteration: impl FnMut(u32, f64),
-    segment: Option<usize>,
-) -> Result<Iterates> {
     let alpha = params.alpha.0;
-    let segmented = segment.and_then(|size| Segmented::of(c, size));
-    iterate_with(dangling, leak, p, params, on_iteration, |t, next, dangling_mass| match &segmented {
-        Some(segmented) => Ok(segmented.step(p, t, next, alpha, dangling_mass)),
-        None => Ok(step(c, p, t, next, alpha, dangling_mass)),
+    iterate_with(dangling, leak, p, params, on_iteration, |t, next, dangling_mass| {
+        Ok(step(c, p, t, next, alpha, dangling_mass))
     })
 }
 
@@ -293,19 +273,12 @@ pub(crate) fn step_rows(
         for (&i, &w) in sources[edges.clone()].iter().zip(&weights[edges]) {
             gathered += w * t[i as usize];
         }
-        let value = step_value(gathered, p[j], alpha, dangling_mass);
+        let value = (1.0 - alpha) * (gathered + dangling_mass * p[j]) + alpha * p[j];
         let delta = value - t[j];
         squares += delta * delta;
         *slot = value;
     }
     squares
-}
-
-/// t_{k+1}\[j\] from the gathered Σᵢ C\[i,j\]·t_k\[i\]: the one formula every
-/// kernel ends each peer with, so their bits agree.
-#[inline]
-pub(crate) fn step_value(gathered: f64, p_j: f64, alpha: f64, dangling_mass: f64) -> f64 {
-    (1.0 - alpha) * (gathered + dangling_mass * p_j) + alpha * p_j
 }
 
 #[cfg(test)]
@@ -358,38 +331,6 @@ mod tests {
         let c = Incoming::from_rows(3, &[vec![(1, 1.0)], vec![(0, 1.0)], vec![]]);
         let plain = eigentrust(&c, &[2], &p, &params, |_, _| {}).unwrap();
         assert_eq!(eigentrust_leaking(&c, &[2], &[], &p, &params, |_, _| {}).unwrap(), plain);
-    }
-
-    #[test]
-    fn stepping_in_segments_gives_the_same_bits_for_any_segment_size_and_thread_count() {
-        let n = 500usize;
-        let mut rows: Vec<Vec<(u32, f64)>> = Vec::new();
-        for i in 0..n {
-            // Every seventh peer is dangling; the others trust up to 9 peers with uneven weights.
-            let k = if i % 7 == 0 { 0 } else { 1 + (i * 5) % 9 };
-            let targets: std::collections::BTreeSet<u32> =
-                (0..k).map(|c| ((i * 31 + c * c * 17 + 3) % n) as u32).collect();
-            let total: f64 = targets.iter().map(|&j| 1.0 + f64::from(j % 5)).sum();
-            rows.push(targets.iter().map(|&j| (j, (1.0 + f64::from(j % 5)) / total)).collect());
-        }
-        let c = Incoming::from_rows(n, &rows);
-        let dangling: Vec<u32> = (0..n as u32).filter(|i| i % 7 == 0).collect();
-        let leak = vec![(3, 0.25), (40, 0.5)];
-        let p: Vec<f64> = (0..n).map(|i| if i % 11 == 0 { 1.0 } else { 0.0 }).collect();
-        let total: f64 = p.iter().sum();
-        let p: Vec<f64> = p.iter().map(|v| v / total).collect();
-        let params = EigenTrustParams { alpha: UnitInterval(0.1), ..EigenTrustParams::default() };
-        let plain = eigentrust_in_segments(&c, &dangling, &leak, &p, &params, |_, _| {}, None).unwrap();
-        assert!(plain.convergence.iterations > 5);
-        for size in [1, 3, 64, 499, 500, 4096] {
-            for threads in [1, 3] {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-                let segmented = pool
-                    .install(|| eigentrust_in_segments(&c, &dangling, &leak, &p, &params, |_, _| {}, Some(size)))
-                    .unwrap();
-                assert_eq!(segmented, plain, "segments of {size}, {threads} threads");
-            }
-        }
     }
 
     #[test]

@@ -10,7 +10,6 @@
 pub mod distrust;
 pub mod eigentrust;
 pub mod order;
-pub mod segmented;
 pub mod vouching;
 
 pub use distrust::{

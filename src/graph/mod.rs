@@ -13,6 +13,7 @@ pub use incoming::Incoming;
 use crate::ingest::Edge;
 use crate::numeric::compensated_sum;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// The per-scope input of the trust computation.
 #[derive(Debug, Clone)]
@@ -65,21 +66,34 @@ pub fn build_scope_fading(
     pretrust: &[(u32, f64)],
     faded: &[(u32, f64)],
 ) -> TrustGraph {
+    // The scope's peers, numbered in the global order. (Any numbering gives
+    // the same graph: `build` sorts the peers by id; this one is found on
+    // every core, where numbering by first appearance took one pass on one.)
+    let used: Vec<AtomicBool> = (0..all_peers.len()).into_par_iter().map(|_| AtomicBool::new(false)).collect();
+    let mark = |peer: u32| {
+        let flag = &used[peer as usize];
+        if !flag.load(Ordering::Relaxed) {
+            flag.store(true, Ordering::Relaxed);
+        }
+    };
+    edges.par_iter().for_each(|e| {
+        mark(e.truster);
+        mark(e.trustee);
+    });
+    pretrust.iter().for_each(|&(p, _)| mark(p));
     let mut local = vec![u32::MAX; all_peers.len()];
     let mut peers = Vec::new();
-    let mut index = |global: u32| {
-        let slot = &mut local[global as usize];
-        if *slot == u32::MAX {
-            *slot = peers.len() as u32;
-            peers.push(all_peers[global as usize].clone());
+    for (global, flag) in used.into_iter().enumerate() {
+        if flag.into_inner() {
+            local[global] = peers.len() as u32;
+            peers.push(all_peers[global].clone());
         }
-        *slot
-    };
-    for e in &mut edges {
-        e.truster = index(e.truster);
-        e.trustee = index(e.trustee);
     }
-    let pretrust: Vec<(u32, f64)> = pretrust.iter().map(|&(p, w)| (index(p), w)).collect();
+    edges.par_iter_mut().for_each(|e| {
+        e.truster = local[e.truster as usize];
+        e.trustee = local[e.trustee as usize];
+    });
+    let pretrust: Vec<(u32, f64)> = pretrust.iter().map(|&(p, w)| (local[p as usize], w)).collect();
     // A truster with faded mass has statements here, so it is already indexed.
     let faded: Vec<(u32, f64)> = faded
         .iter()
@@ -325,12 +339,17 @@ impl Rows {
 /// so the output slices are disjoint (no locking, no unsafe) and the result
 /// is the same for any number of workers.
 fn transpose(n: usize, parts: &[Rows]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
-    let mut colptr = vec![0usize; n + 1];
-    for &j in parts.iter().flat_map(|p| p.cols.iter()) {
-        colptr[j as usize + 1] += 1;
-    }
-    for j in 0..n {
-        colptr[j + 1] += colptr[j];
+    // Entries per column, counted on every core (a column has fewer than 2^32).
+    let counts: Vec<AtomicU32> = (0..n).into_par_iter().map(|_| AtomicU32::new(0)).collect();
+    parts.par_iter().for_each(|p| {
+        p.cols.iter().for_each(|&j| {
+            counts[j as usize].fetch_add(1, Ordering::Relaxed);
+        })
+    });
+    let mut colptr = Vec::with_capacity(n + 1);
+    colptr.push(0usize);
+    for count in counts {
+        colptr.push(colptr[colptr.len() - 1] + count.into_inner() as usize);
     }
     let nnz = colptr[n];
     let workers = rayon::current_num_threads().clamp(1, n.max(1));
