@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use timely::communication::allocator::ProcessBuilder;
 use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
 use timely::communication::{AllocatorBuilder, Hooks, WorkerGuards};
-use worker::{Columns, Command, Event, Gather, Job, Layout};
+use worker::{AllToAll, Columns, Command, Event, Job, Layout};
 
 /// Longest host file read (a line per process).
 const MAX_HOST_FILE: u64 = 1 << 20;
@@ -542,7 +542,7 @@ impl Cluster {
                 None
             }
             Event::Done(result) => Some(result),
-            Event::Gathered(_) => Some(Err(Error::Internal("a gather answered an iteration".to_owned()))),
+            Event::Exchanged(_) => Some(Err(Error::Internal("an exchange answered an iteration".to_owned()))),
             Event::Aborted => None,
         })
     }
@@ -551,15 +551,17 @@ impl Cluster {
     fn exchange(&self, outgoing: Vec<Vec<u8>>, what: &'static str) -> Result<Vec<Vec<Vec<u8>>>> {
         self.check()?;
         let sequence = self.jobs.fetch_add(1, Ordering::SeqCst);
-        let gather = Arc::new(Gather { sequence, outgoing: Mutex::new(Some(outgoing)), what });
+        let exchange = Arc::new(AllToAll { sequence, outgoing: Mutex::new(Some(outgoing)), what });
         for commands in &self.commands {
-            commands.send(Command::Gather(Arc::clone(&gather))).map_err(|_| self.failure("a worker thread stopped"))?;
+            commands
+                .send(Command::Exchange(Arc::clone(&exchange)))
+                .map_err(|_| self.failure("a worker thread stopped"))?;
         }
-        drop(gather);
+        drop(exchange);
         self.answers(|event| match event {
-            Event::Gathered(result) => Some(result),
+            Event::Exchanged(result) => Some(result),
             Event::Iteration(..) | Event::Done(_) => {
-                Some(Err(Error::Internal("an iteration answered a gather".to_owned())))
+                Some(Err(Error::Internal("an iteration answered an exchange".to_owned())))
             }
             Event::Aborted => None,
         })

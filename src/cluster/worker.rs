@@ -29,8 +29,8 @@ use timely::worker::Worker;
 pub enum Command {
     /// Run EigenTrust on a graph.
     Iterate(Arc<Job>),
-    /// Hand each process the bytes meant for it ([`Gather`]).
-    Gather(Arc<Gather>),
+    /// Hand each process the bytes meant for it ([`AllToAll`]).
+    Exchange(Arc<AllToAll>),
     /// Tell the other processes why this one gives up (its first worker does).
     Abort(String),
     /// Close the dataflow and stop.
@@ -43,17 +43,17 @@ pub enum Event {
     Iteration(u32, f64),
     /// A worker finished a job: the iterates from the process's first worker, `None` from the others.
     Done(Result<Option<Iterates>>),
-    /// A worker finished a gather: the bytes every process sent this one (as
+    /// A worker finished an exchange: the bytes every process sent this one (as
     /// the parts they came in), in process order, from the process's first
     /// worker; `None` from the others.
-    Gathered(Result<Option<Vec<Vec<Vec<u8>>>>>),
+    Exchanged(Result<Option<Vec<Vec<Vec<u8>>>>>),
     /// The first worker told the other processes why this one gives up.
     Aborted,
 }
 
 /// An all-to-all exchange: each process gives bytes for each process
 /// (empty for none) and receives what each process gave it.
-pub struct Gather {
+pub struct AllToAll {
     /// The job's number, the same on every process.
     pub sequence: u64,
     /// The bytes for each process, in process order (this process's own
@@ -63,7 +63,7 @@ pub struct Gather {
     pub what: &'static str,
 }
 
-/// Most bytes in one message of a gather: a process's bytes (a shard of an
+/// Most bytes in one message of an exchange: a process's bytes (a shard of an
 /// edge list may be gigabytes) travel in parts of this size. Parts that fit
 /// timely's 1 MiB network buffers let it reuse them; larger ones made it
 /// allocate (and the kernel zero) fresh buffers for every message, which
@@ -74,7 +74,7 @@ const PART_BYTES: usize = 256 << 10;
 /// corrupt message can make the receiver allocate.
 const MAX_PARTS: usize = 1 << 20;
 
-/// One part of a process's bytes in a gather, sent to each process's first worker.
+/// One part of a process's bytes in an exchange, sent to another process's first worker.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Part {
     /// The job's number.
@@ -200,7 +200,7 @@ pub fn run(
         let (probe, _) = stream.broadcast().inspect(move |block| sink.borrow_mut().push(block.clone())).probe();
         (input, probe)
     });
-    // Gathers go to each process's first worker only (not to every worker, as chunks do).
+    // Exchanged parts go to each process's first worker only (not to every worker, as chunks do).
     let parts: Rc<RefCell<Vec<Part>>> = Rc::new(RefCell::new(Vec::new()));
     let part_sink = Rc::clone(&parts);
     let (mut part_input, part_probe) = worker.dataflow::<u64, _, _>(|scope| {
@@ -208,7 +208,7 @@ pub fn run(
         // The parts are moved out of the stream as they arrive, not copied.
         let (probe, _) = stream
             .exchange(|(to, _)| *to)
-            .unary::<CapacityContainerBuilder<Vec<()>>, _, _, _>(Pipeline, "Gathered", move |_, _| {
+            .unary::<CapacityContainerBuilder<Vec<()>>, _, _, _>(Pipeline, "Exchanged", move |_, _| {
                 move |input, _| {
                     input.for_each(|_, parts| part_sink.borrow_mut().extend(parts.drain(..).map(|(_, part)| part)));
                 }
@@ -233,9 +233,9 @@ pub fn run(
                 let result = round.job(&job, local, &events);
                 round.answer(result, Event::Done, &events)
             }
-            Command::Gather(gather) => {
-                let result = round.gather(&gather, local);
-                round.answer(result, Event::Gathered, &events)
+            Command::Exchange(exchange) => {
+                let result = round.all_to_all(&exchange, local);
+                round.answer(result, Event::Exchanged, &events)
             }
             Command::Abort(reason) => {
                 if local == 0 {
@@ -417,7 +417,7 @@ impl Round<'_> {
     /// one, so that every process hears from every other), and returns the
     /// parts every process sent this one (its own bytes as one), in process
     /// order (not joined: the reader reads across them).
-    fn gather(&mut self, job: &Gather, local: usize) -> Result<Option<Vec<Vec<Vec<u8>>>>> {
+    fn all_to_all(&mut self, job: &AllToAll, local: usize) -> Result<Option<Vec<Vec<Vec<u8>>>>> {
         let processes = self.layout.hosts.len();
         let me = self.layout.process;
         let mut own = None;
@@ -517,7 +517,7 @@ impl Round<'_> {
             .map(|(process, slots)| {
                 if slots.is_empty() || slots.iter().any(Option::is_none) {
                     return Err(Error::Internal(format!(
-                        "the gather ended without all of {}'s parts",
+                        "the exchange ended without all of {}'s parts",
                         name(process, &self.layout.hosts)
                     )));
                 }

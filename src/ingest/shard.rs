@@ -110,11 +110,11 @@ pub(super) fn read_edges(
     let started = std::time::Instant::now();
     let mut outgoing = vec![Vec::new(); processes];
     outgoing[0] = wire;
-    let gathered = shards.exchange(outgoing, "their shares of the inputs")?;
-    let received: usize = gathered.iter().flatten().map(Vec::len).sum();
+    let shares = shards.exchange(outgoing, "their shares of the inputs")?;
+    let received: usize = shares.iter().flatten().map(Vec::len).sum();
     tracing::debug!(bytes = received, elapsed = ?started.elapsed(), "shares exchanged");
-    if gathered.len() != processes {
-        return Err(Error::Internal(format!("a gather of {processes} processes returned {}", gathered.len())));
+    if shares.len() != processes {
+        return Err(Error::Internal(format!("an exchange of {processes} processes returned {}", shares.len())));
     }
     let broken = |from: usize, what: String| Error::Cluster {
         message: format!("{} sent a share of {} that {what}", shards.describe(from), spec.path.display()),
@@ -122,7 +122,7 @@ pub(super) fn read_edges(
     };
     // Every share's header first, so the merged edges are allocated once.
     let mut headers = Vec::with_capacity(processes);
-    for (from, bytes) in gathered.into_iter().enumerate() {
+    for (from, bytes) in shares.into_iter().enumerate() {
         let size: usize = bytes.iter().map(Vec::len).sum();
         let mut reader = io::BufReader::with_capacity(1 << 16, Parts::new(bytes));
         let shard: Shard =
