@@ -390,8 +390,11 @@ impl Cluster {
                         entries = c.nnz(),
                         "cluster: iterating on this process's columns"
                     );
-                    let columns = self.local_columns(&c, first, n);
-                    drop(c);
+                    // One worker owns all of this process's columns: it takes them as they came.
+                    let columns = match self.spec.workers {
+                        1 => vec![Columns { first, incoming: c }],
+                        _ => self.local_columns(&c, first, n),
+                    };
                     self.run_iteration(columns, &dangling, &leak, &p, &params, &mut |k, residual| {
                         crate::progress::step("EigenTrust", format_args!("iteration {k}, residual {residual:.3e}"));
                     })?;
