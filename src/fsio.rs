@@ -59,14 +59,22 @@ pub fn is_regular(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
 
-/// Reads a whole regular file of at most `limit` bytes.
-pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+/// Opens a regular file of at most `limit` bytes, with its size; a file
+/// read from it must still be bounded by `limit` (it may grow meanwhile).
+pub fn open_limited(path: &Path, limit: u64) -> Result<(File, u64)> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     let file = open_regular(path).map_err(read_err)?;
     let size = file.metadata().map_err(read_err)?.len();
     if size > limit {
         return Err(too_large(path, limit, "is"));
     }
+    Ok((file, size))
+}
+
+/// Reads a whole regular file of at most `limit` bytes.
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let read_err = |source| Error::Read { path: path.to_path_buf(), source };
+    let (file, size) = open_limited(path, limit)?;
     let mut bytes = Vec::with_capacity(size as usize);
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(read_err)?;
     if bytes.len() as u64 > limit {

@@ -1,11 +1,14 @@
 //! Cluster mode: EigenTrust's power iteration on timely-dataflow workers in
 //! several processes, connected over TCP, with the single-machine run's bits.
 //!
-//! Every process runs the same pipeline (`scoreset run PIPELINE --cluster
-//! HOSTS --process P`); at each power iteration its workers compute the
-//! chunks of rows they own and broadcast them ([`worker`]), and every worker
-//! adds the chunks' squared differences in chunk order, as [`crate::numeric`]
-//! does on one machine. Process 0 writes the epoch; the others write nothing.
+//! Every process is started with the same pipeline (`scoreset run PIPELINE
+//! --cluster HOSTS --process P`). Process 0 reads the inputs (the others
+//! parse their shares of the edge lists for it), builds the graph and hands
+//! each process the columns its workers own (`cluster/orders.rs`); at each power
+//! iteration the workers compute the chunks of rows they own and broadcast
+//! them ([`worker`]), and every worker adds the chunks' squared differences
+//! in chunk order, as [`crate::numeric`] does on one machine. Process 0
+//! writes the epoch; the others write nothing.
 //!
 //! A process that dies, or whose connection fails, fails the run on every
 //! other process naming it ([`net::Watched`]); one that hangs fails it after

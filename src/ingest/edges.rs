@@ -169,11 +169,7 @@ fn read_in_blocks(
 ) -> Result<(crate::crypto::Digest, EdgeBatch)> {
     use std::io::Read;
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
-    let mut file = crate::fsio::open_regular(path).map_err(read_err)?;
-    let len = file.metadata().map_err(read_err)?.len();
-    if len > limit {
-        return Err(crate::fsio::too_large(path, limit, "is"));
-    }
+    let (mut file, len) = crate::fsio::open_limited(path, limit)?;
     let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
     let mut collector = Collector { path, stats, peers, batch, rejects };
     let mut digest = crate::crypto::content::FileDigest::new(|_, _| {});
@@ -183,12 +179,9 @@ fn read_in_blocks(
         let carried = buffer.len();
         let read = (&mut file).take(block).read_to_end(&mut buffer).map_err(read_err)? as u64;
         read_total += read;
-        if read_total > len {
-            // The file grew while it was read: what is pinned must be what was read, within the limit.
-            return Err(Error::Input {
-                path: path.to_path_buf(),
-                message: format!("grew past its {len} bytes while it was read: read it again once it is complete"),
-            });
+        // A file that grows while it is read is read as far as the limit, as `fsio::read_limited` reads it.
+        if read_total > limit {
+            return Err(crate::fsio::too_large(path, limit, "grew to"));
         }
         let at_end = read < block;
         // Whole lines only, but at the end (a last line without its line end).

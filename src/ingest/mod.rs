@@ -330,7 +330,7 @@ pub fn send_shares(
     let mut sent = Vec::new();
     for spec in sources {
         let path = options.local(base_dir, &spec.path);
-        if shard::shardable(spec, &path) && !path.is_dir() {
+        if shard::shardable(spec, &path) {
             shard::send_share(&path, spec, shards, options.limits.max_input_bytes)?;
             sent.push(spec.path.display().to_string());
         }

@@ -1,11 +1,11 @@
 //! Sharded ingest, for a cluster run: each process parses its share of an
-//! edge list — a byte range cut at line boundaries — and the processes
-//! exchange what they parsed. Every process then merges the shares in file
-//! order: ids interned in the order first seen (a share's new ids in its
-//! own first-seen order), line numbers offset by the lines of the shares
-//! before, rejects in line order. So every process ends with exactly the
-//! batch, peer numbering, rejects and counts a single machine reads, and
-//! everything after ingest is the single-machine code.
+//! edge list — a byte range cut at line boundaries — and sends what it
+//! parsed to process 0, which merges the shares in file order: ids interned
+//! in the order first seen (a share's new ids in its own first-seen order),
+//! line numbers offset by the lines of the shares before, rejects in line
+//! order. So process 0 ends with exactly the batch, peer numbering, rejects
+//! and counts a single machine reads, and everything after ingest is the
+//! single-machine code.
 //!
 //! Process 0 pins the file (its digest goes into the manifest) and hashes
 //! each share's bytes as it does so: a process whose copy of the file
@@ -43,10 +43,13 @@ pub trait Shards: Sync {
     fn exchange(&self, outgoing: Vec<Vec<u8>>, what: &'static str) -> Result<Vec<Vec<Vec<u8>>>>;
 }
 
-/// Whether a source is parsed in shards: plain-text edge lists. (A gzip
-/// stream or a Parquet file cannot be cut at a line; every process reads those whole.)
+/// Whether a source is parsed in shards (and, on one machine, read in
+/// blocks): plain-text edge list files. (A gzip stream or a Parquet file
+/// cannot be cut at a line; process 0 reads those whole.)
 pub(super) fn shardable(spec: &SourceSpec, path: &Path) -> bool {
-    spec.format == SourceFormat::Edges && !path.extension().is_some_and(|e| e == "gz" || e == "parquet")
+    spec.format == SourceFormat::Edges
+        && !path.extension().is_some_and(|e| e == "gz" || e == "parquet")
+        && !path.is_dir()
 }
 
 /// What one process parsed of its range of the file, as it is exchanged:
@@ -179,11 +182,7 @@ struct Share {
 fn share(path: &Path, spec: &SourceSpec, shards: &dyn Shards, limit: u64) -> Result<Share> {
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     let (process, processes) = (shards.process(), shards.processes());
-    let mut file = crate::fsio::open_regular(path).map_err(read_err)?;
-    let len = file.metadata().map_err(read_err)?.len();
-    if len > limit {
-        return Err(crate::fsio::too_large(path, limit, "is"));
-    }
+    let (mut file, len) = crate::fsio::open_limited(path, limit)?;
     let cuts = (0..=processes).map(|k| cut(&mut file, len, k, processes)).collect::<io::Result<Vec<u64>>>();
     let cuts = cuts.map_err(read_err)?;
     let (start, end) = (cuts[process], cuts[process + 1]);
