@@ -55,11 +55,17 @@ impl Watched {
     }
 }
 
+/// How a connection that ended mid-run is reported.
+const CLOSED: &str = "closed its connection (did it exit or get killed?)";
+
 impl Read for Watched {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let read = self.stream.read(buf);
         match &read {
-            Ok(0) if !buf.is_empty() => self.fail("closed its connection (did it exit or get killed?)"),
+            Ok(0) if !buf.is_empty() => self.fail(CLOSED),
+            // A process that exits with bytes it never read (sent to it while it hung, say)
+            // resets its connections instead of closing them: the same event.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => self.fail(CLOSED),
             Err(e) => self.fail(&format!("could not be read from: {e}")),
             Ok(_) => {}
         }
@@ -70,8 +76,12 @@ impl Read for Watched {
 impl Write for Watched {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let written = self.stream.write(buf);
-        if let Err(e) = &written {
-            self.fail(&format!("could not be written to: {e}"));
+        match &written {
+            Err(e) if matches!(e.kind(), io::ErrorKind::ConnectionReset | io::ErrorKind::BrokenPipe) => {
+                self.fail(CLOSED)
+            }
+            Err(e) => self.fail(&format!("could not be written to: {e}")),
+            Ok(_) => {}
         }
         written
     }

@@ -380,11 +380,15 @@ impl Round<'_> {
     /// Hands a job's result to the main thread (telling the other processes
     /// why, if it failed); whether it failed.
     fn answer<T>(&mut self, result: Result<T>, event: fn(Result<T>) -> Event, events: &Sender<Event>) -> bool {
-        if let Err(error) = &result {
-            self.abort(error);
-        }
         let failed = result.is_err();
+        let told = result.as_ref().err().is_some_and(|error| self.tell_abort(error));
+        // The main thread hears this worker's own error first: while the
+        // message leaves, the process it stopped may exit, and stepping
+        // past its closed connection can end this thread.
         let _ = events.send(event(result));
+        if told {
+            self.linger();
+        }
         failed
     }
 
@@ -544,17 +548,29 @@ impl Round<'_> {
     /// Tells the other workers why this one gives up, and gives the message
     /// a moment to leave (the process exits next).
     fn abort(&mut self, error: &Error) {
+        if self.tell_abort(error) {
+            self.linger();
+        }
+    }
+
+    /// Sends the other workers why this one gives up; whether it did
+    /// (another process's abort is not repeated).
+    fn tell_abort(&mut self, error: &Error) -> bool {
         let reason = match error {
             Error::Cluster { message, .. } => message.clone(),
             other => other.to_string(),
         };
-        // Another process's abort is not repeated.
         if reason.contains(" stopped the run: ") {
-            return;
+            return false;
         }
         self.input.send(Block::Abort { process: self.layout.process as u64, reason });
         let next = *self.input.time() + 1;
         self.input.advance_to(next);
+        true
+    }
+
+    /// Steps the worker for a moment, so that what it sent can leave.
+    fn linger(&mut self) {
         let until = Instant::now() + Duration::from_millis(200);
         while Instant::now() < until {
             self.worker.step_or_park(Some(Duration::from_millis(20)));
