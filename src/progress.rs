@@ -23,11 +23,23 @@ pub fn done(stage: &str) {
 
 /// The progress events emitted while `f` runs on this thread, as
 /// `(stage, message)`: what a test asserts a long stage reports.
+///
+/// They are collected by one subscriber set as the global default once, for
+/// the whole test binary, into a list of the capturing thread's own. A
+/// subscriber set per capture (`with_default`) was not enough: tests run
+/// concurrently, and one capture's subscriber being dropped while another's
+/// was made could leave `tracing`'s global level and interest caches
+/// without the new one, so its events were silently skipped (about one run
+/// in thirty of the ingest progress test).
 #[cfg(test)]
 pub(crate) fn captured(f: impl FnOnce()) -> Vec<(String, String)> {
-    use std::sync::{Arc, Mutex};
+    use std::cell::RefCell;
+    use tracing::subscriber::Interest;
     use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
+    thread_local! {
+        static CAPTURED: RefCell<Option<Vec<(String, String)>>> = const { RefCell::new(None) };
+    }
     #[derive(Default)]
     struct Fields(String, String);
     impl tracing::field::Visit for Fields {
@@ -42,18 +54,26 @@ pub(crate) fn captured(f: impl FnOnce()) -> Vec<(String, String)> {
             }
         }
     }
-    struct Collect(Arc<Mutex<Vec<(String, String)>>>);
+    struct Collect;
     impl<S: tracing::Subscriber> Layer<S> for Collect {
+        fn register_callsite(&self, metadata: &'static tracing::Metadata<'static>) -> Interest {
+            if metadata.target() == TARGET { Interest::always() } else { Interest::never() }
+        }
         fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-            if event.metadata().target() == TARGET {
-                let mut fields = Fields::default();
-                event.record(&mut fields);
-                self.0.lock().expect("not poisoned").push((fields.0, fields.1));
-            }
+            let mut fields = Fields::default();
+            event.record(&mut fields);
+            CAPTURED.with_borrow_mut(|events| events.as_mut().map(|events| events.push((fields.0, fields.1))));
         }
     }
-    let events = Arc::new(Mutex::new(Vec::new()));
-    let subscriber = tracing_subscriber::registry().with(Collect(events.clone()));
-    tracing::subscriber::with_default(subscriber, f);
-    events.lock().expect("not poisoned").clone()
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Collect))
+            .expect("no other test sets a global subscriber");
+    });
+    // A callsite first reached while the subscriber was being installed may
+    // have cached "no interest"; it is in the registry by now, so ask again.
+    tracing::callsite::rebuild_interest_cache();
+    CAPTURED.with_borrow_mut(|events| *events = Some(Vec::new()));
+    f();
+    CAPTURED.with_borrow_mut(Option::take).unwrap_or_default()
 }
