@@ -81,7 +81,10 @@ pub fn digest_reader(reader: impl Read) -> std::io::Result<Digest> {
 /// is made (once per distinct block), and returning the file's root node too
 /// (a directory entry needs its cumulative size). Sealing an epoch and
 /// verifying one both digest files through [`FileDigest`], so they cannot disagree.
-pub fn digest_blocks(mut reader: impl Read, emit: impl FnMut(&Cid, &[u8])) -> std::io::Result<(Digest, unixfs::Node)> {
+pub fn digest_blocks(
+    mut reader: impl Read,
+    emit: impl FnMut(&Cid, &[u8]) + Send,
+) -> std::io::Result<(Digest, unixfs::Node)> {
     let mut digest = FileDigest::new(emit);
     let mut buf = vec![0u8; unixfs::CHUNK_SIZE];
     loop {
@@ -103,16 +106,26 @@ pub struct FileDigest<F: FnMut(&Cid, &[u8])> {
     size: u64,
 }
 
-impl<F: FnMut(&Cid, &[u8])> FileDigest<F> {
+/// The smallest piece whose two hashes [`FileDigest::push`] runs in parallel.
+const PARALLEL_PUSH: usize = 64 << 10;
+
+impl<F: FnMut(&Cid, &[u8]) + Send> FileDigest<F> {
     /// An empty file whose blocks go to `emit`.
     pub fn new(emit: F) -> Self {
         FileDigest { hasher: Sha256::new(), dag: unixfs::FileBuilder::new(emit), size: 0 }
     }
 
-    /// Appends `bytes` to the file.
+    /// Appends `bytes` to the file. The whole file's SHA-256 and the DAG's
+    /// (its leaves' SHA-256) are two passes over each byte, made on two
+    /// cores when the piece is large enough to be worth it.
     pub fn push(&mut self, bytes: &[u8]) {
-        self.hasher.update(bytes);
-        self.dag.push(bytes);
+        let (hasher, dag) = (&mut self.hasher, &mut self.dag);
+        if bytes.len() >= PARALLEL_PUSH {
+            rayon::join(|| hasher.update(bytes), || dag.push(bytes));
+        } else {
+            hasher.update(bytes);
+            dag.push(bytes);
+        }
         self.size += bytes.len() as u64;
     }
 

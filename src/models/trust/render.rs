@@ -13,7 +13,7 @@ use crate::models::sentiment::{ArtifactScore, Badge, PeerBadge};
 use crate::numeric::es6_number;
 use crate::scoreset::manifest;
 use crate::scoreset::parquet::{ParquetColumn, parquet_file};
-use crate::scoreset::{EpochFile, REJECTED, io, json_line, jsonl_file, write_row};
+use crate::scoreset::{EpochFile, REJECTED, csv_field, io, json_line, json_string, jsonl_file, write_row};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -153,7 +153,7 @@ pub fn render(
     let mut files = Vec::new();
     if csv_on {
         let rows = Arc::clone(&rows);
-        files.push(EpochFile::pieces("scores.csv", rows.pieces(), move |k| rows.csv_piece(k)));
+        files.push(EpochFile::pieces("scores.csv", rows.pieces(), move |k| Ok(rows.csv_piece(k))));
     }
     if jsonl_on {
         let rows = Arc::clone(&rows);
@@ -228,18 +228,26 @@ impl PeerRows {
     }
 
     /// Piece `k` of `scores.csv` (the header before the first).
-    fn csv_piece(&self, k: usize) -> Result<Vec<u8>> {
-        let mut csv = csv::Writer::from_writer(Vec::with_capacity(PIECE_ROWS * 64));
+    fn csv_piece(&self, k: usize) -> Vec<u8> {
+        let mut csv = Vec::with_capacity(PIECE_ROWS * 64);
         if k == 0 {
-            write_row(&mut csv, &["scope", "peer", "trust_positive", "trust", "badge"]).map_err(io("scores.csv"))?;
+            csv.extend_from_slice(b"scope,peer,trust_positive,trust,badge\n");
         }
+        let mut number = ryu_js::Buffer::new();
         for (s, i) in self.piece(k) {
             let s = &self.scopes[s];
-            let badge = s.badges[i].map_or("", PeerBadge::name);
-            let row = [&s.scope, &s.peers[i], &es6_number(s.trust_positive[i]), &es6_number(s.trust[i]), badge];
-            write_row(&mut csv, &row).map_err(io("scores.csv"))?;
+            csv_field(&mut csv, s.scope.as_bytes());
+            csv.push(b',');
+            csv_field(&mut csv, s.peers[i].as_bytes());
+            csv.push(b',');
+            csv.extend_from_slice(number.format_finite(s.trust_positive[i]).as_bytes());
+            csv.push(b',');
+            csv.extend_from_slice(number.format_finite(s.trust[i]).as_bytes());
+            csv.push(b',');
+            csv.extend_from_slice(s.badges[i].map_or("", PeerBadge::name).as_bytes());
+            csv.push(b'\n');
         }
-        csv.into_inner().map_err(|e| io("scores.csv")(e.into_error()))
+        csv
     }
 
     /// Piece `k` of `peer_scores.jsonl`: one CAIP-261 credential line per peer.
@@ -324,7 +332,7 @@ impl LineParts {
     fn write(&self, out: &mut Vec<u8>, s: &ScopeScores, k: usize) -> Result<()> {
         let mut number = ryu_js::Buffer::new();
         out.extend_from_slice(&self.head);
-        serde_json::to_writer(&mut *out, &s.peers[k]).map_err(|e| io("peer_scores.jsonl")(e.into()))?;
+        json_string(out, &s.peers[k]).map_err(|e| io("peer_scores.jsonl")(e.into()))?;
         let badge = match s.badges[k] {
             None => 0,
             Some(PeerBadge::HighlyTrusted) => 1,
