@@ -12,6 +12,13 @@
 //! Run: `cargo bench --bench scale` (scale 20; `SCORESET_BENCH_SCALES=20,23`
 //! for more — scale 23, 134M edge rows, needs about 5 GiB of memory and
 //! 2.4 GB of disk for its edge list, plus about 4 GB per epoch).
+//!
+//! The epochs are written beside the edge list, in a temporary folder, or
+//! in `SCORESET_BENCH_OUT` (a folder on a memory file system such as
+//! `/dev/shm` shows the emit's own cost, without the disk's). Before the
+//! runs the bench writes and syncs 512 MiB there and prints the rate: the
+//! default formats' bytes (the CAR doubles them) cannot reach the disk in
+//! less than their size over that rate, which it prints as each run's floor.
 
 mod common;
 
@@ -26,9 +33,13 @@ fn main() {
         .filter_map(|s| s.trim().parse().ok())
         .collect();
     let binary = release_binary();
+    let out_parent = std::env::var_os("SCORESET_BENCH_OUT").map(std::path::PathBuf::from);
+    let rate = out_parent.as_deref().map_or_else(|| sync_rate(&std::env::temp_dir()), sync_rate);
+    println!("output folder: writes and syncs at {:.0} MB/s", rate / 1e6);
     for scale in scales {
         let dir = tempfile::tempdir().unwrap();
         let rows = write_rmat(dir.path(), scale);
+        let out_dir = out_parent.as_deref().map(|p| tempfile::tempdir_in(p).unwrap());
         println!(
             "{:<22} {:>7} {:>8} {:>8} {:>10} {:>7} {:>6} {:>9} {:>10} {:>6} {:>10}",
             "formats",
@@ -50,7 +61,7 @@ fn main() {
                 "name = \"p\"\n[[source]]\nformat = \"edges\"\npath = \"edges.csv\"\n[pretrust]\npath = \"pretrust.csv\"\n[output]\nformats = {formats}\n"
             );
             std::fs::write(&pipeline, text).unwrap();
-            let out = dir.path().join("out");
+            let out = out_dir.as_ref().map_or_else(|| dir.path().join("out"), |d| d.path().join("out"));
             let _ = std::fs::remove_dir_all(&out);
             let started = Instant::now();
             let mut child = Command::new(&binary)
@@ -80,6 +91,7 @@ fn main() {
             let emit = seconds_after(&log, "rendered") + seconds_after(&log, "sealed");
             let iterations: f64 = field(&log, "iterations=").unwrap_or(0.0);
             let peers: f64 = field(&log, "peers=").unwrap_or(0.0);
+            let sealed_bytes: f64 = field(&log, "sealed bytes=").unwrap_or(0.0);
             let edges: f64 = rows as f64;
             let ns_per_edge = scope * 1e9 / (edges * iterations.max(1.0));
             let epoch = out.join("p/latest");
@@ -102,6 +114,30 @@ fn main() {
             let stages = ["ingest done", "graph built", "scope computed", "sealed"];
             let peaks: Vec<String> = stages.iter().map(|s| format!("{s} {:.2}", peak_after(&log, s))).collect();
             println!("{:<22} peak GiB after: {}; files (MB): {}", "", peaks.join(", "), files.join(", "));
+            println!(
+                "{:<22} emit wrote {:.0} MB: at least {:.1} s at the output folder's rate ({:.2} s per million peers)",
+                "",
+                sealed_bytes / 1e6,
+                sealed_bytes / rate,
+                sealed_bytes / rate / (peers / 1e6).max(1e-9),
+            );
         }
     }
+}
+
+/// Bytes per second at which `dir` takes 512 MiB written and synced.
+fn sync_rate(dir: &std::path::Path) -> f64 {
+    use std::io::Write;
+    let path = dir.join(format!("scoreset-bench-sync-{}", std::process::id()));
+    let block = vec![7u8; 8 << 20];
+    let started = Instant::now();
+    let mut file = std::fs::File::create(&path).unwrap();
+    for _ in 0..64 {
+        file.write_all(&block).unwrap();
+    }
+    file.sync_all().unwrap();
+    let rate = (64 * block.len()) as f64 / started.elapsed().as_secs_f64();
+    drop(file);
+    std::fs::remove_file(&path).unwrap();
+    rate
 }
