@@ -341,8 +341,9 @@ pub(crate) fn json_line(out: &mut Vec<u8>, value: &impl Serialize) -> std::io::R
 }
 
 /// Appends `text` as a JSON string, escaped as serde_json (and RFC 8785)
-/// escape it. Most ids need no escaping and are copied as they are: the
-/// general escaper's per-call work had been a tenth of the emit stage's CPU.
+/// escape it. Most ids need no escaping and are copied as they are, without
+/// the general escaper's per-call work on each of millions of peer lines; a
+/// property test holds it to serde_json.
 pub(crate) fn json_string(out: &mut Vec<u8>, text: &str) -> serde_json::Result<()> {
     if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
         out.push(b'"');
