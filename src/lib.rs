@@ -30,13 +30,14 @@
 //! patch-history database the patch model reads and `scoreset history` writes.
 //! [`fetch`] brings network inputs into the content-addressed input cache.
 //! Below the stages, [`progress`] reports long stages as events, [`memory`] what the process holds (for the stage logs), [`fsio`] reads
-//! untrusted files (regular files only, bounded), [`numeric`] holds the deterministic summation, [`crypto`] the content ids,
+//! untrusted files (regular files only, bounded), [`numeric`] holds the deterministic summation, [`cache`] the prefetch hint the gathering passes use, [`crypto`] the content ids,
 //! did:key and eddsa-jcs-2022 proofs, and `synth` (feature `synth`, on by
 //! default) the seeded synthetic graphs and samples used by benchmarks, tests and `data/`.
 
 #![deny(missing_docs)]
 
 pub mod as_of;
+pub mod cache;
 pub mod cluster;
 pub mod combine;
 pub mod compute;

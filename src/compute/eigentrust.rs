@@ -248,29 +248,6 @@ fn step(c: &Incoming, p: &[f64], t: &[f64], next: &mut [f64], alpha: f64, dangli
     compensated_sum(partials)
 }
 
-/// How many entries ahead [`step_rows`] asks for the score it will gather.
-///
-/// Once t outgrows the cache, almost every gather waits on memory, and the
-/// core can only look a few dozen entries ahead on its own; asking this far
-/// ahead keeps several times as many reads in flight. Measured on R-MAT graphs
-/// of 4–8M peers: 16 and 32 ahead gained less, 128 no more.
-const PREFETCH_AHEAD: usize = 64;
-
-/// Asks the processor to bring `t[i]` into cache: a hint that changes no
-/// value, and does nothing where the index is out of range or the target has
-/// no such instruction.
-#[inline(always)]
-fn prefetch(t: &[f64], i: u32) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(score) = t.get(i as usize) {
-        // SAFETY: the address is that of an element of `t`; a prefetch reads
-        // nothing into the program and cannot fault.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((score as *const f64).cast()) }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (t, i);
-}
-
 /// Rows `first .. first + out.len()` of one power step into `out`, whose
 /// incoming edges are `c`'s columns from `first − c_first` on (a cluster
 /// worker holds only its rows' columns); returns the sum of their squared
@@ -294,9 +271,7 @@ pub(crate) fn step_rows(
         let edges = indptr[column]..indptr[column + 1];
         let mut gathered = 0.0;
         for k in edges {
-            if let Some(&ahead) = sources.get(k + PREFETCH_AHEAD) {
-                prefetch(t, ahead);
-            }
+            crate::cache::prefetch_ahead(t, sources, k);
             gathered += weights[k] * t[sources[k] as usize];
         }
         let value = (1.0 - alpha) * (gathered + dangling_mass * p[j]) + alpha * p[j];

@@ -6,6 +6,7 @@
 //! input: peers are numbered by sorted id, and duplicate (i, j) entries are
 //! summed in value order.
 
+mod columns;
 mod incoming;
 
 pub use incoming::Incoming;
@@ -130,28 +131,11 @@ fn build_fading(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)
         e.truster = rank[e.truster as usize];
         e.trustee = rank[e.trustee as usize];
     });
-    // Sort by the packed pair (fast), then put duplicate pairs in value order
-    // so that their sum does not depend on the input order.
-    edges.par_sort_unstable_by_key(|e| (u64::from(e.truster) << 32) | u64::from(e.trustee));
-    for pair in edges.chunk_by_mut(|a, b| (a.truster, a.trustee) == (b.truster, b.trustee)) {
-        if pair.len() > 1 {
-            pair.sort_unstable_by(|a, b| a.value.total_cmp(&b.value));
-        }
-    }
-
-    // Rows are independent: merge and scale them in parallel, in chunks cut
-    // at row boundaries (the cut depends only on the data, never on threads).
-    let parts: Vec<(Rows, Rows, usize)> =
-        row_chunks(&edges).par_windows(2).map(|w| merge_rows(&edges[w[0]..w[1]])).collect();
-    // The edges are merged into rows: free them before the rows are
-    // assembled into columns, so the edge list, the rows and the columns are
-    // never held at once (at 134M edges, 2 GiB less at the peak).
-    drop(edges);
-    let neutral_pairs = parts.iter().map(|p| p.2).sum();
-    let (trust, distrust): (Vec<Rows>, Vec<Rows>) = parts.into_iter().map(|(t, d, _)| (t, d)).unzip();
-    let (kept, leak) = fading(n, &trust, faded, &rank);
-    let (trust, dangling) = Rows::assemble(n, trust, kept.as_deref());
-    let (distrust, _) = Rows::assemble(n, distrust, None);
+    let Merged { trust, dangling, distrust, leak, neutral_pairs } = if columns::sums_stay_finite(&edges) {
+        columns::merge(n, edges, faded, &rank)
+    } else {
+        merge_by_rows(n, edges, faded, &rank)
+    };
     let stats = GraphStats { input_edges, trust_edges: trust.nnz(), distrust_edges: distrust.nnz(), neutral_pairs };
 
     let mut weights = vec![0.0; n];
@@ -172,20 +156,67 @@ fn id_prefix(id: &str) -> u64 {
     u64::from_be_bytes(key)
 }
 
+/// The merged matrices of one scope, each non-empty row scaled to sum 1 (or
+/// to its kept share), however they were assembled.
+struct Merged {
+    trust: Incoming,
+    dangling: Vec<u32>,
+    distrust: Incoming,
+    leak: Vec<(u32, f64)>,
+    neutral_pairs: usize,
+}
+
+/// Puts the entries of each duplicate (truster, trustee) pair of sorted
+/// edges in value order, so that their sum does not depend on the input order.
+fn order_duplicates(edges: &mut [Edge]) {
+    for pair in edges.chunk_by_mut(|a, b| (a.truster, a.trustee) == (b.truster, b.trustee)) {
+        if pair.len() > 1 {
+            pair.sort_unstable_by(|a, b| a.value.total_cmp(&b.value));
+        }
+    }
+}
+
+/// Merges the edges row by row and turns the rows into columns: the way for
+/// any values, even those whose sums overflow ([`merge_row`]).
+fn merge_by_rows(n: usize, mut edges: Vec<Edge>, faded: &[(u32, f64)], rank: &[u32]) -> Merged {
+    edges.par_sort_unstable_by_key(|e| (u64::from(e.truster) << 32) | u64::from(e.trustee));
+    order_duplicates(&mut edges);
+    // Rows are independent: merge and scale them in parallel, in chunks cut
+    // at row boundaries (the cut depends only on the data, never on threads).
+    let parts: Vec<(Rows, Rows, usize)> =
+        chunks_by(&edges, |e| e.truster).par_windows(2).map(|w| merge_rows(&edges[w[0]..w[1]])).collect();
+    // The edges are merged into rows: free them before the rows are
+    // assembled into columns, so the edge list, the rows and the columns are
+    // never held at once (at 134M edges, 2 GiB less at the peak).
+    drop(edges);
+    let neutral_pairs = parts.iter().map(|p| p.2).sum();
+    let (trust, distrust): (Vec<Rows>, Vec<Rows>) = parts.into_iter().map(|(t, d, _)| (t, d)).unzip();
+    let (kept, leak) = fading(faded, rank, || {
+        let mut decayed = vec![0.0; n];
+        for &(row, total) in trust.iter().flat_map(|part| &part.totals) {
+            decayed[row as usize] = total;
+        }
+        decayed
+    });
+    let (trust, dangling) = Rows::assemble(n, trust, kept.as_deref());
+    let (distrust, _) = Rows::assemble(n, distrust, None);
+    Merged { trust, dangling, distrust, leak, neutral_pairs }
+}
+
 /// For rows with faded mass F (by input truster, mapped through `rank`) and
-/// decayed total D: the share each keeps, D / (D + F), per row (`None` when
-/// nothing faded), and the leaked shares F / (D + F), ascending by row.
-fn fading(n: usize, trust: &[Rows], faded: &[(u32, f64)], rank: &[u32]) -> (Option<Vec<f64>>, Vec<(u32, f64)>) {
+/// decayed total D (`decayed()[row]`, 0 for an empty row): the share each
+/// keeps, D / (D + F), per row (`None` when nothing faded), and the leaked
+/// shares F / (D + F), ascending by row.
+fn fading(
+    faded: &[(u32, f64)],
+    rank: &[u32],
+    decayed: impl FnOnce() -> Vec<f64>,
+) -> (Option<Vec<f64>>, Vec<(u32, f64)>) {
     if faded.is_empty() {
         return (None, Vec::new());
     }
-    let mut decayed = vec![0.0; n];
-    for part in trust {
-        for &(row, total) in &part.totals {
-            decayed[row as usize] = total;
-        }
-    }
-    let mut kept = vec![1.0; n];
+    let decayed = decayed();
+    let mut kept = vec![1.0; decayed.len()];
     let mut leak = Vec::new();
     let mut by_row: Vec<(u32, f64)> = faded.iter().map(|&(t, m)| (rank[t as usize], m)).collect();
     by_row.sort_unstable_by_key(|&(row, _)| row);
@@ -242,14 +273,14 @@ fn scale_to_unit_sum(values: &mut [f64], total: f64) {
 /// Edges per chunk of [`row_chunks`] (before extending to the end of a row).
 const EDGES_PER_CHUNK: usize = 1 << 16;
 
-/// Chunk boundaries over edges sorted by truster: about [`EDGES_PER_CHUNK`]
-/// apart, never inside a row; starts with 0 and ends with `edges.len()`.
-fn row_chunks(edges: &[Edge]) -> Vec<usize> {
+/// Chunk boundaries over edges sorted by `key`: about [`EDGES_PER_CHUNK`]
+/// apart, never between two edges of one key; starts with 0 and ends with `edges.len()`.
+fn chunks_by(edges: &[Edge], key: impl Fn(&Edge) -> u32) -> Vec<usize> {
     let mut bounds = vec![0];
     let mut at = 0;
     while at < edges.len() {
         at = (at + EDGES_PER_CHUNK).min(edges.len());
-        while at < edges.len() && edges[at].truster == edges[at - 1].truster {
+        while at < edges.len() && key(&edges[at]) == key(&edges[at - 1]) {
             at += 1;
         }
         bounds.push(at);
@@ -504,7 +535,7 @@ mod tests {
                 edge(i, if i == j { (j + 1) % n } else { j }, ((h >> 40) % 21) as f64 - 10.0)
             })
             .collect();
-        assert!(row_chunks(&edges).len() > 3);
+        assert!(chunks_by(&edges, |e| e.truster).len() > 3);
         let names: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
         let mut reversed = edges.clone();
         reversed.reverse();
