@@ -254,10 +254,16 @@ mod tests {
         let rank: Vec<u32> = (0..n).collect();
         assert!(chunks_by(&edges, |e| e.trustee).len() > 3);
         let by_rows = merge_by_rows(n as usize, edges.clone(), &[(5, 0.5)], &rank);
-        for threads in [1, 2, 3] {
+        for threads in [1, 2, 3, 7] {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            let by_columns = pool.install(|| merge(n as usize, edges.clone(), &[(5, 0.5)], &rank));
+            let (by_columns, by_rows_here) = pool.install(|| {
+                (
+                    merge(n as usize, edges.clone(), &[(5, 0.5)], &rank),
+                    merge_by_rows(n as usize, edges.clone(), &[(5, 0.5)], &rank),
+                )
+            });
             assert_same(&by_columns, &by_rows);
+            assert_same(&by_rows_here, &by_rows);
         }
     }
 

@@ -270,7 +270,7 @@ fn scale_to_unit_sum(values: &mut [f64], total: f64) {
     values.iter_mut().for_each(|v| *v /= total);
 }
 
-/// Edges per chunk of [`row_chunks`] (before extending to the end of a row).
+/// Edges per chunk of [`chunks_by`] (before extending to the end of a row or column).
 const EDGES_PER_CHUNK: usize = 1 << 16;
 
 /// Chunk boundaries over edges sorted by `key`: about [`EDGES_PER_CHUNK`]
@@ -552,7 +552,7 @@ mod tests {
     }
 
     #[test]
-    fn the_hand_written_transpose_equals_sprs_for_any_worker_count() {
+    fn the_columns_equal_sprs_conversion_of_the_rows_for_any_worker_count() {
         let n = 2000u32;
         let edges: Vec<Edge> = (0..60_000u64)
             .map(|k| {
