@@ -136,7 +136,7 @@ const PIECE_ROWS: usize = 8192;
 /// name order, peers in byte order. A non-finite score is a bug and fails the run.
 ///
 /// The peer score files (`scores.csv`, `peer_scores.jsonl`) are returned as
-/// pieces of [`PIECE_ROWS`] rows over the scores, rendered when the epoch is
+/// pieces of 8,192 rows (`PIECE_ROWS`) over the scores, rendered when the epoch is
 /// sealed ([`crate::scoreset::Body::Pieces`]): they are the epoch's largest
 /// files by far, and are never held whole.
 pub fn render(
