@@ -63,7 +63,7 @@ pub fn build_scope(all_peers: &[String], edges: Vec<Edge>, pretrust: &[(u32, f64
 /// [`TrustGraph::leak`] for EigenTrust to hand back to pre-trust.
 pub fn build_scope_fading(
     all_peers: &[String],
-    mut edges: Vec<Edge>,
+    edges: Vec<Edge>,
     pretrust: &[(u32, f64)],
     faded: &[(u32, f64)],
 ) -> TrustGraph {
@@ -90,10 +90,6 @@ pub fn build_scope_fading(
             peers.push(all_peers[global].clone());
         }
     }
-    edges.par_iter_mut().for_each(|e| {
-        e.truster = local[e.truster as usize];
-        e.trustee = local[e.trustee as usize];
-    });
     let pretrust: Vec<(u32, f64)> = pretrust.iter().map(|&(p, w)| (local[p as usize], w)).collect();
     // A truster with faded mass has statements here, so it is already indexed.
     let faded: Vec<(u32, f64)> = faded
@@ -101,17 +97,27 @@ pub fn build_scope_fading(
         .filter(|&&(t, m)| m > 0.0 && local[t as usize] != u32::MAX)
         .map(|&(t, m)| (local[t as usize], m))
         .collect();
-    build_fading(peers, edges, &pretrust, &faded)
+    build_fading(peers, Some(&local), edges, &pretrust, &faded)
 }
 
 /// Builds the graph. `peers[k]` is the id of input peer number `k`, which
 /// `edges` and `pretrust` refer to; ids must be distinct.
 pub fn build(peers: Vec<String>, edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> TrustGraph {
-    build_fading(peers, edges, pretrust, &[])
+    build_fading(peers, None, edges, pretrust, &[])
 }
 
-/// [`build`] with faded mass per truster (input numbering), as [`build_scope_fading`] describes.
-fn build_fading(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)], faded: &[(u32, f64)]) -> TrustGraph {
+/// [`build`] with faded mass per truster (input numbering), as
+/// [`build_scope_fading`] describes. With `numbering`, the edges number their
+/// peers in a larger list, and `numbering[g]` is the index in `peers` of
+/// their peer `g`: that renumbering and the sort's are composed, so the edges
+/// are rewritten once.
+fn build_fading(
+    peers: Vec<String>,
+    numbering: Option<&[u32]>,
+    mut edges: Vec<Edge>,
+    pretrust: &[(u32, f64)],
+    faded: &[(u32, f64)],
+) -> TrustGraph {
     let n = peers.len();
     // Sorted by the ids' first eight bytes (zero-padded, big-endian: the
     // same order as the bytes), held beside each index, and by the whole id
@@ -127,9 +133,17 @@ fn build_fading(peers: Vec<String>, mut edges: Vec<Edge>, pretrust: &[(u32, f64)
     let sorted_peers: Vec<String> = order.iter().map(|&old| std::mem::take(&mut peers[old as usize])).collect();
 
     let input_edges = edges.len();
+    let composed: Vec<u32>;
+    let row = match numbering {
+        Some(numbering) => {
+            composed = numbering.par_iter().map(|&k| rank.get(k as usize).copied().unwrap_or(u32::MAX)).collect();
+            &composed
+        }
+        None => &rank,
+    };
     edges.par_iter_mut().for_each(|e| {
-        e.truster = rank[e.truster as usize];
-        e.trustee = rank[e.trustee as usize];
+        e.truster = row[e.truster as usize];
+        e.trustee = row[e.trustee as usize];
     });
     let Merged { trust, dangling, distrust, leak, neutral_pairs } = if columns::sums_stay_finite(&edges) {
         columns::merge(n, edges, faded, &rank)
