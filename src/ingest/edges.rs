@@ -2,7 +2,7 @@
 //! or Parquet. Values are multiplied by the source's `value_scale`; the
 //! optional timestamp is unix seconds (fractions allowed).
 
-use super::tabular::{self, Line};
+use super::tabular;
 use super::{
     Edge, EdgeBatch, InputStats, PeerIds, Position, Refusal, Reject, RejectReason, SourceSpec, normalise_peer,
 };
@@ -50,6 +50,27 @@ impl Collector<'_> {
         self.batch.edges.push(Edge { truster, trustee, value });
         if let Some(times) = &mut self.batch.times_ms {
             times.push(time_ms);
+        }
+        Ok(())
+    }
+}
+
+impl Collector<'_> {
+    /// Files edges of the fast path ([`super::decimal::edge`]), their ids
+    /// as their numbers: each is a record accepted, its peers interned.
+    fn take_decimal(&mut self, edges: &[Edge]) -> Result<()> {
+        self.stats.records += edges.len() as u64;
+        for (k, edge) in edges.iter().enumerate() {
+            if let Some(ahead) = edges.get(k + crate::cache::AHEAD) {
+                self.peers.prefetch_decimal(ahead.truster);
+                self.peers.prefetch_decimal(ahead.trustee);
+            }
+            let truster = self.peers.intern_decimal(edge.truster, self.path)?;
+            let trustee = self.peers.intern_decimal(edge.trustee, self.path)?;
+            self.batch.edges.push(Edge { truster, trustee, value: edge.value });
+        }
+        if let Some(times) = &mut self.batch.times_ms {
+            times.resize(self.batch.edges.len(), None);
         }
         Ok(())
     }
@@ -116,26 +137,15 @@ pub(super) fn read_text(
     Ok(collector.batch)
 }
 
-/// Lines whose ids are looked up together ([`PeerIds::get_all`]).
-const LOOKUP_LINES: usize = 256;
-
-/// Lines per block of [`read_csv`].
-const BLOCK_LINES: usize = 1 << 16;
-
-/// Reads a text edge list a block of lines at a time. Each block is parsed in
-/// parallel while the previous one is filed; then the ids its lines name that
-/// earlier blocks already interned are looked up in parallel (read-only), so
-/// the sequential filing interns only ids new in this block, in line order —
-/// the numbering is the same as interning every line in order.
+/// Reads a text edge list (a whole file's text) a block at a time ([`read_lines`]).
 fn read_csv(bytes: &[u8], spec: &SourceSpec, header: bool, collector: &mut Collector<'_>) -> Result<()> {
     // One allocation for the edges: growing by doubling would copy them and fault in fresh pages each time.
-    let line_count = bytes.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_count = memchr::memchr_iter(b'\n', bytes).count() + 1;
     collector.batch.edges.reserve_exact(line_count);
-    let total = (line_count as u64 - u64::from(bytes.last() == Some(&b'\n'))).max(1);
-    let label = spec.path.display();
-    read_lines(bytes, spec, header, (0, 0), collector, |last| {
-        let last = last.number;
-        crate::progress::step("Ingest", format_args!("{label}: {}% ({last} of {total} lines)", last * 100 / total));
+    let (label, len) = (spec.path.display(), bytes.len());
+    read_lines(bytes, spec, header, (0, 0), collector, |at| {
+        let percent = (at as u64 * 100).checked_div(len as u64).unwrap_or(100);
+        crate::progress::step("Ingest", format_args!("{label}: {percent}% ({at} of {len} bytes)"));
     })
 }
 
@@ -200,12 +210,11 @@ fn read_in_blocks(
         };
         let (_, parsed) = rayon::join(
             || digest.push(new),
-            || read_lines(lines, spec, header, (lines_before, base), &mut collector, |last| report(last.offset)),
+            || read_lines(lines, spec, header, (lines_before, base), &mut collector, report),
         );
         parsed?;
         lines_before += memchr::memchr_iter(b'\n', lines).count() as u64;
         base += whole;
-        report(base);
         buffer.drain(..whole);
         if at_end {
             break;
@@ -214,54 +223,202 @@ fn read_in_blocks(
     Ok((digest.finish().0, collector.batch))
 }
 
+/// Bytes of text per block of [`read_lines`].
+pub(super) const BLOCK_BYTES: usize = 4 << 20;
+
+/// Bytes per piece of a block (cut at a line end): the unit parsed on one core.
+const PIECE_BYTES: usize = 256 << 10;
+
 /// Reads the lines of `bytes`, a part of an edge list after `lines_before`
-/// lines, from byte `base` (`at`), into the collector, a block of lines at a
-/// time; `progress` is shown the last line of each block.
+/// lines, from byte `base` (`at`), into the collector; `progress` is shown
+/// the file offset reached after each block.
 fn read_lines(
     bytes: &[u8],
     spec: &SourceSpec,
     header: bool,
     at: (u64, usize),
     collector: &mut Collector<'_>,
-    progress: impl Fn(&Line<'_>),
+    progress: impl Fn(usize),
+) -> Result<()> {
+    read_lines_in(bytes, spec, header, at, collector, progress, (BLOCK_BYTES, PIECE_BYTES))
+}
+
+/// [`read_lines`] in blocks and pieces of `sizes` bytes.
+///
+/// The text is cut into blocks, and each block into pieces at line ends.
+/// The pieces of a block are parsed in parallel ([`Piece::parse`]: finding
+/// the lines, taking the canonical decimal ones by the fast path of
+/// [`decimal::edge`], the others by [`csv_record`]) while the previous block
+/// is filed on one core, in line order, so peers are numbered in the order
+/// first seen. Before a block is filed, the ids of its general lines that
+/// earlier blocks interned are looked up in parallel ([`PeerIds::get_all`]);
+/// the decimal ids are looked up as they are filed, each asked for
+/// [`crate::cache::AHEAD`] edges before it is needed.
+fn read_lines_in(
+    bytes: &[u8],
+    spec: &SourceSpec,
+    header: bool,
+    at: (u64, usize),
+    collector: &mut Collector<'_>,
+    progress: impl Fn(usize),
+    (block_bytes, piece_bytes): (usize, usize),
 ) -> Result<()> {
     use rayon::prelude::*;
-    type Block<'a> = (Vec<Line<'a>>, Vec<Result<Checked<'a>, Refusal>>, Vec<[Option<u32>; 2]>);
-    let file = |collector: &mut Collector<'_>, block: Option<Block<'_>>| -> Result<()> {
-        let Some((lines, parsed, known)) = block else { return Ok(()) };
-        for ((line, checked), known) in lines.iter().zip(parsed).zip(known) {
-            collector.take(Position::Line(line.number), checked, known, || line.raw())?;
+    let (mut lines_before, mut base, mut bytes) = (at.0, at.1, bytes);
+    if header && lines_before == 0 {
+        // The header is the file's line 1.
+        let end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
+        (lines_before, base, bytes) = (1, base + end, &bytes[end..]);
+    }
+    let file = |collector: &mut Collector<'_>, pieces: Option<Vec<Piece<'_>>>, lines_before: &mut u64| -> Result<()> {
+        for piece in pieces.into_iter().flatten() {
+            let lines = piece.lines;
+            piece.file(collector, *lines_before)?;
+            *lines_before += lines;
         }
         Ok(())
     };
-    let mut lines = tabular::lines_after(bytes, header, at.0, at.1).peekable();
-    let mut pending: Option<Block<'_>> = None;
+    let mut pending: Option<Vec<Piece<'_>>> = None;
+    let mut start = 0;
     loop {
-        let block: Vec<Line<'_>> = lines.by_ref().take(BLOCK_LINES).collect();
-        let (filed, parsed) = rayon::join(
-            || file(collector, pending.take()),
-            || block.par_iter().map(|line| csv_record(line, spec.value_scale)).collect::<Vec<_>>(),
+        let end = line_end_after(bytes, start, block_bytes);
+        let block = &bytes[start..end];
+        let (filed, mut parsed) = rayon::join(
+            || file(collector, pending.take(), &mut lines_before),
+            || {
+                let pieces = cut_at_lines(block, piece_bytes);
+                pieces.into_par_iter().map(|piece| Piece::parse(piece, spec.value_scale)).collect::<Vec<_>>()
+            },
         );
         filed?;
         let peers: &PeerIds = collector.peers;
-        let known = parsed
-            .par_chunks(LOOKUP_LINES)
-            .flat_map_iter(|chunk| {
-                let ids = chunk.iter().flat_map(|checked| match checked {
-                    Ok((truster, trustee, ..)) => [Some(&**truster), Some(&**trustee)],
-                    Err(_) => [None, None],
+        parsed.par_iter_mut().for_each(|piece| piece.look_up(peers));
+        pending = Some(parsed);
+        progress(base + end);
+        if end == bytes.len() {
+            return file(collector, pending.take(), &mut lines_before);
+        }
+        start = end;
+    }
+}
+
+/// The end of the line that byte `start + size - 1` of `bytes` is in (just
+/// past its line end), or the end of `bytes`.
+fn line_end_after(bytes: &[u8], start: usize, size: usize) -> usize {
+    let at = start.saturating_add(size.max(1) - 1);
+    match bytes.get(at..) {
+        Some(rest) => memchr::memchr(b'\n', rest).map_or(bytes.len(), |i| at + i + 1),
+        None => bytes.len(),
+    }
+}
+
+/// `bytes` cut into pieces of about `size` bytes, each ending at a line end
+/// (but the last); one empty piece for empty `bytes`.
+fn cut_at_lines(bytes: &[u8], size: usize) -> Vec<&[u8]> {
+    let mut pieces = Vec::with_capacity(bytes.len() / size.max(1) + 1);
+    let mut start = 0;
+    loop {
+        let end = line_end_after(bytes, start, size);
+        pieces.push(&bytes[start..end]);
+        if end == bytes.len() {
+            return pieces;
+        }
+        start = end;
+    }
+}
+
+/// A piece of an edge list's text, parsed: its decimal edges, and its
+/// other non-blank lines in order with where they fall among the edges.
+struct Piece<'a> {
+    /// The lines taken by the fast path, their ids as their numbers.
+    decimal: Vec<Edge>,
+    /// Every other non-blank line.
+    general: Vec<General<'a>>,
+    /// Line ends in the piece.
+    lines: u64,
+}
+
+/// A line of a [`Piece`] read by the general reader.
+struct General<'a> {
+    /// How many of the piece's decimal edges come before it.
+    after: usize,
+    /// Its line, counted from the piece's first (0).
+    line: u64,
+    /// Its text (`Err`: the bytes of a line that is not UTF-8).
+    text: Result<&'a str, &'a [u8]>,
+    checked: Result<Checked<'a>, Refusal>,
+    /// Its peers' indices, for ids earlier blocks interned.
+    known: [Option<u32>; 2],
+}
+
+impl<'a> Piece<'a> {
+    /// Parses the lines of `bytes` (a trailing `\r` dropped, blank lines skipped).
+    fn parse(bytes: &'a [u8], scale: f64) -> Self {
+        let mut piece = Piece { decimal: Vec::with_capacity(bytes.len() / 12), general: Vec::new(), lines: 0 };
+        let mut start = 0;
+        while start < bytes.len() {
+            if let Some((edge, used)) = super::decimal::edge(&bytes[start..], scale) {
+                piece.decimal.push(edge);
+                start += used;
+                piece.lines += u64::from(bytes[start - 1] == b'\n');
+                continue;
+            }
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let raw = &bytes[start..end];
+            let text = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if !text.iter().all(u8::is_ascii_whitespace) {
+                let text = std::str::from_utf8(text).map_err(|_| text);
+                let checked = csv_record(text, scale);
+                piece.general.push(General {
+                    after: piece.decimal.len(),
+                    line: piece.lines,
+                    text,
+                    checked,
+                    known: [None; 2],
                 });
-                let found = peers.get_all(&ids.collect::<Vec<_>>());
-                found.chunks_exact(2).map(|pair| [pair[0], pair[1]]).collect::<Vec<_>>()
+            }
+            if end == bytes.len() {
+                break;
+            }
+            (start, piece.lines) = (end + 1, piece.lines + 1);
+        }
+        piece
+    }
+
+    /// Looks up the general lines' ids that are already interned.
+    fn look_up(&mut self, peers: &PeerIds) {
+        if self.general.is_empty() {
+            return;
+        }
+        let ids: Vec<Option<&str>> = self
+            .general
+            .iter()
+            .flat_map(|line| match &line.checked {
+                Ok((truster, trustee, ..)) => [Some(&**truster), Some(&**trustee)],
+                Err(_) => [None, None],
             })
             .collect();
-        if let Some(last) = block.last() {
-            progress(last);
+        let found = peers.get_all(&ids);
+        drop(ids);
+        for (line, found) in self.general.iter_mut().zip(found.chunks_exact(2)) {
+            line.known = [found[0], found[1]];
         }
-        pending = Some((block, parsed, known));
-        if lines.peek().is_none() {
-            return file(collector, pending.take());
+    }
+
+    /// Files the piece's lines in order, the first being line `lines_before + 1` of the file.
+    fn file(self, collector: &mut Collector<'_>, lines_before: u64) -> Result<()> {
+        let mut filed = 0;
+        for line in self.general {
+            collector.take_decimal(&self.decimal[filed..line.after])?;
+            filed = line.after;
+            let text = line.text;
+            let raw = || match text {
+                Ok(t) => t.to_owned(),
+                Err(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            };
+            collector.take(Position::Line(lines_before + line.line + 1), line.checked, line.known, raw)?;
         }
+        collector.take_decimal(&self.decimal[filed..])
     }
 }
 
@@ -275,8 +432,8 @@ fn seconds_to_ms(text: &str) -> Result<i64, Refusal> {
 }
 
 /// Parses and checks one line (runs in parallel, allocation-free for plain ids).
-fn csv_record<'a>(line: &Line<'a>, scale: f64) -> Result<Checked<'a>, Refusal> {
-    let Ok(text) = line.text else {
+fn csv_record<'a>(text: Result<&'a str, &'a [u8]>, scale: f64) -> Result<Checked<'a>, Refusal> {
+    let Ok(text) = text else {
         return Err((RejectReason::ParseError, "line is not valid UTF-8".into()));
     };
     let fields = fields(text);
@@ -426,6 +583,122 @@ mod tests {
         let (mut stats, mut peers, mut rejects) = (InputStats::new("e.csv", "edges"), PeerIds::default(), Vec::new());
         let error = read_in_blocks(&path, &spec, 100, 64, &mut stats, &mut peers, &mut rejects).unwrap_err();
         assert!(error.to_string().contains("more than 100 bytes"), "{error}");
+    }
+
+    /// The reader as it was before blocks, pieces and the fast path: each
+    /// line through the general reader, one after another.
+    fn read_line_by_line(text: &[u8], spec: &super::SourceSpec) -> Read {
+        use super::super::{InputStats, PeerIds, Position, tabular};
+        let (mut stats, mut peers, mut rejects) = (InputStats::new("e.csv", "edges"), PeerIds::default(), Vec::new());
+        let batch = super::EdgeBatch { scope: spec.scope.clone(), ..Default::default() };
+        let path = std::path::Path::new("e.csv");
+        let mut collector =
+            super::Collector { path, stats: &mut stats, peers: &mut peers, batch, rejects: &mut rejects };
+        for line in tabular::lines(text, spec.header) {
+            let checked = super::csv_record(line.text, spec.value_scale);
+            collector.take(Position::Line(line.number), checked, [None, None], || line.raw()).unwrap();
+        }
+        let batch = collector.batch;
+        (batch, rejects, peers.into_ids(), (stats.records, stats.rejected))
+    }
+
+    type Read = (super::EdgeBatch, Vec<super::Reject>, Vec<String>, (u64, u64));
+
+    /// [`super::read_lines_in`] with blocks and pieces of `sizes` bytes.
+    fn read_in_pieces(text: &[u8], spec: &super::SourceSpec, sizes: (usize, usize)) -> Read {
+        use super::super::{InputStats, PeerIds};
+        let (mut stats, mut peers, mut rejects) = (InputStats::new("e.csv", "edges"), PeerIds::default(), Vec::new());
+        let batch = super::EdgeBatch { scope: spec.scope.clone(), ..Default::default() };
+        let path = std::path::Path::new("e.csv");
+        let mut collector =
+            super::Collector { path, stats: &mut stats, peers: &mut peers, batch, rejects: &mut rejects };
+        super::read_lines_in(text, spec, spec.header, (0, 0), &mut collector, |_| {}, sizes).unwrap();
+        let batch = collector.batch;
+        (batch, rejects, peers.into_ids(), (stats.records, stats.rejected))
+    }
+
+    const IDS: &[&str] = &[
+        "0",
+        "1",
+        "2",
+        "7",
+        "007",
+        "16777215",
+        "16777216",
+        "123456789",
+        " 5",
+        "5 ",
+        "-1",
+        "",
+        "a",
+        "did:web:x.org",
+        "did:key:nope",
+        "7\u{a0}",
+    ];
+    const VALUES: &[&str] = &[
+        "1",
+        "-0",
+        "0.5",
+        "1e3",
+        "+2",
+        "-3",
+        "inf",
+        "NaN",
+        "x",
+        " 1",
+        "1 ",
+        "999999999999999",
+        "9999999999999999",
+        "1e308",
+        "",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The fast path, the pieces and the blocks change nothing: the
+        /// edges, their times, the peers' numbering, the rejects (with their
+        /// line numbers) and the counts are those of reading line by line.
+        #[test]
+        fn pieces_and_the_fast_path_read_as_line_by_line(
+            lines in proptest::collection::vec(
+                (0..IDS.len(), 0..IDS.len(), 0..VALUES.len(), 0..8u8, proptest::bool::ANY), 0..60),
+            header in proptest::bool::ANY,
+            scale in proptest::sample::select(vec![1.0, 0.5, -2.0, 1e300]),
+            end_with_newline in proptest::bool::ANY,
+            sizes in proptest::sample::select(vec![(1, 1), (5, 2), (40, 9), (64, 64), (300, 17), (1 << 20, 1 << 16)]),
+        ) {
+            let mut text = Vec::new();
+            for (a, b, v, shape, crlf) in lines {
+                match shape {
+                    0 => text.extend_from_slice(b"  "),
+                    1 => text.extend_from_slice(format!("{},{},{},1700000000", IDS[a], IDS[b], VALUES[v]).as_bytes()),
+                    2 => text.extend_from_slice(format!("{},{}", IDS[a], IDS[b]).as_bytes()),
+                    3 => text.extend_from_slice(b"\xff,1,1"),
+                    4 => text.extend_from_slice(format!("{},{},{},", IDS[a], IDS[b], VALUES[v]).as_bytes()),
+                    _ => text.extend_from_slice(format!("{},{},{}", IDS[a], IDS[b], VALUES[v]).as_bytes()),
+                }
+                text.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+            if !end_with_newline && text.last() == Some(&b'\n') {
+                text.pop();
+            }
+            let spec = super::SourceSpec {
+                format: super::super::SourceFormat::Edges,
+                path: "e.csv".into(),
+                header,
+                value_scale: scale,
+                scope: "default".into(),
+            };
+            let expected = read_line_by_line(&text, &spec);
+            let got = read_in_pieces(&text, &spec, sizes);
+            proptest::prop_assert_eq!(&got.0.edges, &expected.0.edges);
+            proptest::prop_assert_eq!(
+                got.0.edges.iter().map(|e| e.value.to_bits()).collect::<Vec<_>>(),
+                expected.0.edges.iter().map(|e| e.value.to_bits()).collect::<Vec<_>>()
+            );
+            proptest::prop_assert_eq!(got, expected);
+        }
     }
 
     #[test]
