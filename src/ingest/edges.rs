@@ -143,7 +143,7 @@ fn read_csv(bytes: &[u8], spec: &SourceSpec, header: bool, collector: &mut Colle
     let line_count = memchr::memchr_iter(b'\n', bytes).count() + 1;
     collector.batch.edges.reserve_exact(line_count);
     let (label, len) = (spec.path.display(), bytes.len());
-    read_lines(bytes, spec, header, (0, 0), collector, |at| {
+    read_lines(bytes, spec, header, (0, 0), collector, SIZES, |at| {
         let percent = (at as u64 * 100).checked_div(len as u64).unwrap_or(100);
         crate::progress::step("Ingest", format_args!("{label}: {percent}% ({at} of {len} bytes)"));
     })
@@ -210,7 +210,7 @@ fn read_in_blocks(
         };
         let (_, parsed) = rayon::join(
             || digest.push(new),
-            || read_lines(lines, spec, header, (lines_before, base), &mut collector, report),
+            || read_lines(lines, spec, header, (lines_before, base), &mut collector, SIZES, report),
         );
         parsed?;
         lines_before += memchr::memchr_iter(b'\n', lines).count() as u64;
@@ -229,39 +229,31 @@ pub(super) const BLOCK_BYTES: usize = 4 << 20;
 /// Bytes per piece of a block (cut at a line end): the unit parsed on one core.
 const PIECE_BYTES: usize = 256 << 10;
 
+/// The sizes [`read_lines`] reads in.
+const SIZES: (usize, usize) = (BLOCK_BYTES, PIECE_BYTES);
+
 /// Reads the lines of `bytes`, a part of an edge list after `lines_before`
-/// lines, from byte `base` (`at`), into the collector; `progress` is shown
-/// the file offset reached after each block.
+/// lines, from byte `base` (`at`), into the collector, in blocks and pieces
+/// of `sizes` bytes ([`SIZES`] but in tests); `progress` is shown the file
+/// offset reached after each block.
+///
+/// The text is cut into blocks, and each block into pieces at line ends.
+/// The pieces of a block are parsed in parallel ([`Piece::parse`]: finding
+/// the lines, taking the canonical decimal ones by the fast path of
+/// [`super::decimal::edge`], the others by [`csv_record`]) while the
+/// previous block is filed on one core, in line order, so peers are
+/// numbered in the order first seen. Before a block is filed, the ids of its
+/// general lines that earlier blocks interned are looked up in parallel
+/// ([`PeerIds::get_all`]); the decimal ids are looked up as they are filed,
+/// each asked for [`crate::cache::AHEAD`] edges before it is needed.
 fn read_lines(
     bytes: &[u8],
     spec: &SourceSpec,
     header: bool,
     at: (u64, usize),
     collector: &mut Collector<'_>,
-    progress: impl Fn(usize),
-) -> Result<()> {
-    read_lines_in(bytes, spec, header, at, collector, progress, (BLOCK_BYTES, PIECE_BYTES))
-}
-
-/// [`read_lines`] in blocks and pieces of `sizes` bytes.
-///
-/// The text is cut into blocks, and each block into pieces at line ends.
-/// The pieces of a block are parsed in parallel ([`Piece::parse`]: finding
-/// the lines, taking the canonical decimal ones by the fast path of
-/// [`decimal::edge`], the others by [`csv_record`]) while the previous block
-/// is filed on one core, in line order, so peers are numbered in the order
-/// first seen. Before a block is filed, the ids of its general lines that
-/// earlier blocks interned are looked up in parallel ([`PeerIds::get_all`]);
-/// the decimal ids are looked up as they are filed, each asked for
-/// [`crate::cache::AHEAD`] edges before it is needed.
-fn read_lines_in(
-    bytes: &[u8],
-    spec: &SourceSpec,
-    header: bool,
-    at: (u64, usize),
-    collector: &mut Collector<'_>,
-    progress: impl Fn(usize),
     (block_bytes, piece_bytes): (usize, usize),
+    progress: impl Fn(usize),
 ) -> Result<()> {
     use rayon::prelude::*;
     let (mut lines_before, mut base, mut bytes) = (at.0, at.1, bytes);
@@ -604,7 +596,7 @@ mod tests {
 
     type Read = (super::EdgeBatch, Vec<super::Reject>, Vec<String>, (u64, u64));
 
-    /// [`super::read_lines_in`] with blocks and pieces of `sizes` bytes.
+    /// [`super::read_lines`] with blocks and pieces of `sizes` bytes.
     fn read_in_pieces(text: &[u8], spec: &super::SourceSpec, sizes: (usize, usize)) -> Read {
         use super::super::{InputStats, PeerIds};
         let (mut stats, mut peers, mut rejects) = (InputStats::new("e.csv", "edges"), PeerIds::default(), Vec::new());
@@ -612,7 +604,7 @@ mod tests {
         let path = std::path::Path::new("e.csv");
         let mut collector =
             super::Collector { path, stats: &mut stats, peers: &mut peers, batch, rejects: &mut rejects };
-        super::read_lines_in(text, spec, spec.header, (0, 0), &mut collector, |_| {}, sizes).unwrap();
+        super::read_lines(text, spec, spec.header, (0, 0), &mut collector, sizes, |_| {}).unwrap();
         let batch = collector.batch;
         (batch, rejects, peers.into_ids(), (stats.records, stats.rejected))
     }
