@@ -23,7 +23,18 @@ struct Collector<'a> {
     rejects: &'a mut Vec<Reject>,
 }
 
-impl Collector<'_> {
+impl<'a> Collector<'a> {
+    fn new(
+        path: &'a Path,
+        spec: &SourceSpec,
+        stats: &'a mut InputStats,
+        peers: &'a mut PeerIds,
+        rejects: &'a mut Vec<Reject>,
+    ) -> Self {
+        let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
+        Collector { path, stats, peers, batch, rejects }
+    }
+
     /// Files one checked record: interns its peers (unless `known` already
     /// holds their indices) and keeps the edge, or rejects it.
     fn take(
@@ -109,8 +120,7 @@ pub(super) fn read(
     rejects: &mut Vec<Reject>,
     limit: u64,
 ) -> Result<EdgeBatch> {
-    let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
-    let mut collector = Collector { path, stats, peers, batch, rejects };
+    let mut collector = Collector::new(path, spec, stats, peers, rejects);
     if path.extension().is_some_and(|e| e == "parquet") {
         read_parquet(path, file, spec.value_scale, &mut collector)?;
     } else {
@@ -131,8 +141,7 @@ pub(super) fn read_text(
     peers: &mut PeerIds,
     rejects: &mut Vec<Reject>,
 ) -> Result<EdgeBatch> {
-    let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
-    let mut collector = Collector { path, stats, peers, batch, rejects };
+    let mut collector = Collector::new(path, spec, stats, peers, rejects);
     read_csv(bytes, spec, header, &mut collector)?;
     Ok(collector.batch)
 }
@@ -180,8 +189,7 @@ fn read_in_blocks(
     use std::io::Read;
     let read_err = |source| Error::Read { path: path.to_path_buf(), source };
     let (mut file, len) = crate::fsio::open_limited(path, limit)?;
-    let batch = EdgeBatch { scope: spec.scope.clone(), ..EdgeBatch::default() };
-    let mut collector = Collector { path, stats, peers, batch, rejects };
+    let mut collector = Collector::new(path, spec, stats, peers, rejects);
     let mut digest = crate::crypto::content::FileDigest::new(|_, _| {});
     let mut buffer = Vec::new();
     let (mut lines_before, mut base, mut read_total) = (0u64, 0usize, 0u64);
@@ -582,10 +590,8 @@ mod tests {
     fn read_line_by_line(text: &[u8], spec: &super::SourceSpec) -> Read {
         use super::super::{InputStats, PeerIds, Position, tabular};
         let (mut stats, mut peers, mut rejects) = (InputStats::new("e.csv", "edges"), PeerIds::default(), Vec::new());
-        let batch = super::EdgeBatch { scope: spec.scope.clone(), ..Default::default() };
         let path = std::path::Path::new("e.csv");
-        let mut collector =
-            super::Collector { path, stats: &mut stats, peers: &mut peers, batch, rejects: &mut rejects };
+        let mut collector = super::Collector::new(path, spec, &mut stats, &mut peers, &mut rejects);
         for line in tabular::lines(text, spec.header) {
             let checked = super::csv_record(line.text, spec.value_scale);
             collector.take(Position::Line(line.number), checked, [None, None], || line.raw()).unwrap();
@@ -600,10 +606,8 @@ mod tests {
     fn read_in_pieces(text: &[u8], spec: &super::SourceSpec, sizes: (usize, usize)) -> Read {
         use super::super::{InputStats, PeerIds};
         let (mut stats, mut peers, mut rejects) = (InputStats::new("e.csv", "edges"), PeerIds::default(), Vec::new());
-        let batch = super::EdgeBatch { scope: spec.scope.clone(), ..Default::default() };
         let path = std::path::Path::new("e.csv");
-        let mut collector =
-            super::Collector { path, stats: &mut stats, peers: &mut peers, batch, rejects: &mut rejects };
+        let mut collector = super::Collector::new(path, spec, &mut stats, &mut peers, &mut rejects);
         super::read_lines(text, spec, spec.header, (0, 0), &mut collector, sizes, |_| {}).unwrap();
         let batch = collector.batch;
         (batch, rejects, peers.into_ids(), (stats.records, stats.rejected))

@@ -495,11 +495,20 @@ impl PeerIds {
     /// The index of the canonical decimal id `n` (below 2^24, as
     /// [`decimal::edge`] gives it), adding it if new: what
     /// [`PeerIds::intern`] gives its text, without writing or reading it.
+    #[inline]
     pub(crate) fn intern_decimal(&mut self, n: u32, source: &Path) -> Result<u32> {
         match self.by_number.get(n as usize) {
             Some(&slot) if slot > 0 => Ok(slot - 1),
-            _ => self.intern(&n.to_string(), source),
+            _ => self.intern_new_decimal(n, source),
         }
+    }
+
+    /// [`PeerIds::intern_decimal`] of an id not seen before (once per peer,
+    /// so kept out of the loop that files every edge).
+    #[cold]
+    #[inline(never)]
+    fn intern_new_decimal(&mut self, n: u32, source: &Path) -> Result<u32> {
+        self.intern(&n.to_string(), source)
     }
 
     /// Asks the processor for the slot of decimal id `n` (see [`crate::cache`]).
