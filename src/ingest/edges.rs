@@ -87,6 +87,27 @@ impl Collector<'_> {
     }
 }
 
+/// Reserves room for `extra` more edges, read from `bytes` bytes of text,
+/// and touches each page of it, on every core, before any is filed. The
+/// first touch of fresh memory (the kernel zeroing the page) had been half
+/// the time of the one core that files the edges in line order, at 134M
+/// rows; touched a block at a time, between blocks, it gained nothing
+/// (docs/performance.md). `extra` is the lines counted or estimated from a
+/// first block, and never taken above one edge per 6 bytes (`1,2,3` and its
+/// line end, the shortest line an edge is read from): a file whose first
+/// block is blank lines cannot make it touch more than a file of its size
+/// could need.
+fn reserve_touched(edges: &mut Vec<Edge>, extra: usize, bytes: usize) {
+    use rayon::prelude::*;
+    const PAGE: usize = 4096 / std::mem::size_of::<Edge>();
+    edges.reserve_exact(extra.min(bytes / 6 + 1));
+    edges.spare_capacity_mut().par_chunks_mut(PAGE * 64).for_each(|pages| {
+        for slot in pages.iter_mut().step_by(PAGE) {
+            slot.write(Edge { truster: 0, trustee: 0, value: 0.0 });
+        }
+    });
+}
+
 /// Checks one statement: ids present and valid, not self-trust, scaled value finite.
 fn check<'a>(
     truster: &'a str,
@@ -150,7 +171,7 @@ pub(super) fn read_text(
 fn read_csv(bytes: &[u8], spec: &SourceSpec, header: bool, collector: &mut Collector<'_>) -> Result<()> {
     // One allocation for the edges: growing by doubling would copy them and fault in fresh pages each time.
     let line_count = memchr::memchr_iter(b'\n', bytes).count() + 1;
-    collector.batch.edges.reserve_exact(line_count);
+    reserve_touched(&mut collector.batch.edges, line_count, bytes.len());
     let (label, len) = (spec.path.display(), bytes.len());
     read_lines(bytes, spec, header, (0, 0), collector, SIZES, |at| {
         let percent = (at as u64 * 100).checked_div(len as u64).unwrap_or(100);
@@ -208,7 +229,7 @@ fn read_in_blocks(
             // The edges' one allocation, from the first block's bytes per line.
             let lines = memchr::memchr_iter(b'\n', &buffer[..whole]).count().max(1) as u64;
             let estimate = (len as f64 / whole as f64 * lines as f64 * 1.01) as usize + 1;
-            collector.batch.edges.reserve_exact(estimate);
+            reserve_touched(&mut collector.batch.edges, estimate, len as usize);
         }
         let (new, lines) = (&buffer[carried..], &buffer[..whole]);
         let (header, label) = (spec.header, spec.path.display());
@@ -695,6 +716,17 @@ mod tests {
             );
             proptest::prop_assert_eq!(got, expected);
         }
+    }
+
+    #[test]
+    fn room_for_edges_is_bounded_by_the_text_it_is_read_from() {
+        let mut edges = Vec::new();
+        // A first block of blank lines would estimate a line per byte.
+        super::reserve_touched(&mut edges, 1 << 30, 600);
+        assert!((101..1000).contains(&edges.capacity()), "{}", edges.capacity());
+        assert!(edges.is_empty(), "touching the room files nothing");
+        super::reserve_touched(&mut edges, 5000, 1 << 20);
+        assert!(edges.capacity() >= 5000);
     }
 
     #[test]
