@@ -432,12 +432,8 @@ impl<'a> Piece<'a> {
         for line in self.general {
             collector.take_decimal(&self.decimal[filed..line.after])?;
             filed = line.after;
-            let text = line.text;
-            let raw = || match text {
-                Ok(t) => t.to_owned(),
-                Err(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-            };
-            collector.take(Position::Line(lines_before + line.line + 1), line.checked, line.known, raw)?;
+            let (position, text) = (Position::Line(lines_before + line.line + 1), line.text);
+            collector.take(position, line.checked, line.known, || tabular::raw(text))?;
         }
         collector.take_decimal(&self.decimal[filed..])
     }

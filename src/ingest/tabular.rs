@@ -25,10 +25,15 @@ pub(crate) struct Line<'a> {
 impl Line<'_> {
     /// The line as read (invalid UTF-8 replaced), for reject reports.
     pub fn raw(&self) -> String {
-        match self.text {
-            Ok(t) => t.to_owned(),
-            Err(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        }
+        raw(self.text)
+    }
+}
+
+/// A line's text as read (`Err`: bytes that are not UTF-8, replaced), for reject reports.
+pub(crate) fn raw(text: Result<&str, &[u8]>) -> String {
+    match text {
+        Ok(t) => t.to_owned(),
+        Err(bytes) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
 
@@ -37,24 +42,12 @@ impl Line<'_> {
 /// with `memchr`, which tests many bytes per instruction (SIMD) where
 /// splitting byte by byte tests one.
 pub(crate) fn lines(bytes: &[u8], header: bool) -> impl Iterator<Item = Line<'_>> {
-    lines_after(bytes, header, 0, 0)
-}
-
-/// [`lines`] of a part of a file that starts at byte `base`, after
-/// `lines_before` lines (numbers and offsets are the file's; the header is
-/// its line 1).
-pub(crate) fn lines_after(
-    bytes: &[u8],
-    header: bool,
-    lines_before: u64,
-    base: usize,
-) -> impl Iterator<Item = Line<'_>> {
     let ends = memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len()));
     let mut offset = 0;
     ends.enumerate().filter_map(move |(index, end)| {
-        let number = lines_before + index as u64 + 1;
+        let number = index as u64 + 1;
         let raw = &bytes[offset..end];
-        let line_offset = std::mem::replace(&mut offset, end + 1) + base;
+        let line_offset = std::mem::replace(&mut offset, end + 1);
         let text = raw.strip_suffix(b"\r").unwrap_or(raw);
         if (header && number == 1) || text.iter().all(u8::is_ascii_whitespace) {
             return None;
