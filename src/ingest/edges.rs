@@ -177,6 +177,7 @@ fn read_csv(bytes: &[u8], spec: &SourceSpec, header: bool, collector: &mut Colle
         let percent = (at as u64 * 100).checked_div(len as u64).unwrap_or(100);
         crate::progress::step("Ingest", format_args!("{label}: {percent}% ({at} of {len} bytes)"));
     })
+    .map(|_| ())
 }
 
 /// Bytes of a plain-text edge list read at a time by [`read_streamed`].
@@ -241,8 +242,8 @@ fn read_in_blocks(
             || digest.push(new),
             || read_lines(lines, spec, header, (lines_before, base), &mut collector, SIZES, report),
         );
-        parsed?;
-        lines_before += memchr::memchr_iter(b'\n', lines).count() as u64;
+        // The pieces counted the line ends as they parsed.
+        lines_before += parsed?;
         base += whole;
         buffer.drain(..whole);
         if at_end {
@@ -264,7 +265,7 @@ const SIZES: (usize, usize) = (BLOCK_BYTES, PIECE_BYTES);
 /// Reads the lines of `bytes`, a part of an edge list after `lines_before`
 /// lines, from byte `base` (`at`), into the collector, in blocks and pieces
 /// of `sizes` bytes ([`SIZES`] but in tests); `progress` is shown the file
-/// offset reached after each block.
+/// offset reached after each block. Returns the line ends in `bytes`.
 ///
 /// The text is cut into blocks, and each block into pieces at line ends.
 /// The pieces of a block are parsed in parallel ([`Piece::parse`]: finding
@@ -283,14 +284,19 @@ fn read_lines(
     collector: &mut Collector<'_>,
     (block_bytes, piece_bytes): (usize, usize),
     progress: impl Fn(usize),
-) -> Result<()> {
+) -> Result<u64> {
     use rayon::prelude::*;
     let (mut lines_before, mut base, mut bytes) = (at.0, at.1, bytes);
+    // Line ends before the pieces: the header's, if it has one.
+    let mut skipped = 0;
     if header && lines_before == 0 {
         // The header is the file's line 1.
-        let end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
+        let found = memchr::memchr(b'\n', bytes);
+        let end = found.map_or(bytes.len(), |i| i + 1);
+        skipped = u64::from(found.is_some());
         (lines_before, base, bytes) = (1, base + end, &bytes[end..]);
     }
+    let first = lines_before;
     let file = |collector: &mut Collector<'_>, pieces: Option<Vec<Piece<'_>>>, lines_before: &mut u64| -> Result<()> {
         for piece in pieces.into_iter().flatten() {
             let lines = piece.lines;
@@ -317,7 +323,8 @@ fn read_lines(
         pending = Some(parsed);
         progress(base + end);
         if end == bytes.len() {
-            return file(collector, pending.take(), &mut lines_before);
+            file(collector, pending.take(), &mut lines_before)?;
+            return Ok(skipped + lines_before - first);
         }
         start = end;
     }
@@ -625,7 +632,8 @@ mod tests {
         let (mut stats, mut peers, mut rejects) = (InputStats::new("e.csv", "edges"), PeerIds::default(), Vec::new());
         let path = std::path::Path::new("e.csv");
         let mut collector = super::Collector::new(path, spec, &mut stats, &mut peers, &mut rejects);
-        super::read_lines(text, spec, spec.header, (0, 0), &mut collector, sizes, |_| {}).unwrap();
+        let ends = super::read_lines(text, spec, spec.header, (0, 0), &mut collector, sizes, |_| {}).unwrap();
+        assert_eq!(ends, memchr::memchr_iter(b'\n', text).count() as u64, "the line ends read");
         let batch = collector.batch;
         (batch, rejects, peers.into_ids(), (stats.records, stats.rejected))
     }
