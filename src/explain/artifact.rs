@@ -61,8 +61,7 @@ pub fn explain(view: &ScopeView, artifact: &ArtifactId) -> Option<ArtifactExplan
     if reviews.is_empty() && security.is_empty() {
         return None;
     }
-    let opinions =
-        sentiment::opinions(&reviews, &security, endorsements, |p| standing.get(p).copied().unwrap_or_default());
+    let opinions = sentiment::opinions(&reviews, &security, endorsements, standing);
     let scored = sentiment::score_artifacts(&opinions, weakest_trust, view.thresholds);
     let mut lines: Vec<OpinionLine> = opinions
         .into_iter()

@@ -130,23 +130,29 @@ pub fn artifact_sentiment(
 ) -> (f64, Vec<ArtifactScore>) {
     let (weakest, standing) = standings(peers, trust, trust_positive, highly, thresholds);
     let (reviews, security, endorsements) = artifacts;
-    let opinions = opinions(reviews, security, endorsements, |p| standing.get(p).copied().unwrap_or_default());
+    let opinions = opinions(reviews, security, endorsements, standing);
     (weakest, score_artifacts(&opinions, weakest, thresholds))
 }
 
-/// T⁺(d) and every peer's [`Standing`] in the sentiment scope (`peers` in
-/// order, with T and T⁺, and P_h as a flag per peer).
+/// T⁺(d) and each peer's [`Standing`] in the sentiment scope (`peers` in
+/// byte order, as a scope's graph holds them, with T and T⁺, and P_h as a
+/// flag per peer), looked up by id when an opinion's issuer is weighed: a
+/// map of every peer would cost more than the opinions (a second per 4M peers).
 pub fn standings<'a>(
     peers: &'a [String],
-    trust: &[f64],
+    trust: &'a [f64],
     trust_positive: &[f64],
-    highly: &[bool],
+    highly: &'a [bool],
     thresholds: Thresholds,
-) -> (f64, HashMap<&'a str, Standing>) {
+) -> (f64, impl Fn(&str) -> Standing + 'a) {
     let weakest = weakest_highly_trusted(trust_positive, highly);
-    let floor = |k: usize| if highly[k] && thresholds == Thresholds::Caip { weakest } else { 0.0 };
-    let standing =
-        (0..peers.len()).map(|k| (peers[k].as_str(), Standing { trust: trust[k], floor: floor(k) })).collect();
+    let standing = move |id: &str| match peers.binary_search_by(|p| p.as_str().cmp(id)) {
+        Ok(k) => {
+            let floor = if highly[k] && thresholds == Thresholds::Caip { weakest } else { 0.0 };
+            Standing { trust: trust[k], floor }
+        }
+        Err(_) => Standing::default(),
+    };
     (weakest, standing)
 }
 
