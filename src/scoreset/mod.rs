@@ -7,6 +7,7 @@
 //! requires), in CSV as in JSON, so `0.25`, `1` and `1e-7` read back exactly.
 //! JSON lines are RFC 8785 canonical (sorted keys), so equal data gives equal bytes.
 
+pub mod direct;
 pub mod manifest;
 pub mod parquet;
 
@@ -17,7 +18,7 @@ use ed25519_dalek::SigningKey;
 use manifest::{Manifest, OutputRecord};
 use serde::Serialize;
 use std::fs::File;
-use std::io::{BufWriter, Seek, Write};
+use std::io::{Seek, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -184,16 +185,17 @@ pub fn seal(
     // after each file, so its last sync has little left to do.
     std::thread::scope(|syncs| {
         let sync = |name: &'static str, file: File| syncs.spawn(move || file.sync_all().map_err(write_err(name)));
-        let car_file = create(CAR)?;
-        let car_so_far = car_file.try_clone().map_err(write_err(CAR))?;
-        let mut car = EpochCar::new(BufWriter::with_capacity(1 << 20, car_file))?;
+        let output = |name: &'static str| direct::OutputFile::create(&dir.join(name)).map_err(write_err(name));
+        let car_file = output(CAR)?;
+        let car_so_far = car_file.try_clone_handle().map_err(write_err(CAR))?;
+        let mut car = EpochCar::new(car_file)?;
         let mut pending = Vec::new();
         let mut outputs = Vec::with_capacity(files.len());
         let mut written = 0u64;
         for (k, f) in files.iter().enumerate() {
             before_file(k).map_err(write_err(f.name))?;
             crate::progress::step("Write", format_args!("{} ({written} bytes written)", f.name));
-            let mut out = BufWriter::with_capacity(1 << 20, create(f.name)?);
+            let mut out = output(f.name)?;
             let digest = car.add_with(f.name, |add| {
                 f.write_to(&mut |piece| {
                     // The file's copy and the piece's hashes and CAR blocks, on two cores.
@@ -208,7 +210,7 @@ pub fn seal(
                     Ok(())
                 })
             })?;
-            let out = out.into_inner().map_err(|e| write_err(f.name)(e.into_error()))?;
+            let out = out.finish().map_err(write_err(f.name))?;
             pending.push(sync(f.name, out));
             let car_so_far = car_so_far.try_clone().map_err(write_err(CAR))?;
             pending.push(syncs.spawn(move || car_so_far.sync_data().map_err(write_err(CAR))));
@@ -223,7 +225,7 @@ pub fn seal(
         written += manifest_bytes.len() as u64;
         before_file(files.len() + 1).map_err(write_err(CAR))?;
         let (root, car) = car.finish()?;
-        let car = car.into_inner().map_err(|e| write_err(CAR)(e.into_error()))?;
+        let car = car.finish().map_err(write_err(CAR))?;
         let car_bytes = car.metadata().map(|m| m.len()).map_err(write_err(CAR))?;
         pending.push(sync(CAR, car));
         for synced in pending {
