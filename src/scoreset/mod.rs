@@ -187,6 +187,7 @@ pub fn seal(
         let sync = |name: &'static str, file: File| syncs.spawn(move || file.sync_all().map_err(write_err(name)));
         let output = |name: &'static str| direct::OutputFile::create(&dir.join(name)).map_err(write_err(name));
         let car_file = output(CAR)?;
+        tracing::debug!(direct = car_file.is_direct(), "writing the epoch's files (direct: around the page cache)");
         let car_so_far = car_file.try_clone_handle().map_err(write_err(CAR))?;
         let mut car = EpochCar::new(car_file)?;
         let mut pending = Vec::new();
