@@ -40,6 +40,7 @@ pub struct OutputFile {
     plain: File,
     /// The direct handle, while direct writes are being made.
     direct: Option<File>,
+    /// The buffer, grown a block at a time up to [`BUFFER`] (a small file fills only what it needs) and reused.
     blocks: Vec<Block>,
     /// Bytes gathered in `blocks`, to be written at `flushed`.
     filled: usize,
@@ -62,7 +63,7 @@ impl OutputFile {
         Ok(OutputFile {
             plain,
             direct,
-            blocks: vec![Block([0; ALIGN]); BUFFER / ALIGN],
+            blocks: Vec::with_capacity(BUFFER / ALIGN),
             filled: 0,
             flushed: 0,
             cursor: None,
@@ -122,6 +123,9 @@ impl OutputFile {
     fn append(&mut self, mut bytes: &[u8]) -> io::Result<()> {
         while !bytes.is_empty() {
             let (block, at) = (self.filled / ALIGN, self.filled % ALIGN);
+            if block == self.blocks.len() {
+                self.blocks.push(Block([0; ALIGN]));
+            }
             let n = bytes.len().min(ALIGN - at);
             self.blocks[block].0[at..at + n].copy_from_slice(&bytes[..n]);
             self.filled += n;
