@@ -463,14 +463,20 @@ fn small_decimal(id: &str) -> Option<u32> {
 impl PeerIds {
     /// The index of `id`, adding it if new.
     pub(crate) fn intern(&mut self, id: &str, source: &Path) -> Result<u32> {
-        if let Some(index) = self.get(id) {
-            return Ok(index);
+        match self.get(id) {
+            Some(index) => Ok(index),
+            None => self.add(id.to_owned(), small_decimal(id), source),
         }
+    }
+
+    /// Adds `id`, known to be new (`decimal`: its value, when it is a
+    /// canonical decimal id below [`DECIMAL_TABLE_LIMIT`]); returns its index.
+    fn add(&mut self, id: String, decimal: Option<u32>, source: &Path) -> Result<u32> {
         let index = u32::try_from(self.names.len()).ok().filter(|&i| i < u32::MAX).ok_or_else(|| Error::Input {
             path: source.to_path_buf(),
             message: format!("more than {} distinct peers", u32::MAX - 1),
         })?;
-        match small_decimal(id) {
+        match decimal {
             Some(n) => {
                 let n = n as usize;
                 if self.by_number.len() <= n {
@@ -485,10 +491,10 @@ impl PeerIds {
                 self.short.insert_unique(hasher.hash_one(id.as_bytes()), slot, |s| hasher.hash_one(s.id()));
             }
             None => {
-                self.long.insert(id.to_owned(), index);
+                self.long.insert(id.clone(), index);
             }
         }
-        self.names.push(id.to_owned());
+        self.names.push(id);
         Ok(index)
     }
 
@@ -508,7 +514,8 @@ impl PeerIds {
     #[cold]
     #[inline(never)]
     fn intern_new_decimal(&mut self, n: u32, source: &Path) -> Result<u32> {
-        self.intern(&n.to_string(), source)
+        // Its slot was just read as empty: no second lookup, one string.
+        self.add(n.to_string(), Some(n), source)
     }
 
     /// Asks the processor for the slot of decimal id `n` (see [`crate::cache`]).
