@@ -56,7 +56,7 @@ fn graph(ingested: &Ingested, combined: &Combined) -> BTreeMap<String, Vec<(Stri
         .scopes
         .iter()
         .map(|(scope, edges)| {
-            let name = |i: u32| ingested.peers[i as usize].clone();
+            let name = |i: u32| ingested.id(i).into_owned();
             let mut list: Vec<_> = edges.iter().map(|e| (name(e.truster), name(e.trustee), e.value)).collect();
             list.sort_by(|a, b| a.partial_cmp(b).unwrap());
             (scope.clone(), list)

@@ -128,10 +128,12 @@ pub struct AssertionOpinion {
 /// What holds at `as_of`.
 #[derive(Debug, Clone, Default)]
 pub struct Combined {
-    /// Per computed scope (in the pipeline's order): its edges on [`Ingested::peers`].
+    /// Per computed scope (in the pipeline's order): its edges on
+    /// [`Ingested::peers`] and [`Ingested::decimal`].
     pub scopes: Vec<(String, Vec<Edge>)>,
     /// Per computed scope, with `row_scale = "undecayed"`: (truster, the
-    /// positive weight decay took from its statements), by truster; else empty.
+    /// positive weight decay took from its statements), by truster (named
+    /// canonically, [`crate::ingest::DecimalIds::canonical`]); else empty.
     pub faded: Vec<Vec<(u32, f64)>>,
     /// Active reviews, by issuer then artifact.
     pub reviews: Vec<Review>,
@@ -353,7 +355,9 @@ pub fn combine(ingested: &mut Ingested, scopes: &[String], decay: &DecayParams, 
                         let decayed = Edge { value: edge.value * decay.weight(*time, as_of_ms), ..*edge };
                         edges.push(decayed);
                         if edge.value > 0.0 {
-                            fade(&mut per_scope_faded, scope_at, edge.truster, edge.value - decayed.value);
+                            // Keyed by one name per peer, so a truster's faded mass is one sum.
+                            let truster = ingested.decimal.canonical(edge.truster);
+                            fade(&mut per_scope_faded, scope_at, truster, edge.value - decayed.value);
                         }
                     }
                 }

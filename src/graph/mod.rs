@@ -11,7 +11,7 @@ mod incoming;
 
 pub use incoming::Incoming;
 
-use crate::ingest::Edge;
+use crate::ingest::{DecimalIds, Edge};
 use crate::numeric::compensated_sum;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -53,35 +53,62 @@ pub struct GraphStats {
 /// Builds one scope's graph from edges on the global peer list: only the
 /// peers those edges or the pre-trust name take part.
 pub fn build_scope(all_peers: &[String], edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> TrustGraph {
-    build_scope_fading(all_peers, edges, pretrust, &[])
+    build_scope_fading(all_peers, &DecimalIds::default(), edges, pretrust, &[])
 }
 
-/// [`build_scope`], with `faded[k] = (truster, mass)`: the positive weight
+/// [`build_scope`] of edges that may also name peers by their ids' numbers
+/// (`decimal`), with `faded[k] = (truster, mass)`: the positive weight
 /// decay took from that truster's statements. Its row is then scaled by its
 /// undecayed total (decayed + faded) instead of its decayed one, so it sums
 /// to less than 1, and the rest — the faded share — is listed in
 /// [`TrustGraph::leak`] for EigenTrust to hand back to pre-trust.
 pub fn build_scope_fading(
     all_peers: &[String],
+    decimal: &DecimalIds,
     edges: Vec<Edge>,
     pretrust: &[(u32, f64)],
     faded: &[(u32, f64)],
 ) -> TrustGraph {
-    // The scope's peers, numbered in the global order. (Any numbering gives
-    // the same graph: `build` sorts the peers by id; this one is found on
-    // every core, where numbering by first appearance took one pass on one.)
-    let used: Vec<AtomicBool> = (0..all_peers.len()).into_par_iter().map(|_| AtomicBool::new(false)).collect();
+    // The scope's peers, found on every core: those named by index, then
+    // those named by number that have no index, in the order of their
+    // numbers. (Any numbering gives the same graph: `build` sorts the peers
+    // by id.)
+    let flags = |n: usize| -> Vec<AtomicBool> { (0..n).into_par_iter().map(|_| AtomicBool::new(false)).collect() };
+    let (used, used_numbers) = (flags(all_peers.len()), flags(decimal.span as usize));
     let mark = |peer: u32| {
-        let flag = &used[peer as usize];
+        let flag = match DecimalIds::number(peer) {
+            Some(n) => &used_numbers[n as usize],
+            None => &used[peer as usize],
+        };
         if !flag.load(Ordering::Relaxed) {
             flag.store(true, Ordering::Relaxed);
         }
     };
-    edges.par_iter().for_each(|e| {
-        mark(e.truster);
-        mark(e.trustee);
+    // Each flag asked for ahead (`crate::cache`): with millions of peers the
+    // flags outgrow the cache, and this pass and the one rewriting the
+    // edges are the two reads per edge end of a table that large.
+    let ask = |peer: u32| match DecimalIds::number(peer) {
+        Some(n) => crate::cache::prefetch(&used_numbers, n as usize),
+        None => crate::cache::prefetch(&used, peer as usize),
+    };
+    edges.par_chunks(1 << 16).for_each(|edges| {
+        for (k, e) in edges.iter().enumerate() {
+            if let Some(ahead) = edges.get(k + crate::cache::AHEAD) {
+                ask(ahead.truster);
+                ask(ahead.trustee);
+            }
+            mark(e.truster);
+            mark(e.trustee);
+        }
     });
     pretrust.iter().for_each(|&(p, _)| mark(p));
+    let used_numbers: Vec<bool> = used_numbers.into_par_iter().map(AtomicBool::into_inner).collect();
+    // A number whose id was also interned as text names that peer.
+    for (n, &slot) in decimal.interned.iter().enumerate() {
+        if slot > 0 && used_numbers.get(n) == Some(&true) {
+            used[slot as usize - 1].store(true, Ordering::Relaxed);
+        }
+    }
     let mut local = vec![u32::MAX; all_peers.len()];
     let mut peers = Vec::new();
     for (global, flag) in used.into_iter().enumerate() {
@@ -90,14 +117,30 @@ pub fn build_scope_fading(
             peers.push(all_peers[global].clone());
         }
     }
-    let pretrust: Vec<(u32, f64)> = pretrust.iter().map(|&(p, w)| (local[p as usize], w)).collect();
-    // A truster with faded mass has statements here, so it is already indexed.
-    let faded: Vec<(u32, f64)> = faded
-        .iter()
-        .filter(|&&(t, m)| m > 0.0 && local[t as usize] != u32::MAX)
-        .map(|&(t, m)| (local[t as usize], m))
+    let unindexed: Vec<u32> =
+        (0..decimal.span).into_par_iter().filter(|&n| used_numbers[n as usize] && decimal.index(n).is_none()).collect();
+    peers.par_extend(unindexed.par_iter().map(u32::to_string));
+    let mut local_numbers: Vec<u32> = (0..decimal.span)
+        .into_par_iter()
+        .map(|n| match decimal.index(n) {
+            Some(index) if used_numbers[n as usize] => local[index as usize],
+            _ => u32::MAX,
+        })
         .collect();
-    build_fading(peers, Some(&local), edges, &pretrust, &faded)
+    let first = (peers.len() - unindexed.len()) as u32;
+    for (k, &n) in unindexed.iter().enumerate() {
+        local_numbers[n as usize] = first + k as u32;
+    }
+    drop((used_numbers, unindexed));
+    let local_of = |peer: u32| match DecimalIds::number(peer) {
+        Some(n) => local_numbers[n as usize],
+        None => local[peer as usize],
+    };
+    let pretrust: Vec<(u32, f64)> = pretrust.iter().map(|&(p, w)| (local_of(p), w)).collect();
+    // A truster with faded mass has statements here, so it is already indexed.
+    let faded: Vec<(u32, f64)> =
+        faded.iter().filter(|&&(t, m)| m > 0.0 && local_of(t) != u32::MAX).map(|&(t, m)| (local_of(t), m)).collect();
+    build_fading(peers, Some((&local, &local_numbers)), edges, &pretrust, &faded)
 }
 
 /// Builds the graph. `peers[k]` is the id of input peer number `k`, which
@@ -107,13 +150,15 @@ pub fn build(peers: Vec<String>, edges: Vec<Edge>, pretrust: &[(u32, f64)]) -> T
 }
 
 /// [`build`] with faded mass per truster (input numbering), as
-/// [`build_scope_fading`] describes. With `numbering`, the edges number their
-/// peers in a larger list, and `numbering[g]` is the index in `peers` of
-/// their peer `g`: that renumbering and the sort's are composed, so the edges
-/// are rewritten once.
+/// [`build_scope_fading`] describes. With `numbering`, the edges name their
+/// peers by index in a larger list or by number ([`DecimalIds`]), and
+/// `numbering.0[g]` is the index in `peers` of their peer `g`,
+/// `numbering.1[n]` that of the peer numbered `n`: that renumbering and the
+/// sort's are composed, so the edges are rewritten once, with one table
+/// read per peer named.
 fn build_fading(
     peers: Vec<String>,
-    numbering: Option<&[u32]>,
+    numbering: Option<(&[u32], &[u32])>,
     mut edges: Vec<Edge>,
     pretrust: &[(u32, f64)],
     faded: &[(u32, f64)],
@@ -133,18 +178,37 @@ fn build_fading(
     let sorted_peers: Vec<String> = order.iter().map(|&old| std::mem::take(&mut peers[old as usize])).collect();
 
     let input_edges = edges.len();
-    let composed: Vec<u32>;
-    let row = match numbering {
-        Some(numbering) => {
-            composed = numbering.par_iter().map(|&k| rank.get(k as usize).copied().unwrap_or(u32::MAX)).collect();
-            &composed
-        }
-        None => &rank,
+    let composed = |numbering: &[u32]| -> Vec<u32> {
+        numbering.par_iter().map(|&k| rank.get(k as usize).copied().unwrap_or(u32::MAX)).collect()
     };
-    edges.par_iter_mut().for_each(|e| {
-        e.truster = row[e.truster as usize];
-        e.trustee = row[e.trustee as usize];
-    });
+    match numbering {
+        Some((indices, numbers)) => {
+            let (by_index, by_number) = (composed(indices), composed(numbers));
+            let row = |peer: u32| match DecimalIds::number(peer) {
+                Some(n) => by_number[n as usize],
+                None => by_index[peer as usize],
+            };
+            let ask = |peer: u32| match DecimalIds::number(peer) {
+                Some(n) => crate::cache::prefetch(&by_number, n as usize),
+                None => crate::cache::prefetch(&by_index, peer as usize),
+            };
+            edges.par_chunks_mut(1 << 16).for_each(|edges| {
+                for k in 0..edges.len() {
+                    if let Some(ahead) = edges.get(k + crate::cache::AHEAD) {
+                        ask(ahead.truster);
+                        ask(ahead.trustee);
+                    }
+                    let e = &mut edges[k];
+                    e.truster = row(e.truster);
+                    e.trustee = row(e.trustee);
+                }
+            });
+        }
+        None => edges.par_iter_mut().for_each(|e| {
+            e.truster = rank[e.truster as usize];
+            e.trustee = rank[e.trustee as usize];
+        }),
+    }
     let Merged { trust, dangling, distrust, leak, neutral_pairs } = if columns::sums_stay_finite(&edges) {
         columns::merge(n, edges, faded, &rank)
     } else {
@@ -443,19 +507,60 @@ mod tests {
         let e = |truster, trustee, value| Edge { truster, trustee, value };
         // a's decayed statements sum to 1.0 (0.25 to b, 0.75 to c); decay took 3.0 from them.
         let edges = vec![e(0, 1, 0.25), e(0, 2, 0.75), e(1, 0, 0.5)];
-        let g = build_scope_fading(&peers, edges.clone(), &[(0, 1.0)], &[(0, 3.0)]);
+        let g = build_scope_fading(&peers, &DecimalIds::default(), edges.clone(), &[(0, 1.0)], &[(0, 3.0)]);
         assert_eq!(g.leak, vec![(0, 0.75)], "a keeps 1/(1+3) and leaks 3/4");
         assert_eq!(g.trust.incoming_of(1), [(0, 0.0625)]);
         assert_eq!(g.trust.incoming_of(2), [(0, 0.1875)]);
         assert_eq!(g.trust.incoming_of(0), [(1, 1.0)], "b's row is untouched");
         // Nothing faded: the plain graph, bit for bit.
         let plain = build_scope(&peers, edges.clone(), &[(0, 1.0)]);
-        let unfaded = build_scope_fading(&peers, edges, &[(0, 1.0)], &[]);
+        let unfaded = build_scope_fading(&peers, &DecimalIds::default(), edges, &[(0, 1.0)], &[]);
         assert_eq!((plain.trust, plain.leak), (unfaded.trust, unfaded.leak));
     }
 
     fn edge(truster: u32, trustee: u32, value: f64) -> Edge {
         Edge { truster, trustee, value }
+    }
+
+    /// Peers named by number, some also interned as text (one peer with two
+    /// names), give the graph their ids interned as text give, bit for bit.
+    #[test]
+    fn peers_named_by_number_are_the_peers_their_ids_name() {
+        use crate::ingest::DECIMAL_ID;
+        // Interned as text: "did:x" (0), "7" (1), "12" (2), and "007" (3), which no number names.
+        let all = names(&["did:x", "7", "12", "007", "unused"]);
+        let decimal = DecimalIds { span: 13, interned: vec![0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 3] };
+        let num = |n: u32| DECIMAL_ID | n;
+        let edges = vec![
+            edge(num(7), num(3), 0.5),
+            edge(1, num(3), 0.25),
+            edge(num(12), 0, 2.0),
+            edge(num(3), num(7), -1.0),
+            edge(num(10), 3, 1.0),
+            edge(2, num(10), 1.0),
+        ];
+        // Faded mass is keyed by one name per peer (the index where there is one).
+        let faded = [(1, 0.5), (num(10), 2.0)];
+        let got = build_scope_fading(&all, &decimal, edges, &[(1, 1.0)], &faded);
+        // The same statements on ids interned as text: "did:x", "7", "12", "007", "3", "10".
+        let text = names(&["did:x", "7", "12", "007", "3", "10"]);
+        let edges = vec![
+            edge(1, 4, 0.5),
+            edge(1, 4, 0.25),
+            edge(2, 0, 2.0),
+            edge(4, 1, -1.0),
+            edge(5, 3, 1.0),
+            edge(2, 5, 1.0),
+        ];
+        let expected = build_scope_fading(&text, &DecimalIds::default(), edges, &[(1, 1.0)], &[(1, 0.5), (5, 2.0)]);
+        assert_eq!(got.peers, ["007", "10", "12", "3", "7", "did:x"]);
+        assert_eq!(got.peers, expected.peers);
+        assert_eq!((got.trust, got.distrust, got.leak), (expected.trust, expected.distrust, expected.leak));
+        assert_eq!((got.dangling, got.stats), (expected.dangling, expected.stats));
+        assert_eq!(
+            got.pretrust.iter().map(|p| p.to_bits()).collect::<Vec<_>>(),
+            expected.pretrust.iter().map(|p| p.to_bits()).collect::<Vec<_>>()
+        );
     }
 
     fn names(ids: &[&str]) -> Vec<String> {

@@ -3,9 +3,9 @@
 //! nothing else) and whose value is a plain number.
 //!
 //! Such a line is parsed straight to its two numbers and its scaled value,
-//! with no field splitting, no borrowed or owned id strings and no second
-//! parse of the ids when they are interned (`PeerIds` keeps decimal ids in a
-//! table indexed by the number). Any line this path does not take, for
+//! with no field splitting and no borrowed or owned id strings, and its
+//! edge names its peers by those numbers (`DecimalIds`): its ids are never
+//! interned. Any line this path does not take, for
 //! whatever reason, goes through the general reader, which accepts or
 //! rejects it: so the path only has to be right about what it accepts, and
 //! what it accepts is exactly what the general reader would make of the line.

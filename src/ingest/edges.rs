@@ -67,23 +67,19 @@ impl<'a> Collector<'a> {
 }
 
 impl Collector<'_> {
-    /// Files edges of the fast path ([`super::decimal::edge`]), their ids
-    /// as their numbers: each is a record accepted, its peers interned.
-    fn take_decimal(&mut self, edges: &[Edge]) -> Result<()> {
-        self.stats.records += edges.len() as u64;
-        for (k, edge) in edges.iter().enumerate() {
-            if let Some(ahead) = edges.get(k + crate::cache::AHEAD) {
-                self.peers.prefetch_decimal(ahead.truster);
-                self.peers.prefetch_decimal(ahead.trustee);
-            }
-            let truster = self.peers.intern_decimal(edge.truster, self.path)?;
-            let trustee = self.peers.intern_decimal(edge.trustee, self.path)?;
-            self.batch.edges.push(Edge { truster, trustee, value: edge.value });
+    /// Files edges of the fast path ([`super::decimal::edge`]), their peers
+    /// named by number ([`super::DecimalIds`]; `highest`: the largest
+    /// number they name, or one of a larger set): each is a record accepted.
+    fn take_decimal(&mut self, edges: &[Edge], highest: u32) {
+        if edges.is_empty() {
+            return;
         }
+        self.stats.records += edges.len() as u64;
+        self.peers.name_by_number(highest);
+        self.batch.edges.extend_from_slice(edges);
         if let Some(times) = &mut self.batch.times_ms {
             times.resize(self.batch.edges.len(), None);
         }
-        Ok(())
     }
 }
 
@@ -274,8 +270,8 @@ const SIZES: (usize, usize) = (BLOCK_BYTES, PIECE_BYTES);
 /// previous block is filed on one core, in line order, so peers are
 /// numbered in the order first seen. Before a block is filed, the ids of its
 /// general lines that earlier blocks interned are looked up in parallel
-/// ([`PeerIds::get_all`]); the decimal ids are looked up as they are filed,
-/// each asked for [`crate::cache::AHEAD`] edges before it is needed.
+/// ([`PeerIds::get_all`]); the decimal edges are filed as they are, their
+/// peers named by number.
 fn read_lines(
     bytes: &[u8],
     spec: &SourceSpec,
@@ -358,8 +354,11 @@ fn cut_at_lines(bytes: &[u8], size: usize) -> Vec<&[u8]> {
 /// A piece of an edge list's text, parsed: its decimal edges, and its
 /// other non-blank lines in order with where they fall among the edges.
 struct Piece<'a> {
-    /// The lines taken by the fast path, their ids as their numbers.
+    /// The lines taken by the fast path, their peers named by number
+    /// ([`super::DECIMAL_ID`]).
     decimal: Vec<Edge>,
+    /// The largest number they name (0 when there are none).
+    highest: u32,
     /// Every other non-blank line.
     general: Vec<General<'a>>,
     /// Line ends in the piece.
@@ -382,11 +381,14 @@ struct General<'a> {
 impl<'a> Piece<'a> {
     /// Parses the lines of `bytes` (a trailing `\r` dropped, blank lines skipped).
     fn parse(bytes: &'a [u8], scale: f64) -> Self {
-        let mut piece = Piece { decimal: Vec::with_capacity(bytes.len() / 12), general: Vec::new(), lines: 0 };
+        let mut piece =
+            Piece { decimal: Vec::with_capacity(bytes.len() / 12), highest: 0, general: Vec::new(), lines: 0 };
         let mut start = 0;
         while start < bytes.len() {
-            if let Some((edge, used)) = super::decimal::edge(&bytes[start..], scale) {
-                piece.decimal.push(edge);
+            if let Some((Edge { truster, trustee, value }, used)) = super::decimal::edge(&bytes[start..], scale) {
+                piece.highest = piece.highest.max(truster).max(trustee);
+                let (truster, trustee) = (super::DECIMAL_ID | truster, super::DECIMAL_ID | trustee);
+                piece.decimal.push(Edge { truster, trustee, value });
                 start += used;
                 piece.lines += u64::from(bytes[start - 1] == b'\n');
                 continue;
@@ -437,12 +439,13 @@ impl<'a> Piece<'a> {
     fn file(self, collector: &mut Collector<'_>, lines_before: u64) -> Result<()> {
         let mut filed = 0;
         for line in self.general {
-            collector.take_decimal(&self.decimal[filed..line.after])?;
+            collector.take_decimal(&self.decimal[filed..line.after], self.highest);
             filed = line.after;
             let (position, text) = (Position::Line(lines_before + line.line + 1), line.text);
             collector.take(position, line.checked, line.known, || tabular::raw(text))?;
         }
-        collector.take_decimal(&self.decimal[filed..])
+        collector.take_decimal(&self.decimal[filed..], self.highest);
+        Ok(())
     }
 }
 
@@ -626,6 +629,15 @@ mod tests {
 
     type Read = (super::EdgeBatch, Vec<super::Reject>, Vec<String>, (u64, u64));
 
+    /// The edges read, each peer by its id, and each value's bits.
+    fn named(read: &Read) -> Vec<(String, String, u64)> {
+        let id = |peer: u32| match super::super::DecimalIds::number(peer) {
+            Some(n) => n.to_string(),
+            None => read.2[peer as usize].clone(),
+        };
+        read.0.edges.iter().map(|e| (id(e.truster), id(e.trustee), e.value.to_bits())).collect()
+    }
+
     /// [`super::read_lines`] with blocks and pieces of `sizes` bytes.
     fn read_in_pieces(text: &[u8], spec: &super::SourceSpec, sizes: (usize, usize)) -> Read {
         use super::super::{InputStats, PeerIds};
@@ -678,7 +690,7 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
 
         /// The fast path, the pieces and the blocks change nothing: the
-        /// edges, their times, the peers' numbering, the rejects (with their
+        /// edges (their peers by id), their times, the rejects (with their
         /// line numbers) and the counts are those of reading line by line.
         #[test]
         fn pieces_and_the_fast_path_read_as_line_by_line(
@@ -713,12 +725,20 @@ mod tests {
             };
             let expected = read_line_by_line(&text, &spec);
             let got = read_in_pieces(&text, &spec, sizes);
-            proptest::prop_assert_eq!(&got.0.edges, &expected.0.edges);
-            proptest::prop_assert_eq!(
-                got.0.edges.iter().map(|e| e.value.to_bits()).collect::<Vec<_>>(),
-                expected.0.edges.iter().map(|e| e.value.to_bits()).collect::<Vec<_>>()
-            );
-            proptest::prop_assert_eq!(got, expected);
+            proptest::prop_assert_eq!(named(&got), named(&expected));
+            // Ids the fast path took are named by number, not interned (but
+            // where a line it leaves names them): every other id is interned once.
+            let numbered = |id: &String| got.0.edges.iter().any(|e| {
+                [e.truster, e.trustee].iter().any(|&p| super::super::DecimalIds::number(p).is_some_and(|n| n.to_string() == *id))
+            });
+            let mut interned = got.2.clone();
+            interned.sort();
+            interned.dedup();
+            proptest::prop_assert_eq!(interned.len(), got.2.len());
+            proptest::prop_assert!(got.2.iter().all(|id| expected.2.contains(id)));
+            proptest::prop_assert!(expected.2.iter().all(|id| got.2.contains(id) || numbered(id)));
+            proptest::prop_assert_eq!((&got.0.scope, &got.0.times_ms), (&expected.0.scope, &expected.0.times_ms));
+            proptest::prop_assert_eq!((got.1, got.3), (expected.1, expected.3));
         }
     }
 

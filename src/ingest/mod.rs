@@ -129,9 +129,11 @@ impl IngestOptions {
 /// One accepted local-trust statement of an edge list.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Edge {
-    /// Index of the truster in [`Ingested::peers`].
+    /// The truster: its index in [`Ingested::peers`], or, for an edge an
+    /// edge list's fast path read, its id's number tagged with
+    /// [`DECIMAL_ID`] (see [`DecimalIds`]).
     pub truster: u32,
-    /// Index of the trustee.
+    /// The trustee, named as the truster is.
     pub trustee: u32,
     /// Finite value (scaled): positive = trust, negative = distrust.
     pub value: f64,
@@ -208,11 +210,59 @@ impl InputStats {
     }
 }
 
+/// The tag of an edge's peer named by its id's number rather than by an
+/// index: `DECIMAL_ID | n` is the peer whose id is the canonical decimal
+/// number `n` (below 2^24). Indices stay below it.
+pub const DECIMAL_ID: u32 = 1 << 31;
+
+/// The peers edges name by number ([`DECIMAL_ID`]).
+///
+/// An edge list's fast path ([`decimal::edge`]) files its edges with their
+/// ids' numbers, never looking them up: at 100M rows the lookups were random
+/// reads of a table of tens of MB on the one core that files edges in line
+/// order, and the part of ingest that grew faster than the rows
+/// (docs/performance.md). The graph build numbers a scope's peers by
+/// sorting their ids anyway, and maps these numbers straight to that
+/// numbering, in the one pass that rewrites the edges.
+///
+/// A decimal id can also be interned as text (a line the fast path leaves to
+/// the general reader, a pre-trust entry): it is then one peer with two
+/// names, and its index is the canonical one ([`DecimalIds::canonical`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecimalIds {
+    /// One more than the largest number an edge names (0: none does).
+    pub span: u32,
+    /// Index + 1 in [`Ingested::peers`] of each decimal id interned as text
+    /// (0: not interned), by number.
+    pub interned: Vec<u32>,
+}
+
+impl DecimalIds {
+    /// The index of decimal id `n`, if it was interned as text.
+    pub fn index(&self, n: u32) -> Option<u32> {
+        self.interned.get(n as usize).and_then(|&slot| slot.checked_sub(1))
+    }
+
+    /// The number an edge's peer is named by, if it is named by one.
+    pub fn number(peer: u32) -> Option<u32> {
+        (peer >= DECIMAL_ID).then_some(peer - DECIMAL_ID)
+    }
+
+    /// One name per peer: an edge's peer as its index where it has one.
+    pub fn canonical(&self, peer: u32) -> u32 {
+        Self::number(peer).and_then(|n| self.index(n)).unwrap_or(peer)
+    }
+}
+
 /// Everything ingest produced: the input of the combine stage.
 #[derive(Debug, Clone, Default)]
 pub struct Ingested {
-    /// Peer ids in first-seen order; edges and attestations refer to them by index.
+    /// Peer ids in first-seen order; edges and attestations refer to them by
+    /// index. Peers that only edges read by the fast path name are not here
+    /// but in [`Ingested::decimal`].
     pub peers: Vec<String>,
+    /// The peers edges name by their ids' numbers.
+    pub decimal: DecimalIds,
     /// Edge-list statements, one batch per edge source.
     pub edges: Vec<EdgeBatch>,
     /// Accepted credentials, in input order.
@@ -223,6 +273,16 @@ pub struct Ingested {
     pub rejects: Vec<Reject>,
     /// Per-input counts, in pipeline order.
     pub inputs: Vec<InputStats>,
+}
+
+impl Ingested {
+    /// The id of an edge's or attestation's peer, however it is named.
+    pub fn id(&self, peer: u32) -> std::borrow::Cow<'_, str> {
+        match DecimalIds::number(peer) {
+            Some(n) => n.to_string().into(),
+            None => self.peers[peer as usize].as_str().into(),
+        }
+    }
 }
 
 /// Reads all sources and the pre-trust. Relative paths resolve against
@@ -315,7 +375,7 @@ pub fn ingest_sharded(
         let index = peers.intern(&entry.peer, Path::new(pipeline_label))?;
         out.pretrust.push((index, entry.weight));
     }
-    out.peers = peers.into_ids();
+    (out.peers, out.decimal) = peers.into_parts();
     Ok(out)
 }
 
@@ -408,9 +468,10 @@ fn normalise_peer(id: &str) -> Result<std::borrow::Cow<'_, str>, String> {
 ///
 /// Interning runs twice per edge and was the costliest step of reading an
 /// edge list (a hash probe, then the entry, then its heap string: three cache
-/// misses). Ids that are canonical decimal numbers below 2^24 (SNAP and R-MAT
-/// graphs use nothing else) are looked up in a table indexed by the number
-/// instead. Other ids go through foldhash tables, randomly seeded per process
+/// misses). Edges an edge list's fast path reads are not interned at all
+/// (their peers are named by number, [`DecimalIds`]); ids that are canonical
+/// decimal numbers below 2^24 but come another way are looked up in a table
+/// indexed by the number. Other ids go through foldhash tables, randomly seeded per process
 /// so crafted ids cannot be made to collide: one whose slots hold the id
 /// itself, for ids of up to [`SHORT_ID`] bytes (every DID form that
 /// normalisation produces), so that finding one reads no string elsewhere
@@ -424,8 +485,10 @@ pub(crate) struct PeerIds {
     short: hashbrown::HashTable<ShortId>,
     long: std::collections::HashMap<String, u32, foldhash::quality::RandomState>,
     hasher: foldhash::quality::RandomState,
-    /// Index + 1 of each small decimal id (0 = not seen).
+    /// Index + 1 of each small decimal id interned (0 = not interned).
     by_number: Vec<u32>,
+    /// [`DecimalIds::span`]: decimal ids edges name by number are not interned.
+    span: u32,
 }
 
 /// Longest id kept in a slot of [`PeerIds`]' short-id table: a slot is one
@@ -472,9 +535,10 @@ impl PeerIds {
     /// Adds `id`, known to be new (`decimal`: its value, when it is a
     /// canonical decimal id below [`DECIMAL_TABLE_LIMIT`]); returns its index.
     fn add(&mut self, id: String, decimal: Option<u32>, source: &Path) -> Result<u32> {
-        let index = u32::try_from(self.names.len()).ok().filter(|&i| i < u32::MAX).ok_or_else(|| Error::Input {
+        // Indices stay below the tag of peers named by number.
+        let index = u32::try_from(self.names.len()).ok().filter(|&i| i < DECIMAL_ID).ok_or_else(|| Error::Input {
             path: source.to_path_buf(),
-            message: format!("more than {} distinct peers", u32::MAX - 1),
+            message: format!("more than {DECIMAL_ID} distinct peer ids"),
         })?;
         match decimal {
             Some(n) => {
@@ -498,29 +562,10 @@ impl PeerIds {
         Ok(index)
     }
 
-    /// The index of the canonical decimal id `n` (below 2^24, as
-    /// [`decimal::edge`] gives it), adding it if new: what
-    /// [`PeerIds::intern`] gives its text, without writing or reading it.
-    #[inline]
-    pub(crate) fn intern_decimal(&mut self, n: u32, source: &Path) -> Result<u32> {
-        match self.by_number.get(n as usize) {
-            Some(&slot) if slot > 0 => Ok(slot - 1),
-            _ => self.intern_new_decimal(n, source),
-        }
-    }
-
-    /// [`PeerIds::intern_decimal`] of an id not seen before (once per peer,
-    /// so kept out of the loop that files every edge).
-    #[cold]
-    #[inline(never)]
-    fn intern_new_decimal(&mut self, n: u32, source: &Path) -> Result<u32> {
-        // Its slot was just read as empty: no second lookup, one string.
-        self.add(n.to_string(), Some(n), source)
-    }
-
-    /// Asks the processor for the slot of decimal id `n` (see [`crate::cache`]).
-    pub(crate) fn prefetch_decimal(&self, n: u32) {
-        crate::cache::prefetch(&self.by_number, n as usize);
+    /// Notes that edges name decimal ids by number ([`DECIMAL_ID`]), the
+    /// largest being `highest`.
+    pub(crate) fn name_by_number(&mut self, highest: u32) {
+        self.span = self.span.max(highest + 1);
     }
 
     /// The indices of `ids`, as [`PeerIds::get`] gives them (`None` for an
@@ -554,6 +599,13 @@ impl PeerIds {
         }
     }
 
+    /// The ids in first-seen order, and the decimal ids edges name by number.
+    fn into_parts(self) -> (Vec<String>, DecimalIds) {
+        (self.names, DecimalIds { span: self.span, interned: self.by_number })
+    }
+
+    /// The ids in first-seen order (a shard's: the numbers its edges name
+    /// go with them).
     fn into_ids(self) -> Vec<String> {
         self.names
     }

@@ -1,9 +1,9 @@
 //! Sharded ingest, for a cluster run: each process parses its share of an
 //! edge list — a byte range cut at line boundaries — and sends what it
 //! parsed to process 0, which merges the shares in file order: ids interned
-//! in the order first seen (a share's new ids in its own first-seen order),
-//! line numbers offset by the lines of the shares before, rejects in line
-//! order. So process 0 ends with exactly the batch, peer numbering, rejects
+//! in the order first seen (a share's new ids in its own first-seen order;
+//! peers its edges name by number, `DecimalIds`, pass as they are), line
+//! numbers offset by the lines of the shares before, rejects in line order. So process 0 ends with exactly the batch, peer numbering, rejects
 //! and counts a single machine reads, and everything after ingest is the
 //! single-machine code.
 //!
@@ -11,7 +11,10 @@
 //! each share's bytes as it does so: a process whose copy of the file
 //! differs from process 0's is refused, naming it.
 
-use super::{Edge, EdgeBatch, InputStats, PeerIds, Position, Reject, RejectReason, SourceFormat, SourceSpec};
+use super::{
+    DECIMAL_ID, DECIMAL_TABLE_LIMIT, DecimalIds, Edge, EdgeBatch, InputStats, PeerIds, Position, Reject, RejectReason,
+    SourceFormat, SourceSpec,
+};
 use crate::crypto::Digest;
 use crate::crypto::content::digest_reader;
 use crate::error::{Error, Result};
@@ -406,13 +409,32 @@ fn merge(
         let bytes = &mut block[..n * EDGE_RECORD];
         records.read_exact(bytes).map_err(|e| Error::Internal(format!("ends before its edges do: {e}")))?;
         let records = bytes.par_chunks_exact(EDGE_RECORD);
-        let highest = records.clone().map(|r| le(&r[..4]).max(le(&r[4..8]))).max().unwrap_or(0);
-        if highest >= index.len() as u64 {
-            return Err(Error::Internal(format!("names peer {highest} of {}", index.len())));
+        // One more than the highest index, and than the highest number, the peers are named by.
+        let named = |peer: u32| match DecimalIds::number(peer) {
+            Some(n) => (0, u64::from(n) + 1),
+            None => (u64::from(peer) + 1, 0),
+        };
+        let (ends, span) = records
+            .clone()
+            .map(|r| {
+                let (a, b) = (named(le(&r[..4]) as u32), named(le(&r[4..8]) as u32));
+                (a.0.max(b.0), a.1.max(b.1))
+            })
+            .reduce(|| (0, 0), |a, b| (a.0.max(b.0), a.1.max(b.1)));
+        if ends > index.len() as u64 {
+            return Err(Error::Internal(format!("names peer {} of {}", ends - 1, index.len())));
         }
+        if span > u64::from(DECIMAL_TABLE_LIMIT) {
+            return Err(Error::Internal(format!("names peer {} by a number past the limit", span - 1)));
+        }
+        if span > 0 {
+            peers.name_by_number(span as u32 - 1);
+        }
+        // A peer named by number is named so on every process: it passes as it is.
+        let peer = |at: u32| if at >= DECIMAL_ID { at } else { index[at as usize] };
         batch.edges.par_extend(records.map(|r| Edge {
-            truster: index[le(&r[..4]) as usize],
-            trustee: index[le(&r[4..8]) as usize],
+            truster: peer(le(&r[..4]) as u32),
+            trustee: peer(le(&r[4..8]) as u32),
             value: f64::from_bits(le(&r[8..16])),
         }));
         left -= n;

@@ -270,7 +270,7 @@ pub fn compute_with(
     for (k, (scope, edges)) in std::mem::take(&mut combined.scopes).into_iter().enumerate() {
         let faded = faded.get(k).map_or(&[][..], Vec::as_slice);
         let started = Instant::now();
-        let graph = graph::build_scope_fading(&ingested.peers, edges, &ingested.pretrust, faded);
+        let graph = graph::build_scope_fading(&ingested.peers, &ingested.decimal, edges, &ingested.pretrust, faded);
         tracing::info!(scope, peers = graph.peers.len(), elapsed = ?started.elapsed(), memory = %crate::memory::now(), "graph built");
         let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| explicit_pretrust && p > 0.0).collect();
         let (highly, badges) = sentiment::peer_standing(&graph, &pretrusted);
