@@ -631,10 +631,7 @@ mod tests {
 
     /// The edges read, each peer by its id, and each value's bits.
     fn named(read: &Read) -> Vec<(String, String, u64)> {
-        let id = |peer: u32| match super::super::DecimalIds::number(peer) {
-            Some(n) => n.to_string(),
-            None => read.2[peer as usize].clone(),
-        };
+        let id = |peer: u32| super::super::peer_id(&read.2, peer).into_owned();
         read.0.edges.iter().map(|e| (id(e.truster), id(e.trustee), e.value.to_bits())).collect()
     }
 

@@ -278,10 +278,16 @@ pub struct Ingested {
 impl Ingested {
     /// The id of an edge's or attestation's peer, however it is named.
     pub fn id(&self, peer: u32) -> std::borrow::Cow<'_, str> {
-        match DecimalIds::number(peer) {
-            Some(n) => n.to_string().into(),
-            None => self.peers[peer as usize].as_str().into(),
-        }
+        peer_id(&self.peers, peer)
+    }
+}
+
+/// The id of a peer as an edge names it: by number ([`DecimalIds`]) or by
+/// its index in `interned`, the ids interned as text.
+fn peer_id(interned: &[String], peer: u32) -> std::borrow::Cow<'_, str> {
+    match DecimalIds::number(peer) {
+        Some(n) => n.to_string().into(),
+        None => interned[peer as usize].as_str().into(),
     }
 }
 
@@ -469,10 +475,10 @@ fn normalise_peer(id: &str) -> Result<std::borrow::Cow<'_, str>, String> {
 /// Interning runs twice per edge and was the costliest step of reading an
 /// edge list (a hash probe, then the entry, then its heap string: three cache
 /// misses). Edges an edge list's fast path reads are not interned at all
-/// (their peers are named by number, [`DecimalIds`]); ids that are canonical
-/// decimal numbers below 2^24 but come another way are looked up in a table
-/// indexed by the number. Other ids go through foldhash tables, randomly seeded per process
-/// so crafted ids cannot be made to collide: one whose slots hold the id
+/// (their peers are named by number, [`DecimalIds`]); ids that are
+/// canonical decimal numbers below 2^24 but come another way are looked up
+/// in a table indexed by the number. Other ids go through foldhash tables,
+/// randomly seeded per process so crafted ids cannot be made to collide: one whose slots hold the id
 /// itself, for ids of up to [`SHORT_ID`] bytes (every DID form that
 /// normalisation produces), so that finding one reads no string elsewhere
 /// on the heap (one cache miss fewer, on a lookup made for every DID of every

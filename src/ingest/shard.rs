@@ -3,8 +3,9 @@
 //! parsed to process 0, which merges the shares in file order: ids interned
 //! in the order first seen (a share's new ids in its own first-seen order;
 //! peers its edges name by number, `DecimalIds`, pass as they are), line
-//! numbers offset by the lines of the shares before, rejects in line order. So process 0 ends with exactly the batch, peer numbering, rejects
-//! and counts a single machine reads, and everything after ingest is the
+//! numbers offset by the lines of the shares before, rejects in line order.
+//! So process 0 ends with exactly the batch, peer numbering, rejects and
+//! counts a single machine reads, and everything after ingest is the
 //! single-machine code.
 //!
 //! Process 0 pins the file (its digest goes into the manifest) and hashes
