@@ -575,8 +575,9 @@ mod tests {
     }
 
     /// An edge list with what a merge must get right: ids first seen in
-    /// every share, a header, blank, CRLF and refused lines, timestamps on
-    /// some lines only (from the middle on), and no line end at the end.
+    /// every share, decimal ids named by number and some also interned as
+    /// text, a header, blank, CRLF and refused lines, timestamps on some
+    /// lines only (from the middle on), and no line end at the end.
     fn edge_list(seed: u64, lines: usize) -> String {
         let mut x = seed;
         let mut next = move || {
@@ -593,6 +594,10 @@ mod tests {
                 3 => format!("p{a},p{b},1\r"),
                 4 if k > lines / 2 => format!("p{a},p{b},0.5,{}", 1_600_000_000 + k),
                 5 => format!("did:key:z6Mk{a},p{b},-1"),
+                // The fast path's lines, their peers named by number, and
+                // the same numbers interned as text by a general line.
+                6 | 7 => format!("{a},{b},{}", next() % 5),
+                8 => format!("{a},p{b},2"),
                 _ => format!("p{a},p{b},{}", next() % 5),
             };
             text.push_str(&line);
@@ -624,6 +629,9 @@ mod tests {
         let pretrust = PretrustSpec::default();
         let single = ingest(&sources, &pretrust, &options, dir.path(), "p.toml").unwrap();
         assert!(single.rejects.len() > 50 && single.edges[0].times_ms.is_some(), "the list exercises the merge");
+        let numbered = single.edges[0].edges.iter().filter(|e| DecimalIds::number(e.truster).is_some()).count();
+        let aliased = (0..single.decimal.span).filter(|&n| single.decimal.index(n).is_some()).count();
+        assert!(numbered > 50 && aliased > 5, "peers named by number, some also interned: {numbered}, {aliased}");
         for processes in 1..=5 {
             let board = std::sync::Arc::new((
                 std::sync::Mutex::new(vec![Vec::new(); processes]),
@@ -643,6 +651,7 @@ mod tests {
             });
             let at = format!("{processes} processes");
             assert_eq!(got.peers, single.peers, "{at}");
+            assert_eq!(got.decimal, single.decimal, "{at}");
             assert_eq!(got.edges, single.edges, "{at}");
             assert_eq!(got.rejects, single.rejects, "{at}");
             for (g, s) in got.inputs.iter().zip(&single.inputs) {
@@ -653,6 +662,55 @@ mod tests {
                 );
             }
             assert!(sent.iter().all(|s| s == &["a.csv", "b.csv", "c.csv", "d.csv"]), "{at}: {sent:?}");
+        }
+    }
+
+    #[test]
+    fn a_share_naming_a_peer_it_cannot_is_refused() {
+        let merged = |ids: &[&str], records: &[(u32, u32)]| {
+            let shard = Shard {
+                len: 0,
+                start: 0,
+                end: 0,
+                sha256: [0; 32],
+                lines: records.len() as u64,
+                records: records.len() as u64,
+                ids: ids.iter().map(|id| id.to_string()).collect(),
+                edges: records.len() as u64,
+                times: None,
+                rejects: Vec::new(),
+            };
+            let mut wire = Vec::new();
+            for &(a, b) in records {
+                wire.extend_from_slice(&a.to_le_bytes());
+                wire.extend_from_slice(&b.to_le_bytes());
+                wire.extend_from_slice(&1.0f64.to_le_bytes());
+            }
+            let (mut batch, mut stats) = (EdgeBatch::default(), InputStats::new("a.csv", "edges"));
+            let (mut peers, mut rejects) = (PeerIds::default(), Vec::new());
+            peers.intern("did:key:z6Mkfirst", Path::new("a.csv")).unwrap();
+            let path = Path::new("a.csv");
+            merge(shard, &mut &wire[..], path, &mut batch, 0, &mut stats, &mut peers, &mut rejects)
+                .map(|()| (batch.edges, peers.into_parts()))
+        };
+        let number = |n: u32| DECIMAL_ID | n;
+        // Indices are the share's own, re-interned; numbers pass as they are and widen the span.
+        let (edges, (ids, decimal)) = merged(&["a"], &[(0, number(9)), (number(16_777_215), 0)]).unwrap();
+        assert_eq!(ids, ["did:key:z6Mkfirst", "a"]);
+        assert_eq!(
+            edges.iter().map(|e| (e.truster, e.trustee)).collect::<Vec<_>>(),
+            [(1, number(9)), (number(16_777_215), 1)]
+        );
+        assert_eq!(decimal.span, 1 << 24);
+        for (ids, records, expected) in [
+            (&["a"][..], &[(0, 1)][..], "names peer 1 of 1"),
+            (&[][..], &[(0, number(3))][..], "names peer 0 of 0"),
+            (&["a"][..], &[(0, number(1 << 24))][..], "names peer 16777216 by a number past the limit"),
+        ] {
+            match merged(ids, records) {
+                Err(Error::Internal(what)) => assert_eq!(what, expected),
+                other => panic!("{records:?}: {:?}", other.map(|_| ())),
+            }
         }
     }
 
