@@ -734,6 +734,14 @@ mod tests {
             proptest::prop_assert_eq!(interned.len(), got.2.len());
             proptest::prop_assert!(got.2.iter().all(|id| expected.2.contains(id)));
             proptest::prop_assert!(expected.2.iter().all(|id| got.2.contains(id) || numbered(id)));
+            // ... numbered in the order the edges first name them by index.
+            let mut first_seen: Vec<u32> = Vec::new();
+            for peer in got.0.edges.iter().flat_map(|e| [e.truster, e.trustee]) {
+                if super::super::DecimalIds::number(peer).is_none() && !first_seen.contains(&peer) {
+                    first_seen.push(peer);
+                }
+            }
+            proptest::prop_assert_eq!(first_seen, (0..got.2.len() as u32).collect::<Vec<_>>());
             proptest::prop_assert_eq!((&got.0.scope, &got.0.times_ms), (&expected.0.scope, &expected.0.times_ms));
             proptest::prop_assert_eq!((got.1, got.3), (expected.1, expected.3));
         }
