@@ -9,7 +9,7 @@
 //! entries in column order, as [`super::merge_by_rows`] adds them, and every
 //! entry is divided and faded as there: the same bits, without the transpose.
 
-use super::{EDGES_PER_CHUNK, Incoming, Merged, chunks_by, fading, order_duplicates};
+use super::{EDGES_PER_CHUNK, Incoming, Merged, chunks_by, fading, order_duplicates, zeros};
 use crate::cache;
 use crate::ingest::Edge;
 use crate::numeric::{CompensatedSum, compensated_sum};
@@ -83,8 +83,8 @@ pub(super) fn merge(n: usize, mut edges: Vec<Edge>, faded: &[(u32, f64)], rank: 
         .collect();
     let trust_len = counts.iter().map(|c| c.trust).sum();
     let distrust_len = counts.iter().map(|c| c.distrust).sum();
-    let (mut trust_rows, mut trust_values) = (vec![0u32; trust_len], vec![0.0; trust_len]);
-    let (mut distrust_rows, mut distrust_values) = (vec![0u32; distrust_len], vec![0.0; distrust_len]);
+    let (mut trust_rows, mut trust_values): (Vec<u32>, Vec<f64>) = (zeros(trust_len), zeros(trust_len));
+    let (mut distrust_rows, mut distrust_values): (Vec<u32>, Vec<f64>) = (zeros(distrust_len), zeros(distrust_len));
     let mut pieces = Vec::with_capacity(counts.len());
     {
         let (mut tr, mut tv) = (trust_rows.as_mut_slice(), trust_values.as_mut_slice());
