@@ -5,6 +5,12 @@
 //! memory, and the core looks only a few dozen entries ahead on its own.
 //! Asking for the element [`AHEAD`] entries before it is needed keeps several
 //! times as many reads in flight.
+//!
+//! The hint asks for the line in the second-level cache (`T1`), not the
+//! first (`T0`): the read that follows finds it there a few cycles later,
+//! and with `T0` the kernel's gathers were slower, by a fifth at 4–8M peers
+//! (docs/performance.md) — plausibly because first-level fills compete with
+//! the loads themselves for that cache's few miss buffers.
 
 /// How many entries ahead the passes ask (on R-MAT graphs of 4–8M peers,
 /// 16 and 32 ahead gained less and 128 no more).
@@ -19,7 +25,7 @@ pub fn prefetch<T>(values: &[T], i: usize) {
     if let Some(value) = values.get(i) {
         // SAFETY: the address is that of an element of `values`; a prefetch
         // reads nothing into the program and cannot fault.
-        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>((value as *const T).cast()) }
+        unsafe { std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>((value as *const T).cast()) }
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (values, i);
