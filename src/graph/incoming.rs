@@ -83,8 +83,22 @@ impl Incoming {
 
     /// The incoming entries `(source, weight)` of peer `j`.
     pub fn incoming_of(&self, j: usize) -> Vec<(u32, f64)> {
+        let (sources, weights) = self.column(j);
+        sources.iter().copied().zip(weights.iter().copied()).collect()
+    }
+
+    /// The incoming entries of peer `j` in source order: their sources and
+    /// their weights, borrowed.
+    pub fn column(&self, j: usize) -> (&[u32], &[f64]) {
         let r = self.indptr()[j]..self.indptr()[j + 1];
-        self.sources()[r.clone()].iter().copied().zip(self.weights()[r].iter().copied()).collect()
+        (&self.sources()[r.clone()], &self.weights()[r])
+    }
+
+    /// Whether peer `j` has an incoming entry of positive weight from a
+    /// source that `flagged` marks.
+    pub fn has_positive_from(&self, j: usize, flagged: &[bool]) -> bool {
+        let (sources, weights) = self.column(j);
+        sources.iter().zip(weights).any(|(&i, &w)| w > 0.0 && flagged[i as usize])
     }
 
     /// Columns `range` (the incoming edges of those peers) as an n × `range.len()`

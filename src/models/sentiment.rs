@@ -32,6 +32,7 @@ use crate::graph::TrustGraph;
 use crate::ingest::Findings;
 use crate::ingest::identity::ArtifactId;
 use crate::numeric::compensated_sum;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -159,16 +160,15 @@ pub fn standings<'a>(
 /// P_h (as a flag per peer of `graph`): peers with a positive local-trust
 /// edge from a pre-trusted peer.
 pub fn highly_trusted(graph: &TrustGraph, pretrusted: &[bool]) -> Vec<bool> {
-    (0..graph.peers.len())
-        .map(|j| graph.trust.incoming_of(j).iter().any(|&(i, w)| w > 0.0 && pretrusted[i as usize]))
-        .collect()
+    (0..graph.peers.len()).into_par_iter().map(|j| graph.trust.has_positive_from(j, pretrusted)).collect()
 }
 
 /// Peer badges: Reported if a member of P_h distrusts the peer, else HighlyTrusted if in P_h.
 pub fn peer_badges(graph: &TrustGraph, highly: &[bool]) -> Vec<Option<PeerBadge>> {
     (0..graph.peers.len())
+        .into_par_iter()
         .map(|j| {
-            if graph.distrust.incoming_of(j).iter().any(|&(i, w)| w > 0.0 && highly[i as usize]) {
+            if graph.distrust.has_positive_from(j, highly) {
                 Some(PeerBadge::Reported)
             } else if highly[j] {
                 Some(PeerBadge::HighlyTrusted)
@@ -314,6 +314,22 @@ pub fn score_artifacts(opinions: &[Opinion], t_plus_d: f64, thresholds: Threshol
 mod tests {
     use super::*;
     use Badge::*;
+
+    #[test]
+    fn p_h_is_trusted_by_a_pre_trusted_peer_and_its_reports_mark_peers_reported() {
+        use crate::ingest::Edge;
+        let edge = |truster, trustee, value| Edge { truster, trustee, value };
+        let peers: Vec<String> = ["a", "b", "c", "d", "e", "f"].map(String::from).into();
+        // a is pre-trusted; b and e are trusted by a; c trusts d; b (in P_h)
+        // distrusts e, and c (not in P_h) distrusts f.
+        let edges = vec![edge(0, 1, 1.0), edge(0, 4, 1.0), edge(2, 3, 1.0), edge(1, 4, -1.0), edge(2, 5, -1.0)];
+        let graph = crate::graph::build(peers, edges, &[(0, 1.0)]);
+        let pretrusted: Vec<bool> = graph.pretrust.iter().map(|&p| p > 0.0).collect();
+        let (highly, badges) = peer_standing(&graph, &pretrusted);
+        assert_eq!(highly, [false, true, false, false, true, false]);
+        let reported = Some(PeerBadge::Reported);
+        assert_eq!(badges, [None, Some(PeerBadge::HighlyTrusted), None, None, reported, None]);
+    }
 
     #[test]
     fn badges_at_every_boundary_under_the_caip_rule() {
