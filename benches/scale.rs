@@ -4,8 +4,10 @@
 //! seconds of each stage the run logs (ingest, graph build, the scope's
 //! computation — EigenTrust with its iterations plus the distrust
 //! adjustment — and emit: render, hash, CAR and write), ingest rows/s, ns
-//! per edge per iteration (of the scope's time), emit seconds per million
-//! peers, the peak memory after each stage, and the bytes of every file
+//! per edge per iteration (of the scope's time, so the distrust adjustment
+//! and the first iteration's setting up are in it; `steady it` is the
+//! iterations' own rate, from the first one's end to the last's, per edge
+//! row), emit seconds per million peers, the peak memory after each stage, and the bytes of every file
 //! over 1 MB. The baseline is the default formats (`csv`, `jsonl`) in the
 //! same run; the other rows print their ratio to it. Each scale starts
 //! with an unprinted warm-up run of the default formats.
@@ -25,7 +27,9 @@
 
 mod common;
 
-use common::{field, peak_after, release_binary, seconds_after, strip_ansi, wait_with_peak_rss, write_rmat};
+use common::{
+    duration_after, field, peak_after, release_binary, seconds_after, strip_ansi, wait_with_peak_rss, write_rmat,
+};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -44,7 +48,7 @@ fn main() {
         let rows = write_rmat(dir.path(), scale);
         let out_dir = out_parent.as_deref().map(|p| tempfile::tempdir_in(p).unwrap());
         println!(
-            "{:<22} {:>7} {:>8} {:>8} {:>10} {:>7} {:>6} {:>9} {:>10} {:>6} {:>10}",
+            "{:<22} {:>7} {:>8} {:>8} {:>10} {:>7} {:>6} {:>9} {:>10} {:>9} {:>6} {:>10}",
             "formats",
             "wall s",
             "peak GiB",
@@ -54,6 +58,7 @@ fn main() {
             "iters",
             "scope s",
             "ns/edge/it",
+            "steady it",
             "emit s",
             "s/M peers"
         );
@@ -105,6 +110,7 @@ fn main() {
             let sealed_bytes: f64 = field(&log, "sealed bytes=").unwrap_or(0.0);
             let edges: f64 = rows as f64;
             let ns_per_edge = scope * 1e9 / (edges * iterations.max(1.0));
+            let steady = duration_after(&log, "EigenTrust done", "per_iteration=") * 1e9 / edges;
             let epoch = out.join("p/latest");
             let mut files: Vec<(String, u64)> = std::fs::read_dir(&epoch)
                 .unwrap()
@@ -118,7 +124,7 @@ fn main() {
                 baseline.map(|b: f64| format!(" ({:.2}x the default's wall time)", wall / b)).unwrap_or_default();
             baseline.get_or_insert(wall);
             println!(
-                "{formats:<22} {wall:>7.1} {peak_gib:>8.2} {ingest:>8.1} {:>10.0} {graph:>7.1} {iterations:>6} {scope:>9.1} {ns_per_edge:>10.2} {emit:>6.1} {:>10.2}{ratio}",
+                "{formats:<22} {wall:>7.1} {peak_gib:>8.2} {ingest:>8.1} {:>10.0} {graph:>7.1} {iterations:>6} {scope:>9.1} {ns_per_edge:>10.2} {steady:>9.2} {emit:>6.1} {:>10.2}{ratio}",
                 edges / ingest.max(1e-9),
                 emit / (peers / 1e6).max(1e-9),
             );

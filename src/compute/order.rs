@@ -96,21 +96,50 @@ pub fn eigentrust_in_order(
         return kernel.iterate(c, dangling, leak, p, params, &mut on_iteration);
     }
     let started = std::time::Instant::now();
-    let r = by_out_degree(c);
-    let ranked = started.elapsed();
-    let renumbered = renumber(c, &r);
+    let renumbered = Renumbered::by_out_degree(c, dangling, leak, p);
     // What the order costs before its faster iterations start to pay it back.
-    tracing::info!(?ranked, elapsed = ?started.elapsed(), "peers renumbered by out-degree");
-    let mut dangling: Vec<u32> = dangling.iter().map(|&i| r.new[i as usize]).collect();
-    dangling.sort_unstable();
-    let mut leak: Vec<(u32, f64)> = leak.iter().map(|&(i, s)| (r.new[i as usize], s)).collect();
-    leak.sort_unstable_by_key(|&(i, _)| i);
-    let p: Vec<f64> = r.old.iter().map(|&i| p[i as usize]).collect();
-    let mut out = kernel.iterate(&renumbered, &dangling, &leak, &p, params, &mut on_iteration)?;
-    let back = |v: &[f64]| -> Vec<f64> { r.new.iter().map(|&k| v[k as usize]).collect() };
-    out.trust_positive = back(&out.trust_positive);
-    out.previous = back(&out.previous);
-    Ok(out)
+    tracing::info!(elapsed = ?started.elapsed(), "peers renumbered by out-degree");
+    renumbered.iterate(kernel, params, on_iteration)
+}
+
+/// A graph's inputs to EigenTrust with its peers renumbered: C, the
+/// dangling and leaking rows and pre-trust, and the renumbering that maps
+/// the iterates back.
+pub struct Renumbered {
+    c: Incoming,
+    dangling: Vec<u32>,
+    leak: Vec<(u32, f64)>,
+    p: Vec<f64>,
+    r: Renumbering,
+}
+
+impl Renumbered {
+    /// The inputs renumbered by out-degree ([`by_out_degree`]).
+    pub fn by_out_degree(c: &Incoming, dangling: &[u32], leak: &[(u32, f64)], p: &[f64]) -> Self {
+        let r = by_out_degree(c);
+        let renumbered = renumber(c, &r);
+        let mut dangling: Vec<u32> = dangling.iter().map(|&i| r.new[i as usize]).collect();
+        dangling.sort_unstable();
+        let mut leak: Vec<(u32, f64)> = leak.iter().map(|&(i, s)| (r.new[i as usize], s)).collect();
+        leak.sort_unstable_by_key(|&(i, _)| i);
+        let p: Vec<f64> = r.old.iter().map(|&i| p[i as usize]).collect();
+        Renumbered { c: renumbered, dangling, leak, p, r }
+    }
+
+    /// EigenTrust's iterates on the renumbered graph, mapped back to the
+    /// peers' own order.
+    pub fn iterate(
+        &self,
+        kernel: &dyn PowerIteration,
+        params: &EigenTrustParams,
+        mut on_iteration: impl FnMut(u32, f64),
+    ) -> Result<Iterates> {
+        let mut out = kernel.iterate(&self.c, &self.dangling, &self.leak, &self.p, params, &mut on_iteration)?;
+        let back = |v: &[f64]| -> Vec<f64> { self.r.new.iter().map(|&k| v[k as usize]).collect() };
+        out.trust_positive = back(&out.trust_positive);
+        out.previous = back(&out.previous);
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
