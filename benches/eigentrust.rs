@@ -9,13 +9,14 @@
 //! kernel's gathers alone (each edge's weight times the score its source
 //! index points at, asked for ahead as the kernel asks, summed in one flat
 //! loop per thread, with no columns), and prints each kernel's ratio to it.
-//! The degree order's iterations are timed on the graph renumbered once
-//! beforehand; the renumbering's own time is printed after them.
+//! The degree and locality orders' iterations are timed on the graph
+//! renumbered (or its sources renamed) once beforehand; that pass's own
+//! time is printed after them.
 //!
 //! Run: `cargo bench --bench eigentrust`
 
 use scoreset::compute::EigenTrustParams;
-use scoreset::compute::order::{PeerOrder, Renumbered, eigentrust_in_order};
+use scoreset::compute::order::{PeerOrder, Renamed, Renumbered, eigentrust_in_order};
 use scoreset::graph::{self, TrustGraph};
 use scoreset::ingest::Edge;
 use scoreset::synth::rmat_edges;
@@ -65,9 +66,15 @@ fn main() {
     }
     let (renumbered, _, renumbering) =
         best_of(3, || (Renumbered::by_out_degree(&g.trust, &g.dangling, &[], &g.pretrust), 0));
-    for (order, threads) in
-        [(PeerOrder::Natural, 1), (PeerOrder::Natural, 2), (PeerOrder::Degree, 1), (PeerOrder::Degree, 2)]
-    {
+    let (renamed, _, renaming) = best_of(3, || (Renamed::by_out_degree(&g.trust), 0));
+    for (order, threads) in [
+        (PeerOrder::Natural, 1),
+        (PeerOrder::Natural, 2),
+        (PeerOrder::Degree, 1),
+        (PeerOrder::Degree, 2),
+        (PeerOrder::Locality, 1),
+        (PeerOrder::Locality, 2),
+    ] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let (t, iters, time) = best_of(3, || {
             pool.install(|| {
@@ -83,6 +90,15 @@ fn main() {
                         |_, _| {},
                     ),
                     PeerOrder::Degree => renumbered.iterate(&scoreset::compute::Local, &params, |_, _| {}),
+                    PeerOrder::Locality => renamed.iterate(
+                        &scoreset::compute::Local,
+                        &g.trust,
+                        &g.dangling,
+                        &[],
+                        &g.pretrust,
+                        &params,
+                        |_, _| {},
+                    ),
                 }
                 .unwrap();
                 (it.trust_positive, it.convergence.iterations)
@@ -99,11 +115,13 @@ fn main() {
             ns / floors[threads]
         );
     }
-    println!(
-        "the degree order's renumbering, once before its iterations (not in their time): {:.0} ms, {:.2} ns per edge",
-        renumbering.as_secs_f64() * 1e3,
-        renumbering.as_nanos() as f64 / nnz as f64
-    );
+    for (what, time) in [("degree order's renumbering", renumbering), ("locality order's renaming", renaming)] {
+        println!(
+            "the {what}, once before its iterations (not in their time): {:.0} ms, {:.2} ns per edge",
+            time.as_secs_f64() * 1e3,
+            time.as_nanos() as f64 / nnz as f64
+        );
+    }
 }
 
 /// Runs `f` `runs` times and keeps the fastest.

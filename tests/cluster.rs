@@ -318,6 +318,22 @@ fn processes_that_disagree_on_the_job_or_cannot_meet_are_refused() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2), "{}", describe(&bad));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("line 1"), "{}", describe(&bad));
+
+    // The locality order runs on one machine: refused before connecting, on every process.
+    let text = std::fs::read_to_string(&pipeline).unwrap();
+    let local = dir.path().join("locality.toml");
+    std::fs::write(&local, text.replace("alpha = 0.5\n", "alpha = 0.5\norder = \"locality\"\n")).unwrap();
+    for process in ["0", "1"] {
+        let started = std::time::Instant::now();
+        let refused = command()
+            .args(["run", local.to_str().unwrap(), "--as-of", AS_OF, "--out", out.to_str().unwrap(), "--unsigned"])
+            .args(["--cluster", hosts.to_str().unwrap(), "--process", process, "--cluster-timeout", "30"])
+            .output()
+            .unwrap();
+        assert_eq!(refused.status.code(), Some(2), "{}", describe(&refused));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("order = \"locality\""), "{}", describe(&refused));
+        assert!(started.elapsed().as_secs() < 20, "refused at once, not after waiting for the others");
+    }
 }
 
 #[test]

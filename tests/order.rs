@@ -1,7 +1,8 @@
 //! `[eigentrust] order = "degree"`: the kernel renumbers peers for cache
 //! locality and maps the scores back. On Bitcoin-OTC and Wikipedia RfA
 //! (distrust on) the scores agree with the natural order's to 1e-12, and
-//! with the order on the files are byte-identical on 1 and 2 threads.
+//! with the order on the files are byte-identical on 1 and 2 threads. With
+//! `order = "locality"` the score files are the natural order's, byte for byte.
 
 mod common;
 
@@ -59,5 +60,31 @@ fn degree_order_agrees_with_the_natural_order_to_1e_12_and_is_the_same_on_any_th
         }
         let checked = scoreset(&["verify", degree.to_str().unwrap(), "--recompute", "--allow-outside-base"]);
         assert!(checked.status.success(), "{}", describe(&checked));
+    }
+}
+
+#[test]
+fn locality_order_gives_the_natural_orders_files_byte_for_byte() {
+    for (graph, root) in [("soc-sign-bitcoinotc.csv.gz", "1"), ("wikirfa_signed_pyg-signed-directed.csv.gz", "0")] {
+        let dir = tempfile::tempdir().unwrap();
+        let natural = run(dir.path(), graph, root, "natural", "2");
+        for threads in ["1", "2"] {
+            let locality = run(dir.path(), graph, root, "locality", threads);
+            for file in ["scores.csv", "peer_scores.jsonl"] {
+                let same = std::fs::read(locality.join(file)).unwrap() == std::fs::read(natural.join(file)).unwrap();
+                assert!(same, "{graph}: {file} is byte-identical to the natural order's on {threads} thread(s)");
+            }
+            let manifest = |epoch: &Path| -> serde_json::Value {
+                serde_json::from_slice(&std::fs::read(epoch.join("manifest.json")).unwrap()).unwrap()
+            };
+            let (ours, theirs) = (manifest(&locality), manifest(&natural));
+            let subject = |m: &serde_json::Value, key: &str| m["credentialSubject"][key].clone();
+            assert_eq!(subject(&ours, "parameters")["order"], "locality");
+            let scopes = |m: &serde_json::Value| subject(m, "counts")["scopes"].clone();
+            assert_eq!(scopes(&ours), scopes(&theirs), "{graph}: the same iterations and residuals, bit for bit");
+            assert!(scopes(&ours)[0]["residuals"].as_array().is_some_and(|r| r.len() > 5));
+            let checked = scoreset(&["verify", locality.to_str().unwrap(), "--recompute", "--allow-outside-base"]);
+            assert!(checked.status.success(), "{}", describe(&checked));
+        }
     }
 }

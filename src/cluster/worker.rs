@@ -291,10 +291,11 @@ impl Round<'_> {
                     let rows = chunk_rows(chunk..chunk + 1, n);
                     let mut values = vec![0.0; rows.len()];
                     let squares = step_rows(
-                        &columns.incoming,
+                        columns.incoming.view(),
                         columns.first,
                         rows.start,
                         &job.p,
+                        t,
                         t,
                         &mut values,
                         alpha,

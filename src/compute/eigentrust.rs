@@ -1,7 +1,7 @@
 //! EigenTrust: t₀ = p; t ← (1−α)·Cᵀt + α·p until ‖t_k − t_{k−1}‖₂ ≤ ε (k ≥ 1).
 
 use crate::error::{Error, Result};
-use crate::graph::Incoming;
+use crate::graph::{Columns, Incoming};
 use crate::numeric::{CHUNK, compensated_sum, par_chunked_sum};
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -140,6 +140,29 @@ pub trait PowerIteration: Sync {
         on_iteration: &mut dyn FnMut(u32, f64),
     ) -> Result<Iterates>;
 
+    /// [`eigentrust_iterates`] on C with its sources renamed (`c`: C's
+    /// columns and weights, each source the new number of its peer; `old[k]`
+    /// is the peer numbered k) for the locality order: each iteration
+    /// gathers from t renamed, every other vector and every sum stays in the
+    /// peers' own order, so the bits are those of [`Self::iterate`] on C.
+    /// Only [`Local`] runs it.
+    #[allow(clippy::too_many_arguments)]
+    fn iterate_renamed(
+        &self,
+        c: Columns<'_>,
+        old: &[u32],
+        dangling: &[u32],
+        leak: &[(u32, f64)],
+        p: &[f64],
+        params: &EigenTrustParams,
+        on_iteration: &mut dyn FnMut(u32, f64),
+    ) -> Result<Iterates> {
+        let _ = (c, old, dangling, leak, p, params, on_iteration);
+        Err(Error::Usage(
+            "[eigentrust] order = \"locality\" runs on one machine: use \"natural\" or \"degree\" on a cluster".into(),
+        ))
+    }
+
     /// The distrust adjustment [`super::adjust`] of T⁺, where the iteration ran.
     fn adjust(&self, mode: super::DistrustMode, d: &Incoming, t_positive: &[f64], bar: f64) -> Result<Vec<f64>> {
         Ok(super::adjust(mode, d, t_positive, bar))
@@ -168,6 +191,28 @@ impl PowerIteration for Local {
     ) -> Result<Iterates> {
         eigentrust_iterates(c, dangling, leak, p, params, on_iteration)
     }
+
+    fn iterate_renamed(
+        &self,
+        c: Columns<'_>,
+        old: &[u32],
+        dangling: &[u32],
+        leak: &[(u32, f64)],
+        p: &[f64],
+        params: &EigenTrustParams,
+        on_iteration: &mut dyn FnMut(u32, f64),
+    ) -> Result<Iterates> {
+        let alpha = params.alpha.0;
+        let mut renamed = vec![0.0; old.len()];
+        iterate_with(dangling, leak, p, params, on_iteration, |t, next, dangling_mass| {
+            renamed.par_chunks_mut(CHUNK).zip(old.par_chunks(CHUNK)).for_each(|(renamed, old)| {
+                for (score, &i) in renamed.iter_mut().zip(old) {
+                    *score = t[i as usize];
+                }
+            });
+            Ok(step(c, p, t, &renamed, next, alpha, dangling_mass))
+        })
+    }
 }
 
 /// [`eigentrust_leaking`], keeping t_{k−1} too (the buffer it swaps with: no extra work).
@@ -181,7 +226,7 @@ pub fn eigentrust_iterates(
 ) -> Result<Iterates> {
     let alpha = params.alpha.0;
     iterate_with(dangling, leak, p, params, on_iteration, |t, next, dangling_mass| {
-        Ok(step(c, p, t, next, alpha, dangling_mass))
+        Ok(step(c.view(), p, t, t, next, alpha, dangling_mass))
     })
 }
 
@@ -244,32 +289,39 @@ fn dangling_mass(dangling: &[u32], leak: &[(u32, f64)], t: &[f64]) -> f64 {
 /// hold a large share of the edges (in the degree order, the first 2,048
 /// peers receive a quarter of an R-MAT graph's edges), and rayon's default
 /// split left one thread with that chunk and many of its neighbours.
-fn step(c: &Incoming, p: &[f64], t: &[f64], next: &mut [f64], alpha: f64, dangling_mass: f64) -> f64 {
+///
+/// The sources of `c` name their scores in `gather`: `t` itself, or `t`
+/// renamed for the locality order (`Local::iterate_renamed`).
+#[allow(clippy::too_many_arguments)]
+fn step(c: Columns<'_>, p: &[f64], t: &[f64], gather: &[f64], next: &mut [f64], alpha: f64, dangling_mass: f64) -> f64 {
     let partials: Vec<f64> = next
         .par_chunks_mut(CHUNK)
         .with_max_len(1)
         .enumerate()
-        .map(|(chunk, out)| step_rows(c, 0, chunk * CHUNK, p, t, out, alpha, dangling_mass))
+        .map(|(chunk, out)| step_rows(c, 0, chunk * CHUNK, p, t, gather, out, alpha, dangling_mass))
         .collect();
     compensated_sum(partials)
 }
 
 /// Rows `first .. first + out.len()` of one power step into `out`, whose
 /// incoming edges are `c`'s columns from `first − c_first` on (a cluster
-/// worker holds only its rows' columns); returns the sum of their squared
-/// differences, added in row order. The one kernel every [`PowerIteration`] runs.
+/// worker holds only its rows' columns), each source's score read from
+/// `gather` (`t`, or `t` renamed as `c`'s sources are); returns the sum of
+/// their squared differences, added in row order. The one kernel every
+/// [`PowerIteration`] runs.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn step_rows(
-    c: &Incoming,
+    c: Columns<'_>,
     c_first: usize,
     first: usize,
     p: &[f64],
     t: &[f64],
+    gather: &[f64],
     out: &mut [f64],
     alpha: f64,
     dangling_mass: f64,
 ) -> f64 {
-    let (indptr, sources, weights) = (c.indptr(), c.sources(), c.weights());
+    let Columns { indptr, sources, weights } = c;
     let mut squares = 0.0;
     for (offset, slot) in out.iter_mut().enumerate() {
         let j = first + offset;
@@ -277,8 +329,8 @@ pub(crate) fn step_rows(
         let edges = indptr[column]..indptr[column + 1];
         let mut gathered = 0.0;
         for k in edges {
-            crate::cache::prefetch_ahead(t, sources, k);
-            gathered += weights[k] * t[sources[k] as usize];
+            crate::cache::prefetch_ahead(gather, sources, k);
+            gathered += weights[k] * gather[sources[k] as usize];
         }
         let value = (1.0 - alpha) * (gathered + dangling_mass * p[j]) + alpha * p[j];
         let delta = value - t[j];

@@ -3,6 +3,20 @@
 
 use sprs::CsMatI;
 
+/// Compressed columns, borrowed: the entries of column j are
+/// `indptr[j]..indptr[j + 1]` of `sources` and `weights`, in whatever order
+/// their owner keeps them (an [`Incoming`]'s are sorted by source; a renamed
+/// copy's keep the order of the peers' own numbers, `compute::order`).
+#[derive(Debug, Clone, Copy)]
+pub struct Columns<'a> {
+    /// Column pointers.
+    pub indptr: &'a [usize],
+    /// The source peer of each entry.
+    pub sources: &'a [u32],
+    /// The weight of each entry.
+    pub weights: &'a [f64],
+}
+
 /// Sparse n×n matrix in compressed-column form (u32 indices, f64 values),
 /// inner indices sorted within each column.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +88,11 @@ impl Incoming {
     /// Row index (the source peer) of each entry.
     pub fn sources(&self) -> &[u32] {
         self.matrix.indices()
+    }
+
+    /// The compressed columns, borrowed: what the kernel reads.
+    pub fn view(&self) -> Columns<'_> {
+        Columns { indptr: self.indptr(), sources: self.sources(), weights: self.weights() }
     }
 
     /// Value of each entry.

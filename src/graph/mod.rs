@@ -9,7 +9,7 @@
 mod columns;
 mod incoming;
 
-pub use incoming::Incoming;
+pub use incoming::{Columns, Incoming};
 
 use crate::ingest::{DecimalIds, Edge};
 use crate::numeric::compensated_sum;

@@ -120,6 +120,13 @@ fn run_loaded(loaded: &LoadedPipeline, model: &dyn Model, options: &RunOptions) 
                 model.id()
             )));
         }
+        if pipeline.eigentrust.order == crate::compute::order::PeerOrder::Locality {
+            return Err(Error::Usage(format!(
+                "--cluster: {} sets [eigentrust] order = \"locality\", which runs on one machine; \
+                 \"natural\" gives the same scores on a cluster",
+                loaded.file.display()
+            )));
+        }
         // The others read only their shares of the plain-text edge lists.
         if spec.process != 0 {
             return run_member(loaded, spec, &as_of);
