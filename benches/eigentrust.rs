@@ -79,7 +79,7 @@ fn main() {
         let (t, iters, time) = best_of(3, || {
             pool.install(|| {
                 let it = match order {
-                    PeerOrder::Natural => eigentrust_in_order(
+                    PeerOrder::Natural | PeerOrder::Auto => eigentrust_in_order(
                         &scoreset::compute::Local,
                         order,
                         &g.trust,

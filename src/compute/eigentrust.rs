@@ -27,7 +27,7 @@ impl Default for EigenTrustParams {
             alpha: UnitInterval(0.5),
             epsilon: None,
             max_iterations: NonZeroU32::new(10_000).expect("10000 is non-zero"),
-            order: super::order::PeerOrder::Natural,
+            order: super::order::PeerOrder::Auto,
         }
     }
 }
@@ -140,6 +140,11 @@ pub trait PowerIteration: Sync {
         on_iteration: &mut dyn FnMut(u32, f64),
     ) -> Result<Iterates>;
 
+    /// Whether [`Self::iterate_renamed`] runs here (the locality order).
+    fn iterates_renamed(&self) -> bool {
+        false
+    }
+
     /// [`eigentrust_iterates`] on C with its sources renamed (`c`: C's
     /// columns and weights, each source the new number of its peer; `old[k]`
     /// is the peer numbered k) for the locality order: each iteration
@@ -190,6 +195,10 @@ impl PowerIteration for Local {
         on_iteration: &mut dyn FnMut(u32, f64),
     ) -> Result<Iterates> {
         eigentrust_iterates(c, dangling, leak, p, params, on_iteration)
+    }
+
+    fn iterates_renamed(&self) -> bool {
+        true
     }
 
     fn iterate_renamed(
