@@ -77,13 +77,17 @@ pub struct Renumbering {
 
 /// Peers by out-degree in `c` (how many incoming lists name them), most first, ties by number.
 ///
-/// The degrees are counted on every core (a count per thread, added up) and
-/// the ranking sorted as packed integer keys, which are distinct, so the
-/// order does not depend on the thread count.
+/// The degrees are counted on every core (a count per thread, at most
+/// [`COUNTS`] of them, added up) and the ranking sorted as packed integer
+/// keys, which are distinct, so the order does not depend on the thread
+/// count.
 pub fn by_out_degree(c: &Incoming) -> Renumbering {
+    /// At most this many counts of n peers are held at once (4 bytes a peer
+    /// each), however many threads there are.
+    const COUNTS: usize = 4;
     let n = c.indptr().len().saturating_sub(1);
     let sources = c.sources();
-    let share = sources.len().div_ceil(rayon::current_num_threads()).max(1);
+    let share = sources.len().div_ceil(rayon::current_num_threads().min(COUNTS)).max(1);
     let counts: Vec<Vec<u32>> = sources
         .par_chunks(share)
         .map(|part| {
@@ -176,7 +180,8 @@ pub fn eigentrust_in_order(
 /// holds 4 bytes per entry (the renamed sources) and a vector more.
 pub struct Renamed {
     sources: Vec<u32>,
-    r: Renumbering,
+    /// The peer each new number names.
+    old: Vec<u32>,
 }
 
 impl Renamed {
@@ -193,7 +198,7 @@ impl Renamed {
                 *slot = r.new[sources[first + k] as usize];
             }
         });
-        Renamed { sources: renamed, r }
+        Renamed { sources: renamed, old: r.old }
     }
 
     /// EigenTrust's iterates on C with these sources (the peers' own order).
@@ -209,7 +214,7 @@ impl Renamed {
         mut on_iteration: impl FnMut(u32, f64),
     ) -> Result<Iterates> {
         let view = Columns { sources: &self.sources, ..c.view() };
-        kernel.iterate_renamed(view, &self.r.old, dangling, leak, p, params, &mut on_iteration)
+        kernel.iterate_renamed(view, &self.old, dangling, leak, p, params, &mut on_iteration)
     }
 }
 
@@ -360,11 +365,15 @@ mod tests {
             }
             let mut old: Vec<u32> = (0..n as u32).collect();
             old.sort_by_key(|&i| (std::cmp::Reverse(degree[i as usize]), i));
-            let r = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(|| by_out_degree(&c));
-            for (k, &i) in r.old.iter().enumerate() {
-                proptest::prop_assert_eq!(r.new[i as usize], k as u32);
+            // Two threads, and more threads than counts held at once.
+            for threads in [2, 7] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let r = pool.install(|| by_out_degree(&c));
+                for (k, &i) in r.old.iter().enumerate() {
+                    proptest::prop_assert_eq!(r.new[i as usize], k as u32);
+                }
+                proptest::prop_assert_eq!(&r.old, &old);
             }
-            proptest::prop_assert_eq!(r.old, old);
         }
     }
 }
