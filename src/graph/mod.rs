@@ -76,10 +76,8 @@ pub fn build_scope_fading(
     let (used, used_numbers): (Vec<AtomicBool>, Vec<AtomicBool>) =
         (zeros(all_peers.len()), zeros(decimal.span as usize));
     let mark = |peer: u32| {
-        let flag = match DecimalIds::number(peer) {
-            Some(n) => &used_numbers[n as usize],
-            None => &used[peer as usize],
-        };
+        let (flags, slot) = table_of(peer, &used, &used_numbers);
+        let flag = &flags[slot];
         if !flag.load(Ordering::Relaxed) {
             flag.store(true, Ordering::Relaxed);
         }
@@ -87,9 +85,9 @@ pub fn build_scope_fading(
     // Each flag asked for ahead (`crate::cache`): with millions of peers the
     // flags outgrow the cache, and this pass and the one rewriting the
     // edges are the two reads per edge end of a table that large.
-    let ask = |peer: u32| match DecimalIds::number(peer) {
-        Some(n) => crate::cache::prefetch(&used_numbers, n as usize),
-        None => crate::cache::prefetch(&used, peer as usize),
+    let ask = |peer: u32| {
+        let (flags, slot) = table_of(peer, &used, &used_numbers);
+        crate::cache::prefetch(flags, slot);
     };
     edges.par_chunks(1 << 16).for_each(|edges| {
         for (k, e) in edges.iter().enumerate() {
@@ -132,9 +130,9 @@ pub fn build_scope_fading(
         local_numbers[n as usize] = first + k as u32;
     }
     drop((used_numbers, unindexed));
-    let local_of = |peer: u32| match DecimalIds::number(peer) {
-        Some(n) => local_numbers[n as usize],
-        None => local[peer as usize],
+    let local_of = |peer: u32| {
+        let (table, slot) = table_of(peer, &local, &local_numbers);
+        table[slot]
     };
     let pretrust: Vec<(u32, f64)> = pretrust.iter().map(|&(p, w)| (local_of(p), w)).collect();
     // A truster with faded mass has statements here, so it is already indexed.
@@ -184,13 +182,13 @@ fn build_fading(
     match numbering {
         Some((indices, numbers)) => {
             let (by_index, by_number) = (composed(indices), composed(numbers));
-            let row = |peer: u32| match DecimalIds::number(peer) {
-                Some(n) => by_number[n as usize],
-                None => by_index[peer as usize],
+            let row = |peer: u32| {
+                let (table, slot) = table_of(peer, &by_index, &by_number);
+                table[slot]
             };
-            let ask = |peer: u32| match DecimalIds::number(peer) {
-                Some(n) => crate::cache::prefetch(&by_number, n as usize),
-                None => crate::cache::prefetch(&by_index, peer as usize),
+            let ask = |peer: u32| {
+                let (table, slot) = table_of(peer, &by_index, &by_number);
+                crate::cache::prefetch(table, slot);
             };
             edges.par_chunks_mut(1 << 16).for_each(|edges| {
                 for k in 0..edges.len() {
@@ -350,6 +348,16 @@ fn scale_to_unit_sum(values: &mut [f64], total: f64) {
 
 /// Edges per chunk of [`chunks_by`] (before extending to the end of a row or column).
 const EDGES_PER_CHUNK: usize = 1 << 16;
+
+/// Where an edge's `peer` is looked up in a pair of tables, one by index
+/// and one by number ([`DecimalIds`]): the table and the slot.
+#[inline(always)]
+fn table_of<'a, T>(peer: u32, by_index: &'a [T], by_number: &'a [T]) -> (&'a [T], usize) {
+    match DecimalIds::number(peer) {
+        Some(n) => (by_number, n as usize),
+        None => (by_index, peer as usize),
+    }
+}
 
 /// `n` zeros (`T::default()`: 0, false), written on every core. The first
 /// touch of fresh memory is costly on a VM (the host backs each page), and a
